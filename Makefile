@@ -1,0 +1,55 @@
+# The README's two commands: `make run` and `make test`. Everything else is a step they share.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DEMO_MEMBERS ?= 60
+export DJANGO_SETTINGS_MODULE ?= community.settings.local
+
+.PHONY: run test install migrate seed lint format worker bench clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer; set PYTHON=python3.11")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Re-install only when the dependency list or the lock moves.
+$(VENV)/.installed: $(BIN)/python pyproject.toml requirements.lock
+	$(BIN)/pip install --quiet -c requirements.lock -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+migrate: install
+	$(BIN)/python manage.py migrate --no-input
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo --if-empty --members $(DEMO_MEMBERS)
+
+run: seed
+	@$(BIN)/python manage.py demo_logins
+	@if [ -n "$$REDIS_URL" ]; then \
+		echo "REDIS_URL is set: starting a Celery worker with beat beside the web server"; \
+		$(BIN)/celery -A community worker --beat --scheduler django --pidfile= -Q default,email --loglevel INFO & \
+	fi; \
+	trap 'kill 0' INT TERM; \
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: install
+	DJANGO_SETTINGS_MODULE=community.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=community.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+worker: install
+	$(BIN)/celery -A community worker --beat --scheduler django --pidfile= -Q default,email --loglevel INFO
+
+clean:
+	rm -rf $(VENV) *.egg-info staticfiles

@@ -1,0 +1,71 @@
+from allauth.account.decorators import secure_admin_login
+from django import forms
+from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
+
+from community.images import image_normalize
+from community.models import BRANDING_ID, LOGO_MAX_BYTES, FooterLink, SiteBranding
+from community.services import branding_cache_clear, branding_update
+
+# The admin signs in through allauth: the same rate limits, e-mail log-in and two-factor
+# step as the rest of the site, instead of Django's unthrottled admin form.
+admin.site.login = secure_admin_login(admin.site.login)
+
+
+class SiteBrandingForm(forms.ModelForm):
+    class Meta:
+        model = SiteBranding
+        fields = [
+            "community_name",
+            "tagline",
+            "purpose",
+            "welcome_text",
+            "logo",
+            "primary_color",
+            "accent_color",
+            "members_only",
+        ]
+        widgets = {
+            "primary_color": forms.TextInput(attrs={"type": "color"}),
+            "accent_color": forms.TextInput(attrs={"type": "color"}),
+        }
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if isinstance(logo, UploadedFile):
+            return image_normalize(
+                logo, max_bytes=LOGO_MAX_BYTES, max_size=(800, 400), name_prefix="logo"
+            )
+        return logo
+
+
+class FooterLinkInline(admin.TabularInline):
+    model = FooterLink
+    fields = ["label", "url", "position"]
+    extra = 1
+
+
+@admin.register(SiteBranding)
+class SiteBrandingAdmin(admin.ModelAdmin):
+    form = SiteBrandingForm
+    inlines = [FooterLinkInline]
+    fieldsets = [
+        (None, {"fields": ["community_name", "tagline", "purpose", "welcome_text"]}),
+        ("Look", {"fields": ["logo", "primary_color", "accent_color"]}),
+        ("Access", {"fields": ["members_only"]}),
+    ]
+
+    def has_add_permission(self, request):
+        exists = SiteBranding.objects.filter(pk=BRANDING_ID).exists()
+        return not exists and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = BRANDING_ID
+        branding_update(branding=obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        branding_cache_clear()  # footer links are part of the cached snapshot

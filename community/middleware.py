@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+
+from community.selectors import branding_get
+
+# What a visitor may reach on a members-only community: the ways in, and the files the
+# sign-in page itself needs.
+PUBLIC_PATH_PREFIXES = ("/accounts/", "/healthz", "/brand.css", "/favicon.ico")
+
+
+class MembersOnlyMiddleware:
+    """When the branding's members-only switch is on, every page except the auth pages
+    redirects visitors to sign in. Private content is still guarded by each view's own
+    permission checks; this is the outer door."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.public_prefixes = (
+            *PUBLIC_PATH_PREFIXES,
+            settings.STATIC_URL,
+            f"{settings.MEDIA_URL}branding/",
+        )
+
+    def __call__(self, request):
+        request.branding = branding_get()
+        if (
+            request.branding.members_only
+            and not request.user.is_authenticated
+            and not request.path.startswith(self.public_prefixes)
+        ):
+            return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

@@ -1,0 +1,100 @@
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+
+from community.db import BaseModel
+from community.validators import validate_contrast_on_white, validate_hex_colour
+
+BRANDING_ID = 1
+LOGO_MAX_BYTES = 2 * 1024 * 1024
+
+
+class SiteBranding(BaseModel):
+    """The community's look and front door: one row (id 1), edited by community managers in
+    the admin and read through the cached `community.selectors.branding_get()`."""
+
+    community_name = models.CharField(max_length=80, default="Hearth Community")
+    tagline = models.CharField(max_length=160, blank=True)
+    purpose = models.TextField(
+        max_length=500,
+        blank=True,
+        help_text="What the community is for, in a sentence or two. Shown on the home page.",
+    )
+    welcome_text = models.TextField(
+        max_length=5000,
+        blank=True,
+        help_text="Markdown. The welcome on the home page.",
+    )
+    welcome_html = models.TextField(blank=True, editable=False)
+    logo = models.ImageField(
+        upload_to="branding/",
+        blank=True,
+        help_text="PNG, JPEG, GIF or WebP, at most 2 MB. It is resized to fit 800×400.",
+    )
+    primary_color = models.CharField(
+        max_length=7,
+        default="#1f5fbf",
+        validators=[validate_hex_colour],
+        help_text="Header, buttons and links. White text sits on it, so it must be dark enough.",
+    )
+    accent_color = models.CharField(
+        max_length=7,
+        default="#b4531f",
+        validators=[validate_hex_colour],
+        help_text="Highlights and focus rings.",
+    )
+    members_only = models.BooleanField(
+        default=False,
+        help_text="Only signed-in members see anything except the sign-in and sign-up pages.",
+    )
+
+    class Meta:
+        verbose_name = "branding"
+        verbose_name_plural = "branding"
+        constraints = [
+            models.CheckConstraint(condition=models.Q(id=BRANDING_ID), name="branding_single_row")
+        ]
+
+    def __str__(self) -> str:
+        return self.community_name
+
+    def clean(self) -> None:
+        errors = {}
+        for field, minimum, use in (
+            ("primary_color", 4.5, "as the background of white button text"),
+            ("accent_color", 3.0, "as a highlight on the white page"),
+        ):
+            try:
+                validate_contrast_on_white(getattr(self, field), minimum=minimum, use=use)
+            except ValidationError as exc:
+                errors[field] = exc
+        if errors:
+            raise ValidationError(errors)
+
+
+class FooterLink(BaseModel):
+    branding = models.ForeignKey(
+        SiteBranding, on_delete=models.CASCADE, related_name="footer_links"
+    )
+    label = models.CharField(max_length=60)
+    url = models.CharField(
+        max_length=500,
+        help_text="An https:// address, or a path on this site such as /about/.",
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.url.startswith("/") and not self.url.startswith("//"):
+            return
+        try:
+            URLValidator(schemes=["http", "https"])(self.url)
+        except ValidationError:
+            raise ValidationError(
+                {"url": "Enter an http(s):// address or a path starting with /."}
+            ) from None

@@ -1,0 +1,56 @@
+from dataclasses import dataclass, field
+
+from django.core.cache import cache
+
+from community.models import BRANDING_ID, FooterLink, SiteBranding
+
+BRANDING_CACHE_KEY = "community:branding:v1"
+BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
+
+
+@dataclass(frozen=True)
+class Link:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Branding:
+    """A plain snapshot of SiteBranding: cheap to cache and safe to hand to templates."""
+
+    community_name: str
+    tagline: str
+    purpose: str
+    welcome_html: str
+    logo_url: str
+    primary_color: str
+    accent_color: str
+    members_only: bool
+    version: str
+    footer_links: tuple[Link, ...] = field(default_factory=tuple)
+
+
+def _snapshot(branding: SiteBranding, links: list[FooterLink]) -> Branding:
+    return Branding(
+        community_name=branding.community_name,
+        tagline=branding.tagline,
+        purpose=branding.purpose,
+        welcome_html=branding.welcome_html,
+        logo_url=branding.logo.url if branding.logo else "",
+        primary_color=branding.primary_color,
+        accent_color=branding.accent_color,
+        members_only=branding.members_only,
+        version=str(int(branding.updated_at.timestamp())) if branding.updated_at else "0",
+        footer_links=tuple(Link(label=link.label, url=link.url) for link in links),
+    )
+
+
+def branding_get() -> Branding:
+    """The current branding, from the cache (one cache read per request, no query)."""
+    branding = cache.get(BRANDING_CACHE_KEY)
+    if branding is None:
+        row = SiteBranding.objects.filter(pk=BRANDING_ID).first() or SiteBranding(pk=BRANDING_ID)
+        links = [] if row._state.adding else list(row.footer_links.all())
+        branding = _snapshot(row, links)
+        cache.set(BRANDING_CACHE_KEY, branding, BRANDING_CACHE_SECONDS)
+    return branding

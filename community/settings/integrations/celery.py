@@ -1,0 +1,31 @@
+"""Celery on Redis when REDIS_URL is set; otherwise tasks run eagerly in the web process."""
+
+import environ
+from celery.schedules import crontab
+
+env = environ.Env()
+_redis_url = env("REDIS_URL", default="")
+
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_redis_url or "memory://")
+# No result backend: nothing reads task results, and a configured backend makes .delay()
+# hang for ~20 s when Redis is down (STACK.md §7).
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _redis_url)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5}
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {"members.send_welcome_email": {"queue": "email"}}
+CELERY_TIMEZONE = env("TIME_ZONE", default="UTC")
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {
+    # Sunday 03:30, a quiet hour: object permissions left behind by deleted objects.
+    "community-clean-orphan-permissions": {
+        "task": "community.clean_orphan_permissions",
+        "schedule": crontab(hour=3, minute=30, day_of_week=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
+}

@@ -1,0 +1,22 @@
+"""pytest: the same settings as production code paths, minus HTTPS (live_server is plain
+http) and slow password hashing. DATABASE_URL and REDIS_URL, when set, are used as given:
+CI runs the suite on PostgreSQL and Redis."""
+
+import tempfile
+from urllib.parse import urlsplit
+
+from community.settings.base import *
+
+SECRET_KEY = "test-secret-key-that-is-long-enough-to-be-realistic-0123456789"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Tasks run in-process in most tests; tests/community/test_celery_worker.py runs a real worker.
+CELERY_TASK_ALWAYS_EAGER = True
+MEDIA_ROOT = tempfile.mkdtemp(prefix="hearth-test-media-")
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if REDIS_URL:
+    # Its own logical database: the autouse cache.clear() must not flush a developer's data.
+    CACHES["default"]["LOCATION"] = urlsplit(REDIS_URL)._replace(path="/13").geturl()
+    CACHES["default"]["KEY_PREFIX"] = "hearth-test"
+# Serve static files straight from the app folders (no collectstatic before tests).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,53 @@
+import importlib
+import os
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
+from django.core.cache import cache
+
+from tests.members.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """allauth's rate-limit counters and the branding snapshot live in the cache; without
+    this a 429 or an old community name leaks from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def migration_data(transactional_db):
+    """Transactional tests (live server, real worker) end with a flush that also removes
+    what data migrations created; this puts the roles and the branding row back first."""
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    importlib.import_module("members.migrations.0002_roles").grant_role_permissions(apps)
+    importlib.import_module("community.migrations.0002_default_branding").create_default_branding(
+        apps, None
+    )
+
+
+@pytest.fixture
+def member(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def client_as_member(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI (HEARTH_NO_SKIPS=1) nothing may be skipped: a missing browser or Redis there is
+    a broken machine, not a reason to pass."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and os.environ.get("HEARTH_NO_SKIPS"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped, but HEARTH_NO_SKIPS is set: {reason}"
