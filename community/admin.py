@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
+from django.shortcuts import redirect
 
 from community.images import image_normalize
 from community.models import BRANDING_ID, LOGO_MAX_BYTES, FooterLink, SiteBranding
@@ -10,6 +11,9 @@ from community.services import branding_cache_clear, branding_update
 # The admin signs in through allauth: the same rate limits, e-mail log-in and two-factor
 # step as the rest of the site, instead of Django's unthrottled admin form.
 admin.site.login = secure_admin_login(admin.site.login)
+# Password changes also go through allauth, which checks the password rules, logs out other
+# sessions and e-mails the member about the change.
+admin.site.password_change = lambda request, extra_context=None: redirect("account_change_password")
 
 
 class SiteBrandingForm(forms.ModelForm):

@@ -78,3 +78,11 @@ def test_admin_pages_carry_the_community_name(client):
     _login(client, "carmen@example.org")
     page = client.get("/admin/").content.decode()
     assert re.search(r"Hearth Community admin", page)
+
+
+def test_admin_password_change_goes_through_allauth(client):
+    UserFactory(username="carmen", email="carmen@example.org", roles=[roles.COMMUNITY_MANAGERS])
+    _login(client, "carmen@example.org")
+    response = client.get("/admin/password_change/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/password/change/"
