@@ -28,6 +28,8 @@ class SiteBrandingForm(forms.ModelForm):
             "primary_color",
             "accent_color",
             "members_only",
+            "directory_public",
+            "approve_new_members",
         ]
         widgets = {
             "primary_color": forms.TextInput(attrs={"type": "color"}),
@@ -56,7 +58,7 @@ class SiteBrandingAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["community_name", "tagline", "purpose", "welcome_text"]}),
         ("Look", {"fields": ["logo", "primary_color", "accent_color"]}),
-        ("Access", {"fields": ["members_only"]}),
+        ("Access", {"fields": ["members_only", "directory_public", "approve_new_members"]}),
     ]
 
     def has_add_permission(self, request):

@@ -47,6 +47,15 @@ class SiteBranding(BaseModel):
         default=False,
         help_text="Only signed-in members see anything except the sign-in and sign-up pages.",
     )
+    directory_public = models.BooleanField(
+        default=False,
+        help_text="Visitors may browse the member directory (they still see only the profile "
+        "fields members made public).",
+    )
+    approve_new_members = models.BooleanField(
+        default=False,
+        help_text="New sign-ups wait in the admin until a community manager approves them.",
+    )
 
     class Meta:
         verbose_name = "branding"

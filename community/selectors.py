@@ -4,7 +4,7 @@ from django.core.cache import cache
 
 from community.models import BRANDING_ID, FooterLink, SiteBranding
 
-BRANDING_CACHE_KEY = "community:branding:v1"
+BRANDING_CACHE_KEY = "community:branding:v2"  # bump when the snapshot changes shape
 BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
 
 
@@ -26,6 +26,8 @@ class Branding:
     primary_color: str
     accent_color: str
     members_only: bool
+    directory_public: bool
+    approve_new_members: bool
     version: str
     footer_links: tuple[Link, ...] = field(default_factory=tuple)
 
@@ -40,6 +42,8 @@ def _snapshot(branding: SiteBranding, links: list[FooterLink]) -> Branding:
         primary_color=branding.primary_color,
         accent_color=branding.accent_color,
         members_only=branding.members_only,
+        directory_public=branding.directory_public,
+        approve_new_members=branding.approve_new_members,
         version=str(int(branding.updated_at.timestamp())) if branding.updated_at else "0",
         footer_links=tuple(Link(label=link.label, url=link.url) for link in links),
     )

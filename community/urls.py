@@ -5,13 +5,17 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from community import views
+from members.views import approvals
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("brand.css", views.brand_css, name="brand-css"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg")),
+    path("accounts/pending/", approvals.account_pending, name="account-pending"),
     path("accounts/", include("allauth.urls")),
+    path("members/", include("members.urls")),
+    path("groups/", include("members.group_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,7 +15,7 @@ RESERVED_USERNAMES = frozenset({
     "guest", "user", "users", "member", "members", "everyone", "all", "here", "null", "none",
     "undefined", "api", "www", "mail", "accounts", "account", "login", "logout", "signup",
     "settings", "search", "forums", "groups", "library", "polls", "dashboard", "reports",
-    "notifications", "healthz", "static", "media", "former-member",
+    "notifications", "healthz", "static", "media", "former-member", "me", "invitations",
 })  # fmt: skip
 
 # Characters a reader confuses with one another; both sides map to the same skeleton.

@@ -25,6 +25,9 @@ def migration_data(transactional_db):
     for app_config in apps.get_app_configs():
         create_permissions(app_config, verbosity=0)
     importlib.import_module("members.migrations.0002_roles").grant_role_permissions(apps)
+    importlib.import_module(
+        "members.migrations.0004_profiles_and_role_permissions"
+    ).grant_role_permissions(apps)
     importlib.import_module("community.migrations.0002_default_branding").create_default_branding(
         apps, None
     )

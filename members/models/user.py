@@ -6,6 +6,23 @@ from community.db import BaseModel
 from members.validators import validate_username_characters
 
 
+class TrustLevel(models.IntegerChoices):
+    """Discourse's ladder: earned by taking part, recomputed nightly (members.services.trust).
+    Leader is never computed; community managers grant it."""
+
+    NEW = 0, "New"
+    BASIC = 1, "Basic"
+    MEMBER = 2, "Member"
+    REGULAR = 3, "Regular"
+    LEADER = 4, "Leader"
+
+
+class ApprovalStatus(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    PENDING = "pending", "Waiting for approval"
+    DECLINED = "declined", "Declined"
+
+
 class User(BaseModel, AbstractUser):
     """A member account. Members sign in by e-mail (allauth keeps the addresses); the
     username is the public handle used in @mentions and profile URLs."""
@@ -20,11 +37,29 @@ class User(BaseModel, AbstractUser):
     display_name = models.CharField(max_length=80, blank=True)
     # Claimed before the welcome e-mail is sent, so a retried task never sends it twice.
     welcome_email_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    trust_level = models.PositiveSmallIntegerField(
+        choices=TrustLevel.choices, default=TrustLevel.NEW, db_index=True
+    )
+    # Updated at most once a day per member by members.middleware.MemberVisitMiddleware.
+    last_seen_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    approval_status = models.CharField(
+        max_length=10, choices=ApprovalStatus.choices, default=ApprovalStatus.APPROVED
+    )
+    # Set when the member (or a manager) erased the account: the row stays so that content
+    # keeps an author ("Former member"), but everything personal is gone.
+    erased_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             # "Alice" and "alice" are one handle.
             models.UniqueConstraint(Lower("username"), name="members_user_username_ci_unique")
+        ]
+        indexes = [
+            models.Index(
+                fields=["approval_status"],
+                name="members_user_pending_idx",
+                condition=models.Q(approval_status="pending"),
+            )
         ]
         permissions = [
             ("view_member_directory", "Can browse the member directory"),
@@ -37,4 +72,6 @@ class User(BaseModel, AbstractUser):
 
     @property
     def public_name(self) -> str:
+        if self.erased_at:
+            return "Former member"
         return self.display_name or self.username

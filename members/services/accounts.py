@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from community.selectors import branding_get
 from members import roles
-from members.models import User
+from members.models import Profile, User
 from members.tasks import member_welcome_email_send_task
 
 logger = logging.getLogger(__name__)
@@ -19,6 +19,7 @@ def member_onboard(*, user: User) -> None:
     """Everything a new account needs after sign-up: the Members role, and the welcome
     e-mail queued once the account is committed (the worker must be able to load it)."""
     user.groups.add(Group.objects.get(name=roles.MEMBERS))
+    Profile.objects.get_or_create(user=user)
     transaction.on_commit(lambda: member_welcome_email_send_task.delay(user_id=user.pk))
 
 

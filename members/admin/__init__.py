@@ -1,0 +1,1 @@
+from members.admin import users  # noqa: F401
