@@ -5,7 +5,14 @@ from community.selectors import branding_get
 
 # What a visitor may reach on a members-only community: the ways in, and the files the
 # sign-in page itself needs.
-PUBLIC_PATH_PREFIXES = ("/accounts/", "/healthz", "/brand.css", "/favicon.ico")
+PUBLIC_PATH_PREFIXES = (
+    "/accounts/",
+    "/healthz",
+    "/brand.css",
+    "/favicon.ico",
+    # A signed invitation link shows its (one) group to the person invited before sign-up.
+    "/groups/invitations/",
+)
 
 
 class MembersOnlyMiddleware:

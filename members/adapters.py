@@ -1,17 +1,40 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.exceptions import ImmediateHttpResponse
+from django.shortcuts import redirect
 
 from community.selectors import branding_get
-from members.services import member_onboard
+from members.forms.accounts import SignupForm
+from members.models import ApprovalStatus
+from members.services.accounts import member_onboard
+
+PENDING_STATUS_SESSION_KEY = "members:approval_status"
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """The one place where allauth meets Hearth."""
 
     def save_user(self, request, user, form, commit=True):
-        user = super().save_user(request, user, form, commit=commit)
+        approval_needed = branding_get().approve_new_members
+        user = super().save_user(request, user, form, commit=False)
+        if approval_needed:
+            user.approval_status = ApprovalStatus.PENDING
         if commit:
-            member_onboard(user=user)
+            user.save()
+            application = None
+            if approval_needed:
+                application = {
+                    name: form.cleaned_data.get(name, "") for name in SignupForm.APPLICATION_FIELDS
+                }
+            member_onboard(user=user, application=application)
         return user
+
+    def login(self, request, user):
+        # Runs after e-mail verification: a sign-up that waits for a community manager (or
+        # was declined) is told so instead of being let in.
+        if user.approval_status != ApprovalStatus.APPROVED:
+            request.session[PENDING_STATUS_SESSION_KEY] = user.approval_status
+            raise ImmediateHttpResponse(redirect("account-pending"))
+        super().login(request, user)
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{branding_get().community_name}] {subject}"

@@ -29,7 +29,8 @@ from tqdm import tqdm
 from community.exceptions import ApplicationError
 from community.models import BRANDING_ID, FooterLink, SiteBranding
 from community.services import branding_cache_clear, branding_update
-from members import roles
+from members import demo_activity, roles
+from members.demo_groups import demo_groups_create
 from members.models import User
 from members.services import member_roles_set
 from members.validators import username_validators
@@ -174,11 +175,45 @@ def demo_community_seed(
         progress=progress,
         batch_size=batch_size,
     )
+    demo_life_create(accounts=accounts, seed=seed, progress=progress)
     return DemoSeedResult(
         community_name=branding.community_name,
         accounts=tuple(user.username for user in accounts),
         members_created=created,
     )
+
+
+def demo_life_create(*, accounts: list[User], seed: int, progress: bool) -> None:
+    """Profiles, visits, follows, shout-outs and trust levels for everyone seeded."""
+    rng = random.Random(seed + 1)  # noqa: S311 - demo data, reproducibility is the point
+    people = demo_activity.demo_people()
+    account_ids = [user.pk for user in accounts]
+    demo_activity.demo_profiles_create(people=people, rng=rng, progress=progress)
+    demo_activity.demo_visits_create(
+        people=people,
+        rng=rng,
+        today=timezone.localdate(),
+        progress=progress,
+        regulars=frozenset(account_ids[1:]),
+    )
+    demo_activity.demo_relations_create(
+        people=people, rng=rng, now=timezone.now(), focus=account_ids, progress=progress
+    )
+    demo_groups_create(
+        members=list(
+            User.objects.exclude(username=settings.ANONYMOUS_USER_NAME)
+            .only("pk", "username", "email", "date_joined")
+            .order_by("pk")
+        ),
+        rng=rng,
+    )
+    demo_activity.demo_trust_levels_set(
+        leaders=[user.pk for user in accounts if roles.COMMUNITY_MANAGERS in _roles_of(user)]
+    )
+
+
+def _roles_of(user: User) -> tuple[str, ...]:
+    return next(a.role_names for a in DEMO_ACCOUNTS if a.username == user.username)
 
 
 def demo_branding_apply() -> SiteBranding:

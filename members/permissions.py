@@ -1,9 +1,30 @@
 """Who may do what in members/: the shared helpers every view and service goes through.
 
 Shapes (STYLE.md rule 18): `check_*` raises PermissionDenied (or Http404 when existence must
-stay hidden), `can_*` returns a bool, `access_*` returns the object or raises Http404."""
+stay hidden), `can_*` returns a bool, `access_*` returns the object or raises Http404.
 
-from members.models import ApprovalStatus
+The generic guardian helpers (`has_perm`, `can_view`, `can_post`, `can_moderate`,
+`objects_for_user`, `ObjectPermissions`) are used by later issues for private categories and
+library collections too; the group helpers below are built from them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import get_objects_for_user
+
+from community.selectors import branding_get
+from members.models import ApprovalStatus, GroupProfile, GroupVisibility
+
+VIEW_GROUP = "members.view_groupprofile"
+MANAGE_GROUP = "members.manage_groupprofile"
+# One message for "hidden" and "missing", so a guessed slug tells the guesser nothing.
+GROUP_NOT_FOUND = "No such group."
 
 
 def is_community_member(user) -> bool:
@@ -14,4 +35,179 @@ def is_community_member(user) -> bool:
         and user.is_active
         and user.approval_status == ApprovalStatus.APPROVED
         and not user.erased_at
+        # guardian's stand-in row for visitors is active and approved, but nobody.
+        and user.username != settings.ANONYMOUS_USER_NAME
+    )
+
+
+# --- Generic guardian helpers -------------------------------------------------------------
+
+
+def _perm_for(obj: Model | type[Model], action: str) -> str:
+    meta = obj._meta
+    return f"{meta.app_label}.{action}_{meta.model_name}"
+
+
+def has_perm(user, perm: str, obj: Model) -> bool:
+    """The global grant, else the object grant. `user.has_perm(perm, obj)` alone answers only
+    for object grants (ModelBackend ignores calls with an object, guardian ignores global
+    grants), so a community manager holding the global permission would be refused."""
+    return user.has_perm(perm) or user.has_perm(perm, obj)
+
+
+def can_view(user, obj: Model, perm: str | None = None) -> bool:
+    """Whether `user` may see `obj` (default permission `<app>.view_<model>`)."""
+    return has_perm(user, perm or _perm_for(obj, "view"), obj)
+
+
+def can_post(user, obj: Model, perm: str | None = None) -> bool:
+    """Whether `user` may post in `obj` (default permission `<app>.post_<model>`; the model
+    declares it in Meta.permissions)."""
+    return has_perm(user, perm or _perm_for(obj, "post"), obj)
+
+
+def can_moderate(user, obj: Model, perm: str | None = None) -> bool:
+    """Whether `user` may moderate `obj` (default permission `<app>.moderate_<model>`)."""
+    return has_perm(user, perm or _perm_for(obj, "moderate"), obj)
+
+
+def objects_for_user(
+    user, perm: str | Sequence[str], queryset: QuerySet, *, any_perm: bool = False
+) -> QuerySet:
+    """The rows of `queryset` that `user` holds `perm` on, decided in SQL: object grants to
+    the user or to any of their groups, every row for holders of the global permission, and
+    every row for superusers. Visitors are checked as guardian's anonymous user."""
+    return get_objects_for_user(
+        user,
+        perm,
+        klass=queryset,
+        any_perm=any_perm,
+        accept_global_perms=True,
+        with_superuser=True,
+    )
+
+
+class ObjectPermissions:
+    """Answers `has_perm(perm, obj)` for one user and a list of objects with a constant
+    number of queries, whatever the length of the list: guardian's checker loads the object
+    grants of every object up front (user grants and group grants, one query each), and each
+    global permission is looked up once.
+
+        perms = ObjectPermissions(request.user, groups)
+        rows = [(g, perms.has_perm(MANAGE_GROUP, g)) for g in groups]
+    """
+
+    def __init__(self, user, objects: Iterable[Model]):
+        self.user = user
+        self._objects = list(objects)
+        self._checker: ObjectPermissionChecker | None = None
+        self._global: dict[str, bool] = {}
+
+    def _object_checker(self) -> ObjectPermissionChecker:
+        # Built on first use: a page where every answer comes from a global grant (a
+        # community manager's) needs no object query at all.
+        if self._checker is None:
+            self._checker = ObjectPermissionChecker(self.user)
+            if self._objects:
+                self._checker.prefetch_perms(self._objects)
+        return self._checker
+
+    def has_global_perm(self, perm: str) -> bool:
+        if perm not in self._global:
+            self._global[perm] = self.user.has_perm(perm)
+        return self._global[perm]
+
+    def has_perm(self, perm: str, obj: Model) -> bool:
+        return self.has_global_perm(perm) or self._object_checker().has_perm(perm, obj)
+
+
+def object_permissions(user, objects: Iterable[Model]) -> ObjectPermissions:
+    return ObjectPermissions(user, objects)
+
+
+# --- Groups (private spaces) -------------------------------------------------------------
+#
+# Who sees a group:
+#   listed  every community member; visitors (and sign-ups awaiting approval) only when the
+#           community is public (branding members_only off).
+#   hidden  its members (guardian grants `view_groupprofile` on the profile to the group's own
+#           auth Group, so membership is the grant), its managers (`manage_groupprofile` on the
+#           object, granted to users) and holders of either permission globally (community
+#           managers) or superusers.
+
+
+def may_see_listed_groups(user) -> bool:
+    return is_community_member(user) or not branding_get().members_only
+
+
+def visible_groups(user) -> QuerySet[GroupProfile]:
+    """Every group `user` may see, filtered in SQL."""
+    queryset = GroupProfile.objects.all()
+    if user.is_authenticated and user.is_active:
+        if user.is_superuser or user.has_perm(VIEW_GROUP) or user.has_perm(MANAGE_GROUP):
+            return queryset
+        granted = objects_for_user(
+            user, [VIEW_GROUP, MANAGE_GROUP], GroupProfile.objects.all(), any_perm=True
+        )
+        condition = Q(pk__in=granted.values("pk"))
+    else:
+        # Nobody grants hidden groups to visitors; skip guardian's anonymous-user lookups.
+        condition = Q(pk__in=[])
+    if may_see_listed_groups(user):
+        condition |= Q(visibility=GroupVisibility.LISTED)
+    return queryset.filter(condition)
+
+
+def can_manage_group(user, group_profile: GroupProfile) -> bool:
+    return bool(user.is_authenticated and has_perm(user, MANAGE_GROUP, group_profile))
+
+
+def check_manage_group(user, group_profile: GroupProfile) -> None:
+    if not can_manage_group(user, group_profile):
+        raise PermissionDenied("Only this group's managers can do that.")
+
+
+def can_appoint_group_managers(user) -> bool:
+    """Appointing and removing managers is for community managers (the global grant): a
+    group manager cannot hand the group to someone else or lock out a co-manager."""
+    return bool(user.is_authenticated and user.has_perm(MANAGE_GROUP))
+
+
+def check_appoint_group_managers(user) -> None:
+    if not can_appoint_group_managers(user):
+        raise PermissionDenied("Only community managers can appoint or remove group managers.")
+
+
+def can_view_group(user, group_profile: GroupProfile) -> bool:
+    if group_profile.visibility == GroupVisibility.LISTED and may_see_listed_groups(user):
+        return True
+    if not (user.is_authenticated and user.is_active):
+        return False
+    return has_perm(user, VIEW_GROUP, group_profile) or can_manage_group(user, group_profile)
+
+
+def check_view_group(user, group_profile: GroupProfile) -> None:
+    """Http404, not 403: a hidden group must look exactly like a missing one."""
+    if not can_view_group(user, group_profile):
+        raise Http404(GROUP_NOT_FOUND)
+
+
+def access_group(user, slug: str) -> GroupProfile:
+    """The group with this slug if `user` may see it; Http404 (the same one as for a slug
+    that does not exist) otherwise."""
+    group_profile = visible_groups(user).select_related("group").filter(slug=slug).first()
+    if group_profile is None:
+        raise Http404(GROUP_NOT_FOUND)
+    return group_profile
+
+
+def is_group_member(user, group_profile: GroupProfile) -> bool:
+    return bool(user.is_authenticated and user.groups.filter(pk=group_profile.group_id).exists())
+
+
+def can_see_group_members(user, group_profile: GroupProfile) -> bool:
+    """The member list is for the group itself and its managers; everyone else sees the
+    count. Members joined a private space, not a public roster."""
+    return can_manage_group(user, group_profile) or (
+        is_community_member(user) and is_group_member(user, group_profile)
     )

@@ -15,3 +15,66 @@ def member_welcome_email_send_task(user_id: int) -> None:
     from members.services import member_welcome_email_send
 
     member_welcome_email_send(user_id=user_id)
+
+
+@shared_task(name="members.recompute_trust_levels", ignore_result=True, acks_late=True)
+def trust_levels_recompute_task() -> int:
+    from members.services.trust import trust_levels_recompute
+
+    return trust_levels_recompute()
+
+
+@shared_task(
+    name="members.send_application_decision",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def member_application_decision_send_task(user_id: int) -> None:
+    from members.services.approvals import member_application_decision_send
+
+    member_application_decision_send(user_id=user_id)
+
+
+@shared_task(
+    name="members.notify_shout_out",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def shout_out_notify_task(shout_out_id: int) -> None:
+    from members.services.reciprocity import shout_out_notify
+
+    shout_out_notify(shout_out_id=shout_out_id)
+
+
+@shared_task(
+    name="members.send_group_invitation",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def group_invitation_email_send_task(invitation_id: int, site_url: str) -> None:
+    from members.services.groups import group_invitation_email_send
+
+    group_invitation_email_send(invitation_id=invitation_id, site_url=site_url)
+
+
+@shared_task(
+    name="members.send_group_request_decision",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def group_request_decision_email_send_task(request_id: int, site_url: str) -> None:
+    from members.services.groups import group_request_decision_email_send
+
+    group_request_decision_email_send(request_id=request_id, site_url=site_url)

@@ -51,6 +51,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "csp.middleware.CSPMiddleware",
     "community.middleware.MembersOnlyMiddleware",
+    "members.middleware.MemberVisitMiddleware",
 ]
 
 ROOT_URLCONF = "community.urls"

@@ -1,1 +1,6 @@
-from members.admin import users  # noqa: F401
+from members.admin import (
+    approvals,  # noqa: F401
+    data,  # noqa: F401
+    groups,  # noqa: F401
+    users,  # noqa: F401
+)

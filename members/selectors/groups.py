@@ -1,4 +1,230 @@
-def groups_for_profile(*, profile_user, viewer) -> list:
-    """Placeholder until groups land: the groups shown on a profile (hidden groups only to
-    those who may see them)."""
-    return []
+"""Reads for groups: the group list, a group's page, the groups on a profile. Every list is
+filtered by `visible_groups` (SQL), and the per-row booleans come from annotations or one
+prefetched guardian checker, so the query count does not grow with the number of rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
+from django.utils import timezone
+
+from members.models import (
+    GroupInvitation,
+    GroupMembershipRequest,
+    GroupProfile,
+    GroupProfileUserObjectPermission,
+    JoinPolicy,
+    RequestStatus,
+    User,
+)
+from members.permissions import (
+    MANAGE_GROUP,
+    ObjectPermissions,
+    can_appoint_group_managers,
+    can_manage_group,
+    can_see_group_members,
+    is_community_member,
+    visible_groups,
+)
+
+Membership = User.groups.through
+
+
+def _annotate_viewer_state(queryset: QuerySet[GroupProfile], viewer) -> QuerySet[GroupProfile]:
+    if not viewer.is_authenticated:
+        return queryset.annotate(
+            viewer_is_member=Value(False, output_field=BooleanField()),
+            viewer_has_pending_request=Value(False, output_field=BooleanField()),
+        )
+    return queryset.annotate(
+        viewer_is_member=Exists(
+            Membership.objects.filter(group_id=OuterRef("pk"), user_id=viewer.pk)
+        ),
+        viewer_has_pending_request=Exists(
+            GroupMembershipRequest.objects.filter(
+                group_profile_id=OuterRef("pk"), user_id=viewer.pk, status=RequestStatus.PENDING
+            )
+        ),
+    )
+
+
+def group_list_for_viewer(*, viewer) -> QuerySet[GroupProfile]:
+    """Groups `viewer` may see (listed ones, plus hidden ones they belong to or manage),
+    with `viewer_is_member` and `viewer_has_pending_request` annotated."""
+    return _annotate_viewer_state(visible_groups(viewer).select_related("group"), viewer).order_by(
+        "group__name"
+    )
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    group: GroupProfile
+    is_member: bool
+    has_pending_request: bool
+    can_manage: bool
+    can_act: bool  # a community member who may join/ask/leave (not a visitor)
+
+    @property
+    def state(self) -> str:
+        """What the viewer can do next, for the label and button: member, pending, join,
+        request, invitation (by invitation only) or sign-in."""
+        if self.is_member:
+            return "member"
+        if self.has_pending_request:
+            return "pending"
+        if not self.can_act:
+            return "sign-in"
+        return {
+            JoinPolicy.OPEN: "join",
+            JoinPolicy.REQUEST: "request",
+            JoinPolicy.INVITATION: "invitation",
+        }[self.group.join_policy]
+
+
+def group_rows_for_list(*, viewer) -> list[GroupRow]:
+    groups = list(group_list_for_viewer(viewer=viewer))
+    perms = ObjectPermissions(viewer, groups) if viewer.is_authenticated else None
+    can_act = is_community_member(viewer)
+    return [
+        GroupRow(
+            group=group,
+            is_member=group.viewer_is_member,
+            has_pending_request=group.viewer_has_pending_request,
+            can_manage=bool(perms and perms.has_perm(MANAGE_GROUP, group)),
+            can_act=can_act,
+        )
+        for group in groups
+    ]
+
+
+def group_row_for_viewer(*, group_profile: GroupProfile, viewer) -> GroupRow:
+    """The viewer's state for one group (the detail page and the htmx action box)."""
+    annotated = _annotate_viewer_state(
+        GroupProfile.objects.filter(pk=group_profile.pk), viewer
+    ).values("viewer_is_member", "viewer_has_pending_request", "member_count")
+    state = annotated.first() or {
+        "viewer_is_member": False,
+        "viewer_has_pending_request": False,
+        "member_count": group_profile.member_count,
+    }
+    # The counter may have moved in this request (join/leave); show the stored value.
+    group_profile.member_count = state["member_count"]
+    return GroupRow(
+        group=group_profile,
+        is_member=state["viewer_is_member"],
+        has_pending_request=state["viewer_has_pending_request"],
+        can_manage=can_manage_group(viewer, group_profile),
+        can_act=is_community_member(viewer),
+    )
+
+
+def groups_for_profile(*, profile_user, viewer) -> list[GroupProfile]:
+    """The groups `profile_user` belongs to that `viewer` may see: hidden groups only show
+    up for their fellow members, their managers and community managers."""
+    return list(
+        visible_groups(viewer)
+        .filter(group__user=profile_user)
+        .select_related("group")
+        .order_by("group__name")
+    )
+
+
+def group_managers(*, group_profile: GroupProfile) -> list[User]:
+    """People holding the manager grant on this group (grants to users; community managers
+    who manage every group through the global permission are not listed)."""
+    return list(
+        User.objects.filter(
+            groupprofileuserobjectpermission__content_object=group_profile,
+            groupprofileuserobjectpermission__permission__codename=MANAGE_GROUP.split(".")[1],
+        )
+        .only("id", "username", "display_name", "erased_at")
+        .order_by("display_name", "username")
+        .distinct()
+    )
+
+
+def group_members(*, group_profile: GroupProfile) -> QuerySet[User]:
+    return (
+        User.objects.filter(groups=group_profile.group_id)
+        .only("id", "username", "display_name", "erased_at")
+        .order_by("display_name", "username", "id")
+    )
+
+
+@dataclass(frozen=True)
+class GroupMemberRow:
+    user: User
+    is_manager: bool
+    can_remove: bool
+
+
+def group_member_rows(
+    *, group_profile: GroupProfile, viewer, members: list[User], manager_ids: set[int]
+) -> list[GroupMemberRow]:
+    """Per-member flags for one page of members, with the rules of group_member_remove:
+    managers remove members, but not themselves, and only community managers remove a
+    co-manager."""
+    manages = can_manage_group(viewer, group_profile)
+    appoints = can_appoint_group_managers(viewer)
+    return [
+        GroupMemberRow(
+            user=member,
+            is_manager=member.pk in manager_ids,
+            can_remove=(
+                manages and member.pk != viewer.pk and (appoints or member.pk not in manager_ids)
+            ),
+        )
+        for member in members
+    ]
+
+
+def group_pending_requests(*, group_profile: GroupProfile) -> QuerySet[GroupMembershipRequest]:
+    return (
+        GroupMembershipRequest.objects.filter(
+            group_profile=group_profile, status=RequestStatus.PENDING
+        )
+        .select_related("user")
+        .order_by("created_at")
+    )
+
+
+def group_open_invitations(*, group_profile: GroupProfile) -> QuerySet[GroupInvitation]:
+    return (
+        GroupInvitation.objects.filter(
+            group_profile=group_profile,
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=timezone.now(),
+        )
+        .select_related("invited_by")
+        .order_by("-created_at")
+    )
+
+
+def group_manager_ids(*, group_profile: GroupProfile) -> set[int]:
+    return set(
+        GroupProfileUserObjectPermission.objects.filter(
+            content_object=group_profile, permission__codename=MANAGE_GROUP.split(".")[1]
+        ).values_list("user_id", flat=True)
+    )
+
+
+def group_detail_context(*, group_profile: GroupProfile, viewer) -> dict:
+    """Everything the group page shows except the paginated member list."""
+    row = group_row_for_viewer(group_profile=group_profile, viewer=viewer)
+    managers = group_managers(group_profile=group_profile)
+    context = {
+        "group": group_profile,
+        "row": row,
+        "managers": managers,
+        "manager_ids": {manager.pk for manager in managers},
+        "can_manage": row.can_manage,
+        "can_see_members": can_see_group_members(viewer, group_profile),
+        "pending_requests": [],
+        "open_invitations": [],
+    }
+    if row.can_manage:
+        context["pending_requests"] = list(group_pending_requests(group_profile=group_profile))
+        context["open_invitations"] = list(group_open_invitations(group_profile=group_profile))
+    return context

@@ -8,18 +8,25 @@ from django.utils import timezone
 
 from community.selectors import branding_get
 from members import roles
-from members.models import Profile, User
+from members.models import ApprovalStatus, MemberApplication, Profile, User
 from members.tasks import member_welcome_email_send_task
 
 logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
-def member_onboard(*, user: User) -> None:
-    """Everything a new account needs after sign-up: the Members role, and the welcome
-    e-mail queued once the account is committed (the worker must be able to load it)."""
-    user.groups.add(Group.objects.get(name=roles.MEMBERS))
+def member_onboard(*, user: User, application: dict | None = None) -> None:
+    """Everything a new account needs: its profile; then, once approved, the Members role
+    and the welcome e-mail, queued after commit (the worker must be able to load the row).
+
+    A sign-up that waits for approval keeps its answers (`application`) for the community
+    manager; this runs again when they approve it."""
     Profile.objects.get_or_create(user=user)
+    if application is not None:
+        MemberApplication.objects.update_or_create(user=user, defaults=application)
+    if user.approval_status != ApprovalStatus.APPROVED:
+        return
+    user.groups.add(Group.objects.get(name=roles.MEMBERS))
     transaction.on_commit(lambda: member_welcome_email_send_task.delay(user_id=user.pk))
 
 

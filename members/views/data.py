@@ -1,13 +1,74 @@
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from community.exceptions import ApplicationError
+from members.forms.data import AccountEraseForm
+from members.services.data import member_data_export, member_erase
+from members.services.reciprocity import RateLimit, RateLimited, rate_limit_hit
+
+# Guessing the password through the erase form must be no easier than through the login form.
+ERASE_ATTEMPT_LIMITS = (RateLimit(count=5, seconds=60 * 60, description="5 attempts an hour"),)
 
 
-def data_overview(request):  # placeholders until data ownership lands
-    raise Http404
+def _render_overview(request, erase_form, *, status=200, refusal=""):
+    return render(
+        request,
+        "members/data_overview.html",
+        {"erase_form": erase_form, "erase_refusal": refusal},
+        status=status,
+    )
 
 
+@login_required
+@require_safe
+@never_cache
+def data_overview(request):
+    return _render_overview(request, AccountEraseForm(user=request.user))
+
+
+@require_POST
+@login_required
+@never_cache
 def data_export(request):
-    raise Http404
+    archive = member_data_export(member=request.user)
+    filename = f"{request.user.username}-data-{timezone.localdate().isoformat()}.zip"
+    response = HttpResponse(archive, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
+@require_POST
+@login_required
+@never_cache
 def account_erase(request):
-    raise Http404
+    form = AccountEraseForm(request.POST, user=request.user)
+    try:
+        rate_limit_hit(scope="account-erase", key=request.user.pk, limits=ERASE_ATTEMPT_LIMITS)
+    except RateLimited as exc:
+        # Refused before the password is even looked at.
+        response = _render_overview(
+            request, AccountEraseForm(user=request.user), status=429, refusal=exc.message
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    if not form.is_valid():
+        return _render_overview(request, form, status=400)
+    try:
+        member_erase(member=request.user, actor=request.user)
+    except (PermissionDenied, ApplicationError) as exc:
+        form.add_error(None, str(exc))
+        return _render_overview(request, form, status=400)
+    logout(request)
+    messages.success(
+        request,
+        "Your account has been erased. What you shared stays, shown as from “Former member”.",
+    )
+    return redirect("home")

@@ -1,21 +1,137 @@
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from community.exceptions import ApplicationError
+from members.forms.profiles import ProfileForm
+from members.models import Profile
+from members.permissions import is_community_member
+from members.selectors.directory import (
+    DIRECTORY_PAGE_SIZE,
+    DirectoryPaginator,
+    can_browse_members,
+    member_cards,
+)
+from members.selectors.groups import groups_for_profile
+from members.selectors.profiles import follow_list, profile_page_get, profile_user_access
+from members.selectors.reciprocity import shout_outs_for_profile
+from members.services.follows import follow_create, follow_delete
+from members.services.profiles import profile_update
 
 
-def profile_detail(request, username):  # placeholders until profiles land
-    raise Http404
+@require_safe
+def profile_detail(request, username):
+    if username == "me" and request.user.is_authenticated:  # "me" is a reserved username
+        return redirect("members:profile", username=request.user.username)
+    page = profile_page_get(username=username, viewer=request.user)
+    if page.user.username != username:  # /members/Maya/ → /members/maya/
+        return redirect("members:profile", username=page.user.username, permanent=True)
+    context = {"page": page, "profile_user": page.user, "profile_groups": [], "shout_outs": []}
+    if not page.is_erased:
+        context["profile_groups"] = groups_for_profile(profile_user=page.user, viewer=request.user)
+        context["shout_outs"] = shout_outs_for_profile(profile_user=page.user, viewer=request.user)
+    return render(request, "members/profile_detail.html", context)
 
 
+def _form_errors_add(form, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def profile_edit(request):
-    raise Http404
+    if not is_community_member(request.user):
+        raise PermissionDenied("Only approved members have a profile to edit.")
+    try:
+        profile = request.user.profile
+    except Profile.DoesNotExist:
+        profile = Profile(user=request.user)  # saved by profile_update on the first save
+    form = ProfileForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=ProfileForm.initial_for(user=request.user, profile=profile),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            profile_update(user=request.user, actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            _form_errors_add(form, exc)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("members:profile", username=request.user.username)
+    return render(request, "members/profile_edit.html", {"form": form, "profile": profile})
 
 
+def _follow_list_view(request, username: str, direction: str):
+    user = profile_user_access(username=username, viewer=request.user)
+    if user.erased_at:
+        return redirect("members:profile", username=user.username)
+    if not can_browse_members(request.user):
+        if request.user.is_authenticated:
+            raise PermissionDenied("The member lists are for approved members.")
+        return redirect_to_login(request.get_full_path())
+    page_obj = DirectoryPaginator(
+        follow_list(user=user, direction=direction), DIRECTORY_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    member = "follower" if direction == "followers" else "followed"
+    context = {
+        "profile_user": user,
+        "direction": direction,
+        "page_obj": page_obj,
+        "cards": member_cards((getattr(row, member) for row in page_obj), viewer=request.user),
+    }
+    template = (
+        "members/directory_cards.html" if request.htmx else "members/profile_follow_list.html"
+    )
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+@require_safe
 def follower_list(request, username):
-    raise Http404
+    return _follow_list_view(request, username, "followers")
 
 
+@require_safe
 def following_list(request, username):
-    raise Http404
+    return _follow_list_view(request, username, "following")
 
 
+@login_required
+@require_POST
 def follow_toggle(request, username):
-    raise Http404
+    """POST action=follow|unfollow. An explicit action (not a toggle) keeps a double click
+    from following and unfollowing again."""
+    target = profile_user_access(username=username, viewer=request.user)
+    unfollow = request.POST.get("action") == "unfollow"
+    error = ""
+    try:
+        if unfollow:
+            follow_delete(follower=request.user, followed=target)
+        else:
+            follow_create(follower=request.user, followed=target)
+    except ValidationError as exc:
+        error = " ".join(exc.messages)
+    except ApplicationError as exc:
+        error = exc.message
+    if request.htmx:
+        page = profile_page_get(username=target.username, viewer=request.user)
+        return render(
+            request, "members/profile_follow_panel.html", {"page": page, "follow_error": error}
+        )
+    if error:
+        messages.error(request, error)
+    elif unfollow:
+        messages.success(request, f"You no longer follow {target.public_name}.")
+    else:
+        messages.success(request, f"You now follow {target.public_name}.")
+    return redirect("members:profile", username=target.username)

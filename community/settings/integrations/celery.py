@@ -18,10 +18,22 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3, "interval_start": 0, "inter
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-CELERY_TASK_ROUTES = {"members.send_welcome_email": {"queue": "email"}}
+CELERY_TASK_ROUTES = {
+    "members.send_welcome_email": {"queue": "email"},
+    "members.send_application_decision": {"queue": "email"},
+    "members.notify_shout_out": {"queue": "email"},
+    "members.send_group_invitation": {"queue": "email"},
+    "members.send_group_request_decision": {"queue": "email"},
+}
 CELERY_TIMEZONE = env("TIME_ZONE", default="UTC")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    # 02:30 nightly, after the day's visits are in: one UPDATE over all members.
+    "members-recompute-trust-levels": {
+        "task": "members.recompute_trust_levels",
+        "schedule": crontab(hour=2, minute=30),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Sunday 03:30, a quiet hour: object permissions left behind by deleted objects.
     "community-clean-orphan-permissions": {
         "task": "community.clean_orphan_permissions",

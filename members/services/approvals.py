@@ -1,0 +1,64 @@
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from community.selectors import branding_get
+from members.models import ApprovalStatus, MemberApplication, User
+
+logger = logging.getLogger(__name__)
+
+
+def _decide(*, user: User, actor: User, status: str, note: str) -> None:
+    from members.tasks import member_application_decision_send_task
+
+    if not actor.has_perm("members.change_memberapplication"):
+        from django.core.exceptions import PermissionDenied
+
+        raise PermissionDenied("Only community managers decide on new accounts.")
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    if locked.approval_status != ApprovalStatus.PENDING:
+        return  # already decided: a double click or a second manager changes nothing
+    locked.approval_status = status
+    locked.save(update_fields=["approval_status", "updated_at"])
+    MemberApplication.objects.update_or_create(
+        user=locked,
+        defaults={"decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
+    )
+    logger.info("member %s %s by %s", locked.pk, status, actor.pk)
+    transaction.on_commit(lambda: member_application_decision_send_task.delay(user_id=locked.pk))
+
+
+@transaction.atomic
+def member_application_approve(*, user: User, actor: User) -> None:
+    """Let a waiting sign-up in: they become a Member and get the welcome e-mail."""
+    from members.services.accounts import member_onboard
+
+    _decide(user=user, actor=actor, status=ApprovalStatus.APPROVED, note="")
+    user.refresh_from_db()
+    if user.approval_status == ApprovalStatus.APPROVED:
+        member_onboard(user=user)
+
+
+@transaction.atomic
+def member_application_decline(*, user: User, actor: User, note: str = "") -> None:
+    _decide(user=user, actor=actor, status=ApprovalStatus.DECLINED, note=note)
+
+
+def member_application_decision_send(*, user_id: int) -> None:
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or user.approval_status == ApprovalStatus.PENDING or not user.email:
+        return
+    context = {
+        "user": user,
+        "branding": branding_get(),
+        "approved": user.approval_status == ApprovalStatus.APPROVED,
+    }
+    send_mail(
+        subject=render_to_string("email/application_decision_subject.txt", context).strip(),
+        message=render_to_string("email/application_decision_message.txt", context),
+        from_email=None,
+        recipient_list=[user.email],
+    )

@@ -1,0 +1,426 @@
+"""Data ownership: a member downloads everything they own, or erases their account.
+
+Export is a registry of exporters. Each takes the member and yields (path in the zip,
+content): JSON-serialisable content becomes a .json file, bytes are written as they are.
+Forums (posts, votes) and the library register theirs with `@data_exporter` from their own
+module, imported by their AppConfig.ready(); nothing here changes when they do."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import PurePosixPath
+from typing import Any
+
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from guardian.models import UserObjectPermission
+
+from community.exceptions import ApplicationError
+from members.models import (
+    VISIBLE_FIELDS,
+    Follow,
+    GroupInvitation,
+    GroupMembershipRequest,
+    GroupProfile,
+    GroupProfileUserObjectPermission,
+    MemberApplication,
+    MemberVisit,
+    Profile,
+    RequestStatus,
+    ShoutOut,
+    SupportAct,
+    User,
+)
+
+logger = logging.getLogger(__name__)
+
+# A manager acting on someone else's account needs this global permission.
+MANAGE_MEMBER_PERMISSION = "members.change_user"
+
+ExportItem = tuple[str, Any]
+Exporter = Callable[[User], Iterable[ExportItem]]
+
+DATA_EXPORTERS: list[Exporter] = []
+
+
+def data_exporter(func: Exporter) -> Exporter:
+    """Register an exporter (idempotent, so a re-imported module does not export twice)."""
+    if func not in DATA_EXPORTERS:
+        DATA_EXPORTERS.append(func)
+    return func
+
+
+def check_manage_member_data(*, actor: User, member: User) -> None:
+    """The member themselves, or a community manager. Only a superuser touches a superuser's
+    account: a manager must not be able to erase the people who administer the site."""
+    if actor.pk == member.pk and actor.is_active:
+        return
+    if not actor.is_active or not actor.has_perm(MANAGE_MEMBER_PERMISSION):
+        raise PermissionDenied("You may not manage this member's data.")
+    if member.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser can manage a superuser's data.")
+
+
+# --- Export -------------------------------------------------------------------------------
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _person(user: User) -> dict[str, Any]:
+    return {"username": user.username, "name": user.public_name}
+
+
+@data_exporter
+def _export_account(member: User) -> Iterator[ExportItem]:
+    emails = EmailAddress.objects.filter(user=member).order_by("-primary", "email")
+    yield (
+        "account.json",
+        {
+            "username": member.username,
+            "display_name": member.display_name,
+            "first_name": member.first_name,
+            "last_name": member.last_name,
+            "email": member.email,
+            "email_addresses": [
+                {"email": e.email, "primary": e.primary, "verified": e.verified} for e in emails
+            ],
+            "date_joined": _iso(member.date_joined),
+            "last_login": _iso(member.last_login),
+            "last_seen_at": _iso(member.last_seen_at),
+            "trust_level": member.get_trust_level_display(),
+            "approval_status": member.approval_status,
+            "is_active": member.is_active,
+            "erased_at": _iso(member.erased_at),
+            "groups": sorted(member.groups.values_list("name", flat=True)),
+            "two_factor_methods": sorted(
+                Authenticator.objects.filter(user=member).values_list("type", flat=True)
+            ),
+        },
+    )
+    application = MemberApplication.objects.filter(user=member).first()
+    if application is not None:
+        yield (
+            "application.json",
+            {
+                "company": application.company,
+                "headline": application.headline,
+                "reason": application.reason,
+                "submitted_at": _iso(application.created_at),
+                "decided_at": _iso(application.decided_at),
+                "decision_note": application.decision_note,
+            },
+        )
+    days = MemberVisit.objects.filter(user=member).order_by("day").values_list("day", flat=True)
+    yield "visits.json", [day.isoformat() for day in days]
+
+
+@data_exporter
+def _export_profile(member: User) -> Iterator[ExportItem]:
+    # Everything, private fields included: it is the member's own data.
+    profile = Profile.objects.filter(user=member).prefetch_related("expertise").first()
+    if profile is None:
+        return
+    yield (
+        "profile.json",
+        {
+            "headline": profile.headline,
+            "company": profile.company,
+            "location": profile.location,
+            "time_zone": str(profile.time_zone) if profile.time_zone else "",
+            "bio": profile.bio,
+            "website": profile.website,
+            "social_links": profile.social_links,
+            "expertise": [tag.name for tag in profile.expertise.all()],
+            "avatar": PurePosixPath(profile.avatar.name).name if profile.avatar else None,
+            "visibility": {
+                field: getattr(profile, f"{field}_visibility") for field in VISIBLE_FIELDS
+            },
+            "updated_at": _iso(profile.updated_at),
+        },
+    )
+    if profile.avatar:
+        try:
+            with profile.avatar.open("rb") as avatar:
+                yield f"files/{PurePosixPath(profile.avatar.name).name}", avatar.read()
+        except FileNotFoundError:
+            logger.warning("Avatar of member %s is missing from storage", member.pk)
+
+
+@data_exporter
+def _export_follows(member: User) -> Iterator[ExportItem]:
+    following = Follow.objects.filter(follower=member).select_related("followed")
+    followers = Follow.objects.filter(followed=member).select_related("follower")
+    yield (
+        "follows.json",
+        {
+            "following": [
+                {**_person(f.followed), "since": _iso(f.created_at)}
+                for f in following.order_by("created_at")
+            ],
+            "followers": [
+                {**_person(f.follower), "since": _iso(f.created_at)}
+                for f in followers.order_by("created_at")
+            ],
+        },
+    )
+
+
+@data_exporter
+def _export_shout_outs(member: User) -> Iterator[ExportItem]:
+    given = ShoutOut.objects.filter(author=member).select_related("recipient")
+    received = ShoutOut.objects.filter(recipient=member).select_related("author")
+    yield (
+        "shout_outs_given.json",
+        [
+            {
+                "to": _person(s.recipient),
+                "message": s.message,
+                "created_at": _iso(s.created_at),
+                "hidden": s.hidden_at is not None,
+            }
+            for s in given.order_by("created_at")
+        ],
+    )
+    yield (
+        "shout_outs_received.json",
+        [
+            {
+                "from": _person(s.author),
+                "message": s.message,
+                "created_at": _iso(s.created_at),
+                "hidden": s.hidden_at is not None,
+            }
+            for s in received.order_by("created_at")
+        ],
+    )
+
+
+@data_exporter
+def _export_support_acts(member: User) -> Iterator[ExportItem]:
+    acts = (
+        SupportAct.objects.filter(Q(giver=member) | Q(receiver=member))
+        .select_related("giver", "receiver", "target_type")
+        .order_by("occurred_at")
+    )
+    yield (
+        "support_acts.json",
+        [
+            {
+                "direction": "given" if act.giver_id == member.pk else "received",
+                "with": _person(act.receiver if act.giver_id == member.pk else act.giver),
+                "kind": act.kind,
+                "about": (
+                    {"type": act.target_type.model, "id": act.target_id}
+                    if act.target_type_id
+                    else None
+                ),
+                "occurred_at": _iso(act.occurred_at),
+            }
+            for act in acts
+        ],
+    )
+
+
+@data_exporter
+def _export_groups(member: User) -> Iterator[ExportItem]:
+    requests = (
+        GroupMembershipRequest.objects.filter(user=member)
+        .select_related("group_profile__group")
+        .order_by("created_at")
+    )
+    invitations = (
+        GroupInvitation.objects.filter(accepted_by=member)
+        .select_related("group_profile__group")
+        .order_by("accepted_at")
+    )
+    yield (
+        "groups.json",
+        {
+            "membership_requests": [
+                {
+                    "group": r.group_profile.name,
+                    "status": r.status,
+                    "message": r.message,
+                    "requested_at": _iso(r.created_at),
+                    "decided_at": _iso(r.decided_at),
+                }
+                for r in requests
+            ],
+            "invitations_accepted": [
+                {
+                    "group": i.group_profile.name,
+                    "email": i.email,
+                    "accepted_at": _iso(i.accepted_at),
+                    "created_account": i.created_account,
+                }
+                for i in invitations
+            ],
+        },
+    )
+
+
+def member_data_export(*, member: User, actor: User | None = None) -> bytes:
+    """A zip of everything `member` owns: one JSON file per kind of data plus their files
+    under files/. `actor` defaults to the member; anyone else needs the manage-member
+    permission. Built in memory: a member's own data is small (posts and files arrive with
+    forums; when they are large this becomes a task that stores the zip and mails a link)."""
+    actor = actor or member
+    check_manage_member_data(actor=actor, member=member)
+    buffer = io.BytesIO()
+    root = f"{member.username}-data"
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        manifest = []
+        for exporter in DATA_EXPORTERS:
+            for path, content in exporter(member):
+                if isinstance(content, bytes):
+                    data = content
+                else:
+                    text = json.dumps(content, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+                    data = text.encode()
+                archive.writestr(f"{root}/{path}", data)
+                manifest.append(path)
+        archive.writestr(
+            f"{root}/README.txt",
+            "Your data, as JSON files (UTF-8) plus your uploaded files under files/.\n"
+            f"Exported {timezone.now().isoformat()}.\n\nFiles:\n"
+            + "".join(f"- {path}\n" for path in manifest),
+        )
+    if actor.pk != member.pk:
+        logger.info("Member %s's data exported by %s", member.pk, actor.pk)
+    return buffer.getvalue()
+
+
+# --- Erase --------------------------------------------------------------------------------
+
+
+def _former_username(member: User) -> str:
+    username = f"former-member-{member.pk}"
+    if User.objects.filter(username__iexact=username).exclude(pk=member.pk).exists():
+        # Someone took the handle before; still under the 30-character limit.
+        username = f"former-{member.pk}-{uuid.uuid4().hex[:6]}"
+    return username
+
+
+@transaction.atomic
+def member_erase(*, member: User, actor: User) -> User:
+    """Remove everything personal about `member` and keep what the community built with
+    them: their shout-outs (shown as from "Former member"), support acts (metrics history),
+    visits, and the user row itself, so content keeps an author.
+
+    The caller proves identity (the view asks the member for their password); this checks
+    that `actor` is the member or a community manager. Idempotent: erasing an erased account
+    changes nothing. Sessions end because the password hash changes (Django drops a session
+    whose hash no longer matches) and the account is inactive. The avatar file is deleted
+    after commit, so a rollback never leaves a profile pointing at a missing file."""
+    check_manage_member_data(actor=actor, member=member)
+    locked = User.objects.select_for_update().get(pk=member.pk)
+    if locked.erased_at is not None:
+        return locked
+    if locked.is_superuser and actor.pk == locked.pk:
+        raise ApplicationError(
+            "A superuser account can't erase itself here. Ask another administrator to "
+            "remove your superuser status first."
+        )
+
+    profile = Profile.objects.filter(user=locked).first()
+    avatar_name = profile.avatar.name if profile and profile.avatar else ""
+    avatar_storage = profile.avatar.storage if profile and profile.avatar else None
+    if profile is not None:
+        profile.expertise.clear()
+        Profile.objects.filter(pk=profile.pk).update(
+            headline="",
+            company="",
+            location="",
+            time_zone=None,
+            bio="",
+            bio_html="",
+            website="",
+            social_links=[],
+            avatar="",
+            updated_at=timezone.now(),
+        )
+
+    Follow.objects.filter(Q(follower=locked) | Q(followed=locked)).delete()
+
+    # Counters are denormalised on GroupProfile; only groups they were really in go down.
+    GroupProfile.objects.filter(group__user=locked, member_count__gt=0).update(
+        member_count=F("member_count") - 1
+    )
+    locked.groups.clear()
+    locked.user_permissions.clear()
+    GroupProfileUserObjectPermission.objects.filter(user=locked).delete()
+    UserObjectPermission.objects.filter(user=locked).delete()
+    GroupMembershipRequest.objects.filter(user=locked, status=RequestStatus.PENDING).update(
+        status=RequestStatus.WITHDRAWN, decided_at=timezone.now()
+    )
+    # What they wrote to group managers is theirs; the decision history stays.
+    GroupMembershipRequest.objects.filter(user=locked).exclude(message="").update(message="")
+    GroupInvitation.objects.filter(accepted_by=locked).update(email="")
+    MemberApplication.objects.filter(user=locked).update(company="", headline="", reason="")
+
+    EmailAddress.objects.filter(user=locked).delete()
+    Authenticator.objects.filter(user=locked).delete()
+
+    locked.username = _former_username(locked)
+    locked.email = ""
+    locked.first_name = ""
+    locked.last_name = ""
+    locked.display_name = ""
+    locked.set_unusable_password()
+    locked.is_active = False
+    locked.is_staff = False
+    locked.is_superuser = False
+    locked.last_seen_at = None
+    locked.erased_at = timezone.now()
+    locked.save()
+
+    # The admin history names the account by its old username; rename it there too.
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(locked.pk)
+    ).update(object_repr=locked.username)
+
+    if avatar_name and avatar_storage is not None:
+        transaction.on_commit(lambda: avatar_storage.delete(avatar_name))
+
+    # The old username is not logged: the log must not undo the erase.
+    logger.info(
+        "Member %s erased by %s",
+        locked.pk,
+        "themselves" if actor.pk == locked.pk else f"member {actor.pk}",
+    )
+    # The caller's instance reflects the erase too (e.g. the view logging the member out).
+    member.refresh_from_db()
+    return locked
+
+
+def member_erase_many(*, members: Iterable[User], actor: User) -> tuple[int, list[str]]:
+    """Erase several accounts for the admin action, each in its own transaction. Returns how
+    many were erased and a message for each one refused."""
+    erased, refused = 0, []
+    for member in members:
+        if member.erased_at is not None:
+            continue
+        if member.pk == actor.pk:
+            refused.append(f"{member.username}: erase your own account from “Your data”.")
+            continue
+        try:
+            member_erase(member=member, actor=actor)
+        except (PermissionDenied, ApplicationError) as exc:
+            refused.append(f"{member.username}: {exc}")
+        else:
+            erased += 1
+    return erased, refused

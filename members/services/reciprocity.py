@@ -1,0 +1,201 @@
+"""Writes for "give to get": shout-outs, and the one place any app records an act of
+support (forums calls `support_act_record` for reactions, replies, accepted answers and
+library shares; members never calls forums)."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from community.exceptions import ApplicationError
+from community.selectors import branding_get
+from members.models import ShoutOut, SupportAct, SupportKind, User
+from members.permissions import is_community_member
+from members.tasks import shout_out_notify_task
+
+logger = logging.getLogger(__name__)
+
+SHOUT_OUT_MAX_LENGTH = 280
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    count: int
+    seconds: int
+    description: str
+
+
+# Generous for someone recommending a few people after an event, tight for a spammer.
+SHOUT_OUT_LIMITS = (
+    RateLimit(count=5, seconds=60 * 60, description="5 shout-outs an hour"),
+    RateLimit(count=20, seconds=24 * 60 * 60, description="20 shout-outs a day"),
+)
+
+
+class RateLimited(ApplicationError):
+    """Too many of something in a window; `retry_after` is in seconds."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+def rate_limit_hit(*, scope: str, key: str | int, limits: tuple[RateLimit, ...]) -> None:
+    """Count one attempt against each fixed window and raise RateLimited when any is over.
+
+    The counters live in the Django cache (Redis in production), so every web process and
+    worker shares them; `add` then `incr` is atomic there. A refused attempt still counts,
+    so hammering does not reopen the window early."""
+    now = int(timezone.now().timestamp())
+    for limit in limits:
+        window = now // limit.seconds
+        cache_key = f"ratelimit:{scope}:{key}:{limit.seconds}:{window}"
+        cache.add(cache_key, 0, timeout=limit.seconds + 60)
+        try:
+            hits = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=limit.seconds + 60)
+            hits = 1
+        if hits > limit.count:
+            retry_after = (window + 1) * limit.seconds - now
+            raise RateLimited(
+                f"You have reached the limit of {limit.description}. "
+                f"Please try again in {_humanize_seconds(retry_after)}.",
+                retry_after=retry_after,
+            )
+
+
+def _humanize_seconds(seconds: int) -> str:
+    if seconds >= 3600:
+        hours = round(seconds / 3600)
+        return f"about {hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, round(seconds / 60))
+    return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def support_act_record(
+    *,
+    giver: User,
+    receiver: User,
+    kind: str,
+    target: models.Model | None = None,
+    occurred_at: datetime | None = None,
+) -> SupportAct | None:
+    """Record one act of support, once. Returns None (and records nothing) for support given
+    to yourself, which is not support. Re-recording the same act (a retried task, a second
+    reaction of the same kind on the same post) is a no-op thanks to the unique constraint;
+    callers inside a larger transaction are protected by the savepoint."""
+    if kind not in SupportKind.values:
+        raise ValueError(f"Unknown support kind {kind!r}")
+    if giver.pk == receiver.pk:
+        return None
+    target_type = ContentType.objects.get_for_model(target) if target is not None else None
+    lookup = {
+        "giver": giver,
+        "receiver": receiver,
+        "kind": kind,
+        "target_type": target_type,
+        "target_id": target.pk if target is not None else None,
+    }
+    act = SupportAct(**lookup, occurred_at=occurred_at or timezone.now())
+    try:
+        with transaction.atomic():
+            act.save()
+    except IntegrityError:
+        return SupportAct.objects.filter(**lookup).first()
+    return act
+
+
+@transaction.atomic
+def shout_out_create(*, author: User, recipient: User, message: str) -> ShoutOut:
+    """Publish "you should follow <recipient>, because <message>" on the recipient's profile.
+
+    Preconditions, each refused with a message the author can act on and nothing stored:
+    both are community members, they are different people, the message is 1–280 characters
+    (shown as plain escaped text, never Markdown), and the author is within the rate limits.
+    Records a SHOUT_OUT support act in the same transaction; the e-mail to the recipient is
+    queued on commit."""
+    if not is_community_member(author):
+        raise PermissionDenied("Only community members can give shout-outs.")
+    if author.pk == recipient.pk:
+        raise ValidationError(
+            "You can't give yourself a shout-out. Recommend someone who helped you instead.",
+            code="self",
+        )
+    if not is_community_member(recipient) or recipient.username == settings.ANONYMOUS_USER_NAME:
+        raise ApplicationError("That person is not a member of the community.")
+    message = (message or "").strip()
+    if not message:
+        raise ValidationError({"message": "Write a few words about why people should follow them."})
+    if len(message) > SHOUT_OUT_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "message": f"Keep it to {SHOUT_OUT_MAX_LENGTH} characters "
+                f"(this one has {len(message)})."
+            }
+        )
+
+    shout_out = ShoutOut(author=author, recipient=recipient, message=message)
+    shout_out.full_clean()
+    # Checked last, so a typo the author corrects does not use up their allowance.
+    rate_limit_hit(scope="shout-out", key=author.pk, limits=SHOUT_OUT_LIMITS)
+    shout_out.save()
+    support_act_record(
+        giver=author,
+        receiver=recipient,
+        kind=SupportKind.SHOUT_OUT,
+        target=shout_out,
+        occurred_at=shout_out.created_at,
+    )
+    transaction.on_commit(lambda: shout_out_notify_task.delay(shout_out_id=shout_out.pk))
+    return shout_out
+
+
+def shout_out_notify(*, shout_out_id: int) -> bool:
+    """E-mail the recipient about a new shout-out, once. Returns False when there is nothing
+    to send: the shout-out is gone or hidden, the recipient can no longer be reached, or it
+    was already sent.
+
+    There is no notification preference yet (the in-app notifications arrive with the
+    forums issue and will own opt-outs); until then every shout-out is mailed."""
+    shout_out = (
+        ShoutOut.objects.select_related("author", "recipient").filter(pk=shout_out_id).first()
+    )
+    if shout_out is None or shout_out.hidden_at is not None:
+        return False
+    recipient = shout_out.recipient
+    if not recipient.email or not is_community_member(recipient):
+        return False
+    # Claimed in the shared cache so a retried or duplicated task mails once.
+    claim_key = f"shout-out:notified:{shout_out_id}"
+    if not cache.add(claim_key, 1, timeout=7 * 24 * 60 * 60):
+        return False
+    try:
+        context = {
+            "shout_out": shout_out,
+            "branding": branding_get(),
+            "profile_path": reverse("members:profile", args=[recipient.username]),
+        }
+        send_mail(
+            # One line whatever a display name contains: a header must not carry a newline.
+            subject=" ".join(
+                render_to_string("members/shout_out_email_subject.txt", context).split()
+            ),
+            message=render_to_string("members/shout_out_email_message.txt", context),
+            from_email=None,
+            recipient_list=[recipient.email],
+        )
+    except Exception:
+        cache.delete(claim_key)  # give the claim back so the task's retry can send it
+        raise
+    logger.info("Shout-out %s mailed to member %s", shout_out_id, recipient.pk)
+    return True

@@ -1,0 +1,95 @@
+"""Trust levels, recomputed for every member in one UPDATE (no Python loop over members).
+
+The signals are the ones every later app feeds without knowing about trust: days visited
+(MemberVisit) and support given and received (SupportAct — forum reactions, replies and
+accepted answers are support acts too, so forum activity counts as soon as forums record it).
+Thresholds follow Discourse's ladder, scaled to the signals we have; docs/trust-levels.md
+explains them."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
+from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
+from django.utils import timezone
+
+from members.models import ApprovalStatus, MemberVisit, SupportAct, TrustLevel, User
+
+
+@dataclass(frozen=True)
+class TrustRules:
+    basic_days_visited: int = 2
+    member_days_visited: int = 15
+    member_account_age_days: int = 14
+    member_support_given: int = 1
+    member_support_received: int = 1
+    regular_window_days: int = 100
+    regular_days_visited: int = 50
+    regular_support_given: int = 10
+    regular_support_received: int = 5
+
+
+RULES = TrustRules()
+
+
+def _count(queryset, *, owner_field: str):
+    """A correlated COUNT(*) of `queryset` rows belonging to the outer user, 0 when none."""
+    counted = (
+        queryset.filter(**{owner_field: OuterRef("pk")})
+        .order_by()
+        .values(owner_field)
+        .annotate(n=Count("*"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def trust_levels_recompute(*, now: datetime | None = None, rules: TrustRules = RULES) -> int:
+    """Recompute every member's trust level; returns how many members were evaluated.
+
+    Leaders are appointed by community managers and never recomputed. Basic and Member are
+    never taken away (Discourse does the same); Regular must be kept up, and a member who
+    falls back drops to Member."""
+    now = now or timezone.now()
+    window_start = timezone.localdate(now) - timedelta(days=rules.regular_window_days)
+    since = now - timedelta(days=rules.regular_window_days)
+
+    days_visited = _count(MemberVisit.objects.all(), owner_field="user")
+    recent_days_visited = _count(
+        MemberVisit.objects.filter(day__gte=window_start), owner_field="user"
+    )
+    given = _count(SupportAct.objects.all(), owner_field="giver")
+    received = _count(SupportAct.objects.all(), owner_field="receiver")
+    recent_given = _count(SupportAct.objects.filter(occurred_at__gte=since), owner_field="giver")
+    recent_received = _count(
+        SupportAct.objects.filter(occurred_at__gte=since), owner_field="receiver"
+    )
+
+    is_regular = (
+        GreaterThanOrEqual(recent_days_visited, rules.regular_days_visited)
+        & GreaterThanOrEqual(recent_given, rules.regular_support_given)
+        & GreaterThanOrEqual(recent_received, rules.regular_support_received)
+    )
+    is_member = (
+        GreaterThanOrEqual(days_visited, rules.member_days_visited)
+        & LessThanOrEqual(F("date_joined"), now - timedelta(days=rules.member_account_age_days))
+        & GreaterThanOrEqual(given, rules.member_support_given)
+        & GreaterThanOrEqual(received, rules.member_support_received)
+    )
+    is_basic = GreaterThanOrEqual(days_visited, rules.basic_days_visited)
+    earned = Case(
+        When(is_regular, then=Value(TrustLevel.REGULAR)),
+        When(is_member, then=Value(TrustLevel.MEMBER)),
+        When(is_basic, then=Value(TrustLevel.BASIC)),
+        default=Value(TrustLevel.NEW),
+        output_field=IntegerField(),
+    )
+    # What was earned before and cannot be lost: up to Member.
+    kept = Least("trust_level", Value(TrustLevel.MEMBER))
+    return (
+        User.objects.exclude(trust_level=TrustLevel.LEADER)
+        .filter(is_active=True, erased_at__isnull=True)
+        .filter(approval_status=ApprovalStatus.APPROVED)
+        .update(trust_level=Greatest(earned, kept))
+    )
