@@ -3,7 +3,6 @@ support (forums calls `support_act_record` for reactions, replies, accepted answ
 library shares; members never calls forums)."""
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.exceptions import ApplicationError
+from community.ratelimit import RateLimit, rate_limit_hit
 from community.selectors import branding_get
 from members.models import ShoutOut, SupportAct, SupportKind, User
 from members.permissions import is_community_member
@@ -27,59 +27,11 @@ logger = logging.getLogger(__name__)
 SHOUT_OUT_MAX_LENGTH = 280
 
 
-@dataclass(frozen=True)
-class RateLimit:
-    count: int
-    seconds: int
-    description: str
-
-
 # Generous for someone recommending a few people after an event, tight for a spammer.
 SHOUT_OUT_LIMITS = (
     RateLimit(count=5, seconds=60 * 60, description="5 shout-outs an hour"),
     RateLimit(count=20, seconds=24 * 60 * 60, description="20 shout-outs a day"),
 )
-
-
-class RateLimited(ApplicationError):
-    """Too many of something in a window; `retry_after` is in seconds."""
-
-    def __init__(self, message: str, *, retry_after: int):
-        super().__init__(message, extra={"retry_after": retry_after})
-        self.retry_after = retry_after
-
-
-def rate_limit_hit(*, scope: str, key: str | int, limits: tuple[RateLimit, ...]) -> None:
-    """Count one attempt against each fixed window and raise RateLimited when any is over.
-
-    The counters live in the Django cache (Redis in production), so every web process and
-    worker shares them; `add` then `incr` is atomic there. A refused attempt still counts,
-    so hammering does not reopen the window early."""
-    now = int(timezone.now().timestamp())
-    for limit in limits:
-        window = now // limit.seconds
-        cache_key = f"ratelimit:{scope}:{key}:{limit.seconds}:{window}"
-        cache.add(cache_key, 0, timeout=limit.seconds + 60)
-        try:
-            hits = cache.incr(cache_key)
-        except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=limit.seconds + 60)
-            hits = 1
-        if hits > limit.count:
-            retry_after = (window + 1) * limit.seconds - now
-            raise RateLimited(
-                f"You have reached the limit of {limit.description}. "
-                f"Please try again in {_humanize_seconds(retry_after)}.",
-                retry_after=retry_after,
-            )
-
-
-def _humanize_seconds(seconds: int) -> str:
-    if seconds >= 3600:
-        hours = round(seconds / 3600)
-        return f"about {hours} hour{'s' if hours != 1 else ''}"
-    minutes = max(1, round(seconds / 60))
-    return f"about {minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def support_act_record(

@@ -9,9 +9,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from community.exceptions import ApplicationError
+from community.ratelimit import RateLimit, RateLimited, rate_limit_hit
 from members.forms.data import AccountEraseForm
 from members.services.data import member_data_export, member_erase
-from members.services.reciprocity import RateLimit, RateLimited, rate_limit_hit
 
 # Guessing the password through the erase form must be no easier than through the login form.
 ERASE_ATTEMPT_LIMITS = (RateLimit(count=5, seconds=60 * 60, description="5 attempts an hour"),)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from community.exceptions import ApplicationError
+from community.ratelimit import RateLimited
 from members.forms.reciprocity import ShoutOutForm
 from members.models import ApprovalStatus, User
 from members.permissions import is_community_member
@@ -52,7 +53,7 @@ def shout_out_create(request, username):
                     recipient=recipient,
                     message=form.cleaned_data["message"],
                 )
-            except reciprocity_services.RateLimited as exc:
+            except RateLimited as exc:
                 form.add_error(None, exc.message)
                 status, retry_after = 429, exc.retry_after
             except ValidationError as exc:

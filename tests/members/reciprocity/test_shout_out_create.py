@@ -6,10 +6,11 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
+from community import ratelimit
 from community.exceptions import ApplicationError
+from community.ratelimit import RateLimited
 from members.models import ApprovalStatus, ShoutOut, SupportAct, SupportKind
-from members.services import reciprocity as services
-from members.services.reciprocity import RateLimited, shout_out_create, shout_out_notify
+from members.services.reciprocity import shout_out_create, shout_out_notify
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -24,7 +25,7 @@ def recipient():
 def clock(monkeypatch):
     """Moves the rate limiter's clock (only its module's view of time)."""
     state = SimpleNamespace(now=datetime(2025, 6, 2, 0, 30, tzinfo=UTC))
-    monkeypatch.setattr(services, "timezone", SimpleNamespace(now=lambda: state.now))
+    monkeypatch.setattr(ratelimit, "timezone", SimpleNamespace(now=lambda: state.now))
     return state
 
 

@@ -1,0 +1,60 @@
+"""One rate limiter for every member action that needs one (follows, shout-outs, account
+erase attempts, and later posts and flags): fixed windows counted in the shared cache.
+
+allauth keeps its own limits for sign-up and log-in; everything of Hearth's uses this."""
+
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.utils import timezone
+
+from community.exceptions import ApplicationError
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    count: int
+    seconds: int
+    description: str  # "5 shout-outs an hour": shown to the member when they hit it
+
+
+class RateLimited(ApplicationError):
+    """Too many of something in a window; `retry_after` is in seconds (views send it as the
+    Retry-After header of a 429)."""
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, extra={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+def rate_limit_hit(*, scope: str, key: str | int, limits: tuple[RateLimit, ...]) -> None:
+    """Count one attempt against each fixed window and raise RateLimited when any is over.
+
+    The counters live in the Django cache (Redis in production), so every web process and
+    worker shares them; `add` then `incr` is atomic there. A refused attempt still counts,
+    so hammering does not reopen the window early."""
+    now = int(timezone.now().timestamp())
+    for limit in limits:
+        window = now // limit.seconds
+        cache_key = f"ratelimit:{scope}:{key}:{limit.seconds}:{window}"
+        cache.add(cache_key, 0, timeout=limit.seconds + 60)
+        try:
+            hits = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.add(cache_key, 1, timeout=limit.seconds + 60)
+            hits = 1
+        if hits > limit.count:
+            retry_after = (window + 1) * limit.seconds - now
+            raise RateLimited(
+                f"You have reached the limit of {limit.description}. "
+                f"Please try again in {_humanize_seconds(retry_after)}.",
+                retry_after=retry_after,
+            )
+
+
+def _humanize_seconds(seconds: int) -> str:
+    if seconds >= 3600:
+        hours = round(seconds / 3600)
+        return f"about {hours} hour{'s' if hours != 1 else ''}"
+    minutes = max(1, round(seconds / 60))
+    return f"about {minutes} minute{'s' if minutes != 1 else ''}"
