@@ -70,10 +70,11 @@ class MemberApplicationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve the selected sign-ups", permissions=["change"])
     def approve(self, request, queryset):
-        applications = list(queryset.select_related("user"))
-        for application in applications:
+        approved = sum(
             member_application_approve(user=application.user, actor=request.user)
-        self.message_user(request, f"Approved {len(applications)} sign-up(s); they were e-mailed.")
+            for application in list(queryset.select_related("user"))
+        )
+        self.message_user(request, f"Approved {approved} sign-up(s); they were e-mailed.")
 
     @admin.action(description="Decline the selected sign-ups", permissions=["change"])
     def decline(self, request, queryset):

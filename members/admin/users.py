@@ -36,7 +36,10 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
+    # Approval goes through the Member applications queue (the service adds the role and
+    # sends the e-mail); editing the field here would skip both.
     readonly_fields = [
+        "approval_status",
         "welcome_email_sent_at",
         "last_login",
         "date_joined",

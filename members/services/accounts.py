@@ -4,8 +4,10 @@ from django.contrib.auth.models import Group
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from community.links import absolute_url
 from community.selectors import branding_get
 from members import roles
 from members.models import ApprovalStatus, MemberApplication, Profile, User
@@ -56,7 +58,15 @@ def member_welcome_email_send(*, user_id: int) -> bool:
         return False
     user = User.objects.get(pk=user_id)
     try:
-        context = {"user": user, "branding": branding_get()}
+        context = {
+            "user": user,
+            "branding": branding_get(),
+            "approved_by_hand": MemberApplication.objects.filter(
+                user=user, decided_at__isnull=False
+            ).exists(),
+            "sign_in_url": absolute_url(reverse("account_login")),
+            "profile_url": absolute_url(reverse("members:profile-edit")),
+        }
         message = EmailMultiAlternatives(
             subject=render_to_string("email/welcome_subject.txt", context).strip(),
             body=render_to_string("email/welcome_message.txt", context),

@@ -6,12 +6,12 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from community.selectors import branding_get
-from members.models import ApprovalStatus, MemberApplication, User
+from members.models import ApprovalStatus, MemberApplication, Profile, User
 
 logger = logging.getLogger(__name__)
 
 
-def _decide(*, user: User, actor: User, status: str, note: str) -> None:
+def _decide(*, user: User, actor: User, status: str, note: str) -> bool:
     from members.tasks import member_application_decision_send_task
 
     if not actor.has_perm("members.change_memberapplication"):
@@ -20,7 +20,7 @@ def _decide(*, user: User, actor: User, status: str, note: str) -> None:
         raise PermissionDenied("Only community managers decide on new accounts.")
     locked = User.objects.select_for_update().get(pk=user.pk)
     if locked.approval_status != ApprovalStatus.PENDING:
-        return  # already decided: a double click or a second manager changes nothing
+        return False  # already decided: a double click or a second manager changes nothing
     locked.approval_status = status
     locked.save(update_fields=["approval_status", "updated_at"])
     MemberApplication.objects.update_or_create(
@@ -28,23 +28,40 @@ def _decide(*, user: User, actor: User, status: str, note: str) -> None:
         defaults={"decided_by": actor, "decided_at": timezone.now(), "decision_note": note},
     )
     logger.info("member %s %s by %s", locked.pk, status, actor.pk)
-    transaction.on_commit(lambda: member_application_decision_send_task.delay(user_id=locked.pk))
+    if status == ApprovalStatus.DECLINED:
+        # An approved member hears it from the welcome e-mail, which says so; one e-mail.
+        transaction.on_commit(
+            lambda: member_application_decision_send_task.delay(user_id=locked.pk)
+        )
+    return True
 
 
 @transaction.atomic
-def member_application_approve(*, user: User, actor: User) -> None:
-    """Let a waiting sign-up in: they become a Member and get the welcome e-mail."""
+def member_application_approve(*, user: User, actor: User) -> bool:
+    """Let a waiting sign-up in: they become a Member and get the welcome e-mail (which says
+    they were approved). Returns False when someone had already decided."""
     from members.services.accounts import member_onboard
 
-    _decide(user=user, actor=actor, status=ApprovalStatus.APPROVED, note="")
+    if not _decide(user=user, actor=actor, status=ApprovalStatus.APPROVED, note=""):
+        return False
     user.refresh_from_db()
-    if user.approval_status == ApprovalStatus.APPROVED:
-        member_onboard(user=user)
+    _profile_fill_from_application(user=user)
+    member_onboard(user=user)
+    return True
+
+
+def _profile_fill_from_application(*, user: User) -> None:
+    """What they told us at sign-up starts their profile (members-only, as usual)."""
+    application = MemberApplication.objects.filter(user=user).first()
+    if application is None:
+        return
+    Profile.objects.filter(user=user, company="").update(company=application.company)
+    Profile.objects.filter(user=user, headline="").update(headline=application.headline)
 
 
 @transaction.atomic
-def member_application_decline(*, user: User, actor: User, note: str = "") -> None:
-    _decide(user=user, actor=actor, status=ApprovalStatus.DECLINED, note=note)
+def member_application_decline(*, user: User, actor: User, note: str = "") -> bool:
+    return _decide(user=user, actor=actor, status=ApprovalStatus.DECLINED, note=note)
 
 
 def member_application_decision_send(*, user_id: int) -> None:

@@ -79,7 +79,7 @@ def test_manager_approves_from_the_admin_queue_and_the_member_hears_and_gets_in(
     client, approval_on, manager_client, django_capture_on_commit_callbacks
 ):
     visitor = Client()
-    _signup_and_verify(visitor, reason="Please")
+    _signup_and_verify(visitor, reason="Please", company="Globex")
     application = MemberApplication.objects.get(user__username="pat")
 
     queue = manager_client.get("/admin/members/memberapplication/")
@@ -95,9 +95,13 @@ def test_manager_approves_from_the_admin_queue_and_the_member_hears_and_gets_in(
     user = User.objects.get(username="pat")
     assert user.approval_status == ApprovalStatus.APPROVED
     assert list(user.groups.values_list("name", flat=True)) == [roles.MEMBERS]
-    subjects = sorted(m.subject for m in mail.outbox)
-    assert any("your account is ready" in s for s in subjects)
-    assert any(s.startswith("Welcome to") for s in subjects)
+    # One e-mail: the welcome, which says they were approved and links to sign in.
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject.startswith("Welcome to")
+    assert "approved your account" in mail.outbox[0].body
+    assert "http://127.0.0.1:8000/accounts/login/" in mail.outbox[0].body
+    # What they said at sign-up starts their profile.
+    assert user.profile.company == "Globex"
 
     response = _sign_in(visitor)
     assert response["Location"] == "/"
@@ -143,3 +147,11 @@ def test_deciding_twice_changes_nothing_and_members_cannot_decide(approval_on, c
     member_application_decline(user=application.user, actor=manager)
     member_application_approve(user=application.user, actor=manager)  # too late: already decided
     assert User.objects.get(username="pat").approval_status == ApprovalStatus.DECLINED
+
+
+def test_the_user_admin_cannot_approve_around_the_queue(approval_on, manager_client):
+    _signup_and_verify(Client())
+    pat = User.objects.get(username="pat")
+    page = manager_client.get(f"/admin/members/user/{pat.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="approval_status"' not in page.content.decode()  # shown, not editable
