@@ -165,7 +165,8 @@ def demo_relations_create(
     they get a realistic share of support so their pages have something to show."""
     ids = [person.pk for person in people]
     joined = {person.pk: person.joined for person in people}
-    follow_type = ContentType.objects.get_for_model(Follow)
+    # A follow's support act points at the person followed: once per pair (follows service).
+    user_type = ContentType.objects.get_for_model(User)
     shout_type = ContentType.objects.get_for_model(ShoutOut)
 
     pairs: set[tuple[int, int]] = set()
@@ -201,8 +202,8 @@ def demo_relations_create(
                         giver_id=f.follower_id,
                         receiver_id=f.followed_id,
                         kind=SupportKind.FOLLOW,
-                        target_type=follow_type,
-                        target_id=f.pk,
+                        target_type=user_type,
+                        target_id=f.followed_id,
                         occurred_at=m,
                     )
                     for f, m in zip(follows, moments, strict=True)

@@ -18,6 +18,11 @@ urlpatterns = [
     ),
     path("<slug:slug>/invite/", groups.group_invite, name="invite"),
     path(
+        "<slug:slug>/invitations/<int:invitation_id>/withdraw/",
+        groups.invitation_withdraw,
+        name="invitation-withdraw",
+    ),
+    path(
         "<slug:slug>/members/<int:user_id>/remove/",
         groups.group_member_remove,
         name="member-remove",

@@ -205,9 +205,39 @@ def is_group_member(user, group_profile: GroupProfile) -> bool:
     return bool(user.is_authenticated and user.groups.filter(pk=group_profile.group_id).exists())
 
 
-def can_see_group_members(user, group_profile: GroupProfile) -> bool:
+def can_see_group_members(
+    user,
+    group_profile: GroupProfile,
+    *,
+    can_manage: bool | None = None,
+    is_member: bool | None = None,
+) -> bool:
     """The member list is for the group itself and its managers; everyone else sees the
-    count. Members joined a private space, not a public roster."""
-    return can_manage_group(user, group_profile) or (
-        is_community_member(user) and is_group_member(user, group_profile)
-    )
+    count. Members joined a private space, not a public roster.
+
+    A page that already knows `can_manage` and `is_member` (the group page does) passes
+    them: each fresh object check costs guardian two queries."""
+    if can_manage is None:
+        can_manage = can_manage_group(user, group_profile)
+    if can_manage:
+        return True
+    if not is_community_member(user):
+        return False
+    return is_group_member(user, group_profile) if is_member is None else is_member
+
+
+def groups_with_visible_members(user) -> QuerySet[GroupProfile]:
+    """can_see_group_members decided in SQL: the groups whose member list `user` may see.
+    Their own groups (for a community member), the groups they manage (an object grant, to
+    them or to one of their auth groups) and, for community managers (the global grant) and
+    superusers, every group. Anywhere that lists who is in a group (a profile's groups, the
+    directory's group filter) filters by this, so a roster cannot be rebuilt elsewhere."""
+    if not (user.is_authenticated and user.is_active):
+        return GroupProfile.objects.none()
+    if user.has_perm(MANAGE_GROUP):
+        return GroupProfile.objects.all()
+    managed = objects_for_user(user, MANAGE_GROUP, GroupProfile.objects.all())
+    condition = Q(pk__in=managed.values("pk"))
+    if is_community_member(user):
+        condition |= Q(group_id__in=user.groups.values("pk"))
+    return GroupProfile.objects.filter(condition)

@@ -78,3 +78,17 @@ def group_request_decision_email_send_task(request_id: int, site_url: str) -> No
     from members.services.groups import group_request_decision_email_send
 
     group_request_decision_email_send(request_id=request_id, site_url=site_url)
+
+
+@shared_task(
+    name="members.notify_group_request",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=True,
+    max_retries=5,
+)
+def group_request_managers_notify_task(request_id: int) -> None:
+    from members.services.groups import group_request_managers_notify
+
+    group_request_managers_notify(request_id=request_id)

@@ -14,6 +14,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
+from django.db import connection
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -24,7 +25,12 @@ from django.utils.html import format_html
 from guardian.admin import GuardedModelAdmin
 
 from community.images import image_normalize
-from members.forms.groups import GroupMembersAddForm, GroupProfileAdminForm
+from members.forms.errors import error_text
+from members.forms.groups import (
+    GroupMembersActionForm,
+    GroupMembersAddForm,
+    GroupProfileAdminForm,
+)
 from members.models import (
     GroupInvitation,
     GroupMembershipRequest,
@@ -32,7 +38,7 @@ from members.models import (
     RequestStatus,
     User,
 )
-from members.permissions import MANAGE_GROUP, can_manage_group
+from members.permissions import MANAGE_GROUP, can_appoint_group_managers, can_manage_group
 from members.selectors.groups import group_manager_ids, group_members
 from members.services.groups import (
     COVER_MAX_BYTES,
@@ -51,8 +57,20 @@ from members.services.groups import (
 ADMIN_MEMBERS_PER_PAGE = 50
 
 
-def _error_text(exc: Exception) -> str:
-    return " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+def _group_pk_or_404(object_id: str) -> int:
+    """The group id from the admin URL, or Http404. The route takes any path segment (like
+    the admin's own), and the ORM answers "abc" with ValueError and a 21-digit number with
+    OverflowError: both are a group that does not exist, not a 500."""
+    value = unquote(object_id)
+    low, high = connection.ops.integer_field_range(
+        GroupProfile._meta.pk.target_field.get_internal_type()
+    )
+    if not (value.isascii() and value.isdigit() and len(value) <= 20):
+        raise Http404("No such group.")
+    pk = int(value)
+    if not low <= pk <= high:
+        raise Http404("No such group.")
+    return pk
 
 
 class GroupProfileForm(GroupProfileAdminForm):
@@ -154,7 +172,7 @@ class GroupProfileAdmin(GuardedModelAdmin):
 
     def members_view(self, request, object_id):
         group_profile = get_object_or_404(
-            GroupProfile.objects.select_related("group"), pk=unquote(object_id)
+            GroupProfile.objects.select_related("group"), pk=_group_pk_or_404(object_id)
         )
         if not (
             self.has_view_permission(request, group_profile)
@@ -162,16 +180,26 @@ class GroupProfileAdmin(GuardedModelAdmin):
         ):
             raise Http404
         add_form = GroupMembersAddForm()
+        action_form = None
+        status = 200
         if request.method == "POST":
-            action = request.POST.get("action")
-            if action == "add":
+            if request.POST.get("action") == "add":
                 add_form = GroupMembersAddForm(request.POST)
                 if add_form.is_valid():
                     self._members_add(request, group_profile, add_form.cleaned_data["people"])
                     return redirect(request.path)
-            elif action in {"remove", "make_manager", "stop_managing"}:
-                self._members_act(request, group_profile, action, request.POST.getlist("user"))
-                return redirect(request.get_full_path())
+                status = 400
+            else:
+                action_form = GroupMembersActionForm(request.POST)
+                if action_form.is_valid():
+                    self._members_act(
+                        request,
+                        group_profile,
+                        action_form.cleaned_data["action"],
+                        action_form.cleaned_data["user"],
+                    )
+                    return redirect(request.get_full_path())
+                status = 400
         page = Paginator(group_members(group_profile=group_profile), ADMIN_MEMBERS_PER_PAGE)
         page = page.get_page(request.GET.get("page"))
         manager_ids = group_manager_ids(group_profile=group_profile)
@@ -184,9 +212,14 @@ class GroupProfileAdmin(GuardedModelAdmin):
             "page": page,
             "rows": [(member, member.pk in manager_ids) for member in page.object_list],
             "add_form": add_form,
-            "can_appoint": request.user.has_perm(MANAGE_GROUP),
+            "action_errors": (
+                [error for errors in action_form.errors.values() for error in errors]
+                if action_form is not None
+                else []
+            ),
+            "can_appoint": can_appoint_group_managers(request.user),
         }
-        return TemplateResponse(request, "members/group_admin_members.html", context)
+        return TemplateResponse(request, "members/group_admin_members.html", context, status=status)
 
     def _members_add(self, request, group_profile: GroupProfile, entries: list[str]) -> None:
         wanted = {entry.lower() for entry in entries}
@@ -206,15 +239,14 @@ class GroupProfileAdmin(GuardedModelAdmin):
                     actor=request.user, group_profile=group_profile, user=user
                 )
             except (ValidationError, PermissionDenied) as exc:
-                messages.error(request, f"{user.public_name}: {_error_text(exc)}")
+                messages.error(request, f"{user.public_name}: {error_text(exc)}")
         messages.success(request, f"Added {added} member(s).")
         if missing := sorted(wanted - matched):
             messages.warning(request, f"No account found for: {', '.join(missing)}.")
 
-    def _members_act(self, request, group_profile, action: str, user_ids: list[str]) -> None:
-        ids = [int(value) for value in user_ids if value.isdigit()]
+    def _members_act(self, request, group_profile, action: str, user_ids: list[int]) -> None:
         done = 0
-        for user in User.objects.filter(pk__in=ids):
+        for user in User.objects.filter(pk__in=user_ids):
             try:
                 if action == "remove":
                     group_member_remove(actor=request.user, group_profile=group_profile, user=user)
@@ -224,7 +256,7 @@ class GroupProfileAdmin(GuardedModelAdmin):
                     group_manager_remove(actor=request.user, group_profile=group_profile, user=user)
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                messages.error(request, f"{user.public_name}: {_error_text(exc)}")
+                messages.error(request, f"{user.public_name}: {error_text(exc)}")
         if done:
             messages.success(request, f"Done for {done} member(s).")
 
@@ -265,7 +297,7 @@ class GroupMembershipRequestAdmin(admin.ModelAdmin):
                 )
                 done += 1
             except (ValidationError, PermissionDenied) as exc:
-                messages.error(request, f"{membership_request.user}: {_error_text(exc)}")
+                messages.error(request, f"{membership_request.user}: {error_text(exc)}")
         verb = "Approved" if approve else "Denied"
         self.message_user(request, f"{verb} {done} request(s).", messages.SUCCESS)
 

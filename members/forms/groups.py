@@ -1,7 +1,9 @@
 from django import forms
-from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import connection
 
-from members.models import GroupProfile
+from members.models import GroupProfile, User
+from members.services.groups import group_name_check
 
 
 class GroupRequestForm(forms.Form):
@@ -45,13 +47,14 @@ class GroupProfileAdminForm(forms.ModelForm):
             self.fields["name"].initial = self.instance.group.name
 
     def clean_name(self) -> str:
-        name = self.cleaned_data["name"].strip()
-        clash = Group.objects.filter(name__iexact=name)
-        if self.instance.pk:
-            clash = clash.exclude(pk=self.instance.pk)
-        if clash.exists():
-            raise forms.ValidationError("A group or role with this name already exists.")
-        return name
+        # The services' rule, checked here too so a clash is a form error and not a failed
+        # save (group_create/group_update check it again).
+        try:
+            return group_name_check(
+                name=self.cleaned_data["name"], exclude_group_id=self.instance.pk or None
+            )
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.message_dict["name"]) from exc
 
 
 class GroupMembersAddForm(forms.Form):
@@ -70,3 +73,52 @@ class GroupMembersAddForm(forms.Form):
         if len(entries) > 200:
             raise forms.ValidationError("Add at most 200 people at a time.")
         return entries
+
+
+class _IdListField(forms.Field):
+    """Several ids from checkboxes (`?user=1&user=2`). Anything but plain ASCII digits within
+    the column's range is an error, not a crash: str.isdigit() accepts "²", which int()
+    then refuses, and a 21-digit number overflows the database integer."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Select at least one member first.",
+        "invalid": "“%(value)s” is not a member of this list; reload the page and try again.",
+    }
+
+    def __init__(self, *, model, **kwargs):
+        super().__init__(**kwargs)
+        self.id_range = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
+
+    def to_python(self, value) -> list[int]:
+        if not value:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        low, high = self.id_range
+        ids = []
+        for raw in values:
+            text = str(raw).strip()
+            if not (text.isascii() and text.isdigit() and len(text) <= 20):
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": text[:40]}
+                )
+            number = int(text)
+            if not (max(low, 1) <= number <= high):
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": text[:40]}
+                )
+            ids.append(number)
+        return ids
+
+
+class GroupMembersActionForm(forms.Form):
+    """Admin: what to do with the members ticked on a group's members page."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("remove", "Remove from the group"),
+            ("make_manager", "Make managers"),
+            ("stop_managing", "Stop managing"),
+        ]
+    )
+    user = _IdListField(model=User)

@@ -35,7 +35,7 @@ from members.models import (
     SupportKind,
     User,
 )
-from members.permissions import is_community_member, visible_groups
+from members.permissions import groups_with_visible_members, is_community_member
 from members.visibility import field_visible_q, visible_fields
 
 DIRECTORY_PAGE_SIZE = 24
@@ -63,14 +63,14 @@ class DirectoryPaginator(Paginator):
 
 def listed_member_q(prefix: str = "") -> Q:
     """Accounts that appear wherever members are listed: active, approved, not erased, and
-    not guardian's AnonymousUser row."""
+    not guardian's AnonymousUser row (matched ignoring case, like every username lookup)."""
     return Q(
         **{
             f"{prefix}is_active": True,
             f"{prefix}approval_status": ApprovalStatus.APPROVED,
             f"{prefix}erased_at__isnull": True,
         }
-    ) & ~Q(**{f"{prefix}username": settings.ANONYMOUS_USER_NAME})
+    ) & ~Q(**{f"{prefix}username__iexact": settings.ANONYMOUS_USER_NAME})
 
 
 def can_browse_members(viewer) -> bool:
@@ -132,10 +132,15 @@ def member_card_queryset(prefix: str = "") -> tuple[list[str], list[Prefetch]]:
 
 
 def directory_group_choices(viewer) -> list[tuple[str, str]]:
-    """(slug, name) of the groups the directory may filter by: those the viewer may see
-    (members.permissions.visible_groups: listed ones, and hidden ones only for the people
-    they are granted to). A hidden group's slug is never offered to anyone else."""
-    return list(visible_groups(viewer).order_by("group__name").values_list("slug", "group__name"))
+    """(slug, name) of the groups the directory may filter by: only those whose member list
+    the viewer may see (members.permissions.groups_with_visible_members). Filtering by a
+    group *is* its member list, so seeing a listed group is not enough: neither a hidden
+    group's slug nor another group's roster is offered to anyone else."""
+    return list(
+        groups_with_visible_members(viewer)
+        .order_by("group__name")
+        .values_list("slug", "group__name")
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,9 +276,10 @@ def member_directory_filter(*, viewer, query: DirectoryQuery) -> QuerySet[User]:
             & field_visible_q(viewer, "expertise")
         )
     if query.group:
-        # The slug is checked against the groups this viewer may see, in the same query:
-        # guessing a hidden group's slug finds nobody.
-        groups = visible_groups(viewer).filter(slug=query.group)
+        # The slug is checked against the groups whose member list this viewer may see, in
+        # the same query: guessing a hidden group's slug, or filtering by a listed group one
+        # is not in, finds nobody (the form already drops both with "There is no such group").
+        groups = groups_with_visible_members(viewer).filter(slug=query.group)
         members = members.filter(
             Exists(
                 User.groups.through.objects.filter(

@@ -24,6 +24,7 @@ from members.permissions import (
     can_appoint_group_managers,
     can_manage_group,
     can_see_group_members,
+    groups_with_visible_members,
     is_community_member,
     visible_groups,
 )
@@ -98,8 +99,11 @@ def group_rows_for_list(*, viewer) -> list[GroupRow]:
     ]
 
 
-def group_row_for_viewer(*, group_profile: GroupProfile, viewer) -> GroupRow:
-    """The viewer's state for one group (the detail page and the htmx action box)."""
+def group_row_for_viewer(
+    *, group_profile: GroupProfile, viewer, can_manage: bool | None = None
+) -> GroupRow:
+    """The viewer's state for one group (the detail page and the htmx action box). A caller
+    that already checked `can_manage` passes it, so guardian is not asked twice."""
     annotated = _annotate_viewer_state(
         GroupProfile.objects.filter(pk=group_profile.pk), viewer
     ).values("viewer_is_member", "viewer_has_pending_request", "member_count")
@@ -114,20 +118,23 @@ def group_row_for_viewer(*, group_profile: GroupProfile, viewer) -> GroupRow:
         group=group_profile,
         is_member=state["viewer_is_member"],
         has_pending_request=state["viewer_has_pending_request"],
-        can_manage=can_manage_group(viewer, group_profile),
+        can_manage=(can_manage_group(viewer, group_profile) if can_manage is None else can_manage),
         can_act=is_community_member(viewer),
     )
 
 
 def groups_for_profile(*, profile_user, viewer) -> list[GroupProfile]:
-    """The groups `profile_user` belongs to that `viewer` may see: hidden groups only show
-    up for their fellow members, their managers and community managers."""
-    return list(
-        visible_groups(viewer)
-        .filter(group__user=profile_user)
-        .select_related("group")
-        .order_by("group__name")
+    """The groups `profile_user` belongs to that `viewer` may list them in. A profile's
+    groups are a piece of each group's member list, so the rule is the group page's
+    (can_see_group_members): fellow members, the group's managers and community managers,
+    never visitors or other members, even for a listed group. The person sees all their
+    own groups, hidden ones included. One query."""
+    groups = GroupProfile.objects.filter(
+        group_id__in=Membership.objects.filter(user_id=profile_user.pk).values("group_id")
     )
+    if not (viewer.is_authenticated and viewer.pk == profile_user.pk):
+        groups = groups.filter(pk__in=groups_with_visible_members(viewer).values("pk"))
+    return list(groups.select_related("group").order_by("group__name"))
 
 
 def group_managers(*, group_profile: GroupProfile) -> list[User]:
@@ -160,12 +167,17 @@ class GroupMemberRow:
 
 
 def group_member_rows(
-    *, group_profile: GroupProfile, viewer, members: list[User], manager_ids: set[int]
+    *,
+    group_profile: GroupProfile,
+    viewer,
+    members: list[User],
+    manager_ids: set[int],
+    can_manage: bool | None = None,
 ) -> list[GroupMemberRow]:
     """Per-member flags for one page of members, with the rules of group_member_remove:
     managers remove members, but not themselves, and only community managers remove a
-    co-manager."""
-    manages = can_manage_group(viewer, group_profile)
+    co-manager. Pass `can_manage` when the page already knows it."""
+    manages = can_manage_group(viewer, group_profile) if can_manage is None else can_manage
     appoints = can_appoint_group_managers(viewer)
     return [
         GroupMemberRow(
@@ -211,16 +223,21 @@ def group_manager_ids(*, group_profile: GroupProfile) -> set[int]:
 
 
 def group_detail_context(*, group_profile: GroupProfile, viewer) -> dict:
-    """Everything the group page shows except the paginated member list."""
-    row = group_row_for_viewer(group_profile=group_profile, viewer=viewer)
+    """Everything the group page shows except the paginated member list. The manager check
+    is made once here (each one costs guardian queries) and handed to everything that
+    needs it; the view passes `context["can_manage"]` on to group_member_rows."""
+    can_manage = can_manage_group(viewer, group_profile)
+    row = group_row_for_viewer(group_profile=group_profile, viewer=viewer, can_manage=can_manage)
     managers = group_managers(group_profile=group_profile)
     context = {
         "group": group_profile,
         "row": row,
         "managers": managers,
         "manager_ids": {manager.pk for manager in managers},
-        "can_manage": row.can_manage,
-        "can_see_members": can_see_group_members(viewer, group_profile),
+        "can_manage": can_manage,
+        "can_see_members": can_see_group_members(
+            viewer, group_profile, can_manage=can_manage, is_member=row.is_member
+        ),
         "pending_requests": [],
         "open_invitations": [],
     }

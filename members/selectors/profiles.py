@@ -65,7 +65,9 @@ def profile_user_access(*, username: str, viewer, annotate: bool = False) -> Use
     """The member whose profile `viewer` may open, or Http404: unknown names, guardian's
     AnonymousUser, and inactive or not-yet-approved accounts are all "not found" alike.
     Erased accounts are found (their content keeps a "former member" author page)."""
-    if username == settings.ANONYMOUS_USER_NAME:
+    # Usernames are looked up ignoring case, so the AnonymousUser check must ignore it too:
+    # otherwise /members/anonymoususer/ finds the row and redirects to its "canonical" URL.
+    if username.lower() == settings.ANONYMOUS_USER_NAME.lower():
         raise Http404("No such member.")
     users = (
         User.objects.filter(username__iexact=username)

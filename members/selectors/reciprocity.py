@@ -170,7 +170,8 @@ def _rows_from(
     giver_ids = [row["giver_id"] for row in grouped]
     if not giver_ids:
         return []
-    people = User.objects.in_bulk(giver_ids)
+    # With their profiles: the avatar tag shows a photo only when it needs no query.
+    people = User.objects.select_related("profile").in_bulk(giver_ids)
     given: dict[int, int] = {}
     if with_given:
         # The other direction, for every listed person at once.

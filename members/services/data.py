@@ -23,7 +23,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from guardian.models import UserObjectPermission
 
@@ -370,7 +371,24 @@ def member_erase(*, member: User, actor: User) -> User:
     # What they wrote to group managers is theirs; the decision history stays.
     GroupMembershipRequest.objects.filter(user=locked).exclude(message="").update(message="")
     GroupInvitation.objects.filter(accepted_by=locked).update(email="")
-    MemberApplication.objects.filter(user=locked).update(company="", headline="", reason="")
+    # Invitations never accepted still carry their addresses (and a working link). They are
+    # blanked and closed rather than deleted, so the invitations a group sent still count.
+    addresses = {locked.email.lower()} | {
+        address.lower()
+        for address in EmailAddress.objects.filter(user=locked).values_list("email", flat=True)
+    }
+    addresses.discard("")
+    if addresses:
+        addressed_to_them = Q()
+        for address in addresses:
+            addressed_to_them |= Q(email__iexact=address)
+        GroupInvitation.objects.filter(addressed_to_them, accepted_at__isnull=True).update(
+            email="", revoked_at=Coalesce("revoked_at", Value(timezone.now()))
+        )
+    # The manager's note on the application is about them too.
+    MemberApplication.objects.filter(user=locked).update(
+        company="", headline="", reason="", decision_note=""
+    )
 
     EmailAddress.objects.filter(user=locked).delete()
     Authenticator.objects.filter(user=locked).delete()

@@ -21,21 +21,23 @@ from django.contrib.auth.models import Group
 from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from guardian.shortcuts import assign_perm, remove_perm
+from guardian.shortcuts import assign_perm, get_users_with_perms, remove_perm
 
 from community.exceptions import ApplicationError
 from community.images import image_normalize
+from community.links import absolute_url
 from community.markdown import render_markdown
 from community.selectors import branding_get
 from members.models import (
+    ApprovalStatus,
     GroupInvitation,
     GroupMembershipRequest,
     GroupProfile,
@@ -58,6 +60,7 @@ from members.permissions import (
 from members.tasks import (
     group_invitation_email_send_task,
     group_request_decision_email_send_task,
+    group_request_managers_notify_task,
 )
 
 logger = logging.getLogger(__name__)
@@ -66,8 +69,13 @@ Membership = User.groups.through
 
 INVITATION_VALIDITY = timedelta(days=14)
 INVITATION_SALT = "members.group-invitation"
-# A manager's account that is taken over must not become a spam cannon.
+# A manager's account that is taken over must not become a spam cannon. A rolling 24 hours
+# counted from the invitation rows themselves: they are kept anyway, and the count survives
+# a cache flush.
 INVITATIONS_PER_ACTOR_PER_DAY = 50
+INVITATIONS_WINDOW = timedelta(days=1)
+# After a denial the managers have answered; asking again the next minute is pestering.
+REQUEST_AGAIN_AFTER_DENIAL = timedelta(days=7)
 COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_MAX_SIZE = (1600, 600)
 
@@ -115,7 +123,9 @@ def _text_check(field: str, value: str, *, max_length: int | None = None) -> str
     return value
 
 
-def _group_name_check(*, name: str, exclude_group_id: int | None = None) -> str:
+def group_name_check(*, name: str, exclude_group_id: int | None = None) -> str:
+    """The group's name, stripped, if it is free; ValidationError({"name": …}) otherwise.
+    The admin form calls this too, so the rule lives in one place."""
     name = _text_check("name", name.strip())
     if not name:
         raise ValidationError({"name": "Give the group a name."})
@@ -154,7 +164,7 @@ def group_create(
     what lets members of a hidden group see it, and it needs no upkeep when members change."""
     if not actor.has_perm("members.add_groupprofile"):
         raise PermissionDenied("Only community managers can create groups.")
-    name = _group_name_check(name=name)
+    name = group_name_check(name=name)
     _text_check("slug", slug)
     _text_check("description", description, max_length=DESCRIPTION_MAX_LENGTH)
     group = Group(name=name)
@@ -198,7 +208,7 @@ def group_update(
         raise PermissionDenied("Only this group's managers can change it.")
     group = group_profile.group
     if name is not None:
-        group.name = _group_name_check(name=name, exclude_group_id=group.pk)
+        group.name = group_name_check(name=name, exclude_group_id=group.pk)
         group.full_clean(validate_unique=False)
     if slug is not None:
         group_profile.slug = _text_check("slug", slug)
@@ -374,12 +384,39 @@ def group_member_counts_synchronize(*, group_profile_ids: list[int] | None = Non
 # --- Asking to join -----------------------------------------------------------------------
 
 
+def _when(value: datetime) -> str:
+    return date_format(timezone.localtime(value), "j F Y, H:i")
+
+
+def _check_not_recently_denied(*, group_profile: GroupProfile, user: User) -> None:
+    denied_at = (
+        GroupMembershipRequest.objects.filter(
+            group_profile=group_profile,
+            user=user,
+            status=RequestStatus.DENIED,
+            decided_at__gt=timezone.now() - REQUEST_AGAIN_AFTER_DENIAL,
+        )
+        .order_by("-decided_at")
+        .values_list("decided_at", flat=True)
+        .first()
+    )
+    if denied_at is not None:
+        days = REQUEST_AGAIN_AFTER_DENIAL.days
+        raise ValidationError(
+            f"This group's managers declined your request on {_when(denied_at)}. You can ask "
+            f"again {days} days after that, from {_when(denied_at + REQUEST_AGAIN_AFTER_DENIAL)}."
+        )
+
+
 @transaction.atomic
 def group_request_create(
     *, user: User, group_profile: GroupProfile, message: str = ""
 ) -> tuple[GroupMembershipRequest, bool]:
     """Ask to join a group whose managers approve members. One pending request per person
-    and group (a database constraint): asking again returns the pending one, created=False."""
+    and group (a database constraint): asking again returns the pending one, created=False.
+    Someone whose request was denied in the last REQUEST_AGAIN_AFTER_DENIAL is refused with
+    the date they can ask again. A new request is e-mailed to the group's managers by a
+    Celery task after commit."""
     _check_community_member(user)
     check_view_group(user, group_profile)
     if group_profile.join_policy == JoinPolicy.OPEN:
@@ -394,6 +431,7 @@ def group_request_create(
     existing = pending.first()
     if existing is not None:
         return existing, False
+    _check_not_recently_denied(group_profile=group_profile, user=user)
     message = _text_check("message", message.strip(), max_length=1000)
     membership_request = GroupMembershipRequest(
         group_profile=group_profile, user=user, message=message
@@ -403,9 +441,75 @@ def group_request_create(
         with transaction.atomic():
             membership_request.save()
     except IntegrityError:
-        # A concurrent click created it first.
+        # A concurrent click created it first (and told the managers).
         return pending.get(), False
+    request_id = membership_request.pk
+    transaction.on_commit(lambda: group_request_managers_notify_task.delay(request_id=request_id))
     return membership_request, True
+
+
+def _group_manager_recipients(*, group_profile: GroupProfile, exclude_user_id: int):
+    """People holding the manager grant on this group object (to them, or to one of their
+    auth groups) who can still act on it. Community managers, who manage every group through
+    the global permission, are not included: they are not this group's managers, and a
+    group without managers stays silent rather than e-mailing all staff."""
+    return (
+        get_users_with_perms(
+            group_profile,
+            only_with_perms_in=[MANAGE_GROUP.split(".")[1]],
+            with_group_users=True,
+            with_superusers=False,
+        )
+        .filter(is_active=True, approval_status=ApprovalStatus.APPROVED, erased_at__isnull=True)
+        .exclude(Q(pk=exclude_user_id) | Q(email=""))
+        .order_by("pk")
+    )
+
+
+def group_request_managers_notify(*, request_id: int) -> int:
+    """E-mail each of the group's managers that someone asks to join, one e-mail each (no
+    manager sees another's address). Returns how many were sent: none when the request was
+    decided or withdrawn before the task ran, or when the group has no manager."""
+    membership_request = (
+        GroupMembershipRequest.objects.select_related("group_profile__group", "user")
+        .filter(pk=request_id, status=RequestStatus.PENDING)
+        .first()
+    )
+    if membership_request is None:
+        return 0
+    group_profile = membership_request.group_profile
+    managers = list(
+        _group_manager_recipients(
+            group_profile=group_profile, exclude_user_id=membership_request.user_id
+        )
+    )
+    if not managers:
+        return 0
+    context = {
+        "branding": branding_get(),
+        "group_name": group_profile.name,
+        "requester_name": membership_request.user.public_name,
+        "request_message": membership_request.message,
+        "requests_url": absolute_url(
+            reverse("groups:detail", args=[group_profile.slug]) + "#group-requests-title"
+        ),
+        "profile_url": absolute_url(
+            reverse("members:profile", args=[membership_request.user.username])
+        ),
+    }
+    subject = _one_line(render_to_string("email/group_request_received_subject.txt", context))
+    emails = [
+        EmailMessage(
+            subject=subject,
+            body=render_to_string(
+                "email/group_request_received_message.txt", {**context, "manager": manager}
+            ),
+            to=[manager.email],
+        )
+        for manager in managers
+    ]
+    get_connection().send_messages(emails)
+    return len(emails)
 
 
 @transaction.atomic
@@ -502,6 +606,24 @@ def _invitation_is_open_q(now: datetime) -> dict:
     return {"accepted_at__isnull": True, "revoked_at__isnull": True, "expires_at__gt": now}
 
 
+def _check_invitation_limit(*, actor: User, now: datetime) -> None:
+    recent = GroupInvitation.objects.filter(
+        invited_by=actor, created_at__gte=now - INVITATIONS_WINDOW
+    )
+    sent = recent.count()
+    if sent < INVITATIONS_PER_ACTOR_PER_DAY:
+        return
+    # The window rolls: the next slot opens when the invitation that takes the count back
+    # under the limit turns 24 hours old.
+    frees_up = recent.order_by("created_at").values_list("created_at", flat=True)[
+        sent - INVITATIONS_PER_ACTOR_PER_DAY
+    ]
+    raise ValidationError(
+        f"You have sent {INVITATIONS_PER_ACTOR_PER_DAY} invitations in the last 24 hours, "
+        f"the most allowed. You can send the next one from {_when(frees_up + INVITATIONS_WINDOW)}."
+    )
+
+
 @transaction.atomic
 def group_invite(
     *, actor: User, group_profile: GroupProfile, email: str, site_url: str
@@ -538,14 +660,7 @@ def group_invite(
             f"{email} already has an invitation, valid until "
             f"{date_format(timezone.localtime(open_invitation.expires_at), 'j F Y')}."
         )
-    sent_today = GroupInvitation.objects.filter(
-        invited_by=actor, created_at__gte=now - timedelta(days=1)
-    ).count()
-    if sent_today >= INVITATIONS_PER_ACTOR_PER_DAY:
-        raise ValidationError(
-            f"You have sent {INVITATIONS_PER_ACTOR_PER_DAY} invitations in the last 24 hours; "
-            "try again tomorrow."
-        )
+    _check_invitation_limit(actor=actor, now=now)
     invitation.save()
     invitation_id = invitation.pk
     transaction.on_commit(

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from community.exceptions import ApplicationError
+from community.links import absolute_url
 from community.ratelimit import RateLimit, rate_limit_hit
 from community.selectors import branding_get
 from members.models import ShoutOut, SupportAct, SupportKind, User
@@ -135,7 +136,8 @@ def shout_out_notify(*, shout_out_id: int) -> bool:
         context = {
             "shout_out": shout_out,
             "branding": branding_get(),
-            "profile_path": reverse("members:profile", args=[recipient.username]),
+            # An e-mail has no page to resolve a relative link against.
+            "profile_url": absolute_url(reverse("members:profile", args=[recipient.username])),
         }
         send_mail(
             # One line whatever a display name contains: a header must not carry a newline.

@@ -14,8 +14,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from members.forms.errors import error_text
 from members.forms.groups import GroupInviteForm, GroupRequestDecideForm, GroupRequestForm
-from members.models import GroupMembershipRequest, User
+from members.models import GroupInvitation, GroupMembershipRequest, User
 from members.permissions import access_group, can_view_group, check_manage_group
 from members.selectors.groups import (
     group_detail_context,
@@ -31,15 +32,6 @@ from members.services import groups as group_services
 from members.services.groups import InvitationError
 
 MEMBERS_PER_PAGE = 30
-# The invitation a visitor opened before signing up or in; the invitation page itself is
-# where they come back to (?next=), this only remembers it should a next URL get lost.
-SESSION_INVITATION_KEY = "pending_group_invitation"
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc) or "You cannot do that."
 
 
 def _site_url(request) -> str:
@@ -78,6 +70,7 @@ def _detail_response(request, group_profile, *, invite_form=None, status=200):
             viewer=request.user,
             members=list(page.object_list),
             manager_ids=context["manager_ids"],
+            can_manage=context["can_manage"],
         )
     context["request_form"] = GroupRequestForm()
     context["invite_form"] = invite_form or GroupInviteForm()
@@ -126,7 +119,7 @@ def group_join(request, slug):
     try:
         joined = group_services.group_join(user=request.user, group_profile=group_profile)
     except (ValidationError, PermissionDenied) as exc:
-        return _action_response(request, group_profile, error=_error_text(exc))
+        return _action_response(request, group_profile, error=error_text(exc))
     notice = (
         f"Welcome to {group_profile.name}!"
         if joined
@@ -142,7 +135,7 @@ def group_leave(request, slug):
     try:
         group_services.group_leave(user=request.user, group_profile=group_profile)
     except (ValidationError, PermissionDenied) as exc:
-        return _action_response(request, group_profile, error=_error_text(exc))
+        return _action_response(request, group_profile, error=error_text(exc))
     return _action_response(request, group_profile, notice=f"You left {group_profile.name}.")
 
 
@@ -160,7 +153,7 @@ def group_request(request, slug):
             user=request.user, group_profile=group_profile, message=form.cleaned_data["message"]
         )
     except (ValidationError, PermissionDenied) as exc:
-        return _action_response(request, group_profile, error=_error_text(exc))
+        return _action_response(request, group_profile, error=error_text(exc))
     notice = (
         "Your request was sent. The group's managers will decide; we will e-mail you."
         if created
@@ -192,7 +185,7 @@ def group_request_decide(request, slug, request_id):
                 site_url=_site_url(request),
             )
         except (ValidationError, PermissionDenied) as exc:
-            error = _error_text(exc)
+            error = error_text(exc)
         else:
             name = membership_request.user.public_name
             notice = f"{name} joined the group." if form.approve else f"{name} was declined."
@@ -231,23 +224,64 @@ def group_invite(request, slug):
                 site_url=_site_url(request),
             )
         except (ValidationError, PermissionDenied) as exc:
-            form.add_error("email", _error_text(exc))
+            form.add_error("email", error_text(exc))
         else:
             notice = f"Invitation sent to {invitation.email}."
     if request.htmx:
-        return render(
-            request,
-            "members/group_invite_panel.html",
-            {
-                "group": group_profile,
-                "invite_form": GroupInviteForm() if notice else form,
-                "open_invitations": list(group_open_invitations(group_profile=group_profile)),
-                "invite_notice": notice,
-            },
+        return _invite_panel(
+            request, group_profile, invite_form=GroupInviteForm() if notice else form, notice=notice
         )
     if not notice:
         return _detail_response(request, group_profile, invite_form=form, status=400)
     messages.success(request, notice)
+    return redirect("groups:detail", slug=group_profile.slug)
+
+
+def _invite_panel(request, group_profile, *, invite_form=None, notice: str = "", error: str = ""):
+    """The manager panel's invitation box, for htmx answers (invite and withdraw)."""
+    return render(
+        request,
+        "members/group_invite_panel.html",
+        {
+            "group": group_profile,
+            "invite_form": invite_form or GroupInviteForm(),
+            "open_invitations": list(group_open_invitations(group_profile=group_profile)),
+            "invite_notice": notice,
+            "invite_error": error,
+        },
+    )
+
+
+@require_POST
+@_signed_in_for
+def invitation_withdraw(request, slug, invitation_id):
+    """A group manager withdraws an invitation nobody used yet; its link stops working."""
+    group_profile = access_group(request.user, slug)
+    # Before the lookup, so someone who does not manage the group cannot probe invitation ids.
+    check_manage_group(request.user, group_profile)
+    invitation = get_object_or_404(
+        GroupInvitation.objects.select_related("group_profile__group"),
+        pk=invitation_id,
+        group_profile=group_profile,
+    )
+    error = notice = ""
+    try:
+        withdrawn = group_services.invitation_revoke(actor=request.user, invitation=invitation)
+    except (ValidationError, PermissionDenied) as exc:
+        error = error_text(exc)
+    else:
+        if withdrawn:
+            notice = (
+                f"The invitation to {invitation.email} was withdrawn; its link no longer works."
+            )
+        else:
+            error = f"The invitation to {invitation.email} was already used or withdrawn."
+    if request.htmx:
+        return _invite_panel(request, group_profile, notice=notice, error=error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, notice)
     return redirect("groups:detail", slug=group_profile.slug)
 
 
@@ -263,7 +297,7 @@ def group_member_remove(request, slug, user_id):
             actor=request.user, group_profile=group_profile, user=member
         )
     except (ValidationError, PermissionDenied) as exc:
-        error = _error_text(exc)
+        error = error_text(exc)
     else:
         notice = f"{member.public_name} was removed from the group."
     if request.htmx:
@@ -310,7 +344,6 @@ def invitation_accept(request, token):
             return _invitation_page(
                 request, token, invitation=exc.invitation, error=exc, status=exc.status
             )
-        request.session.pop(SESSION_INVITATION_KEY, None)
         group_profile = acceptance.invitation.group_profile
         messages.success(
             request,
@@ -327,7 +360,6 @@ def invitation_accept(request, token):
             request, token, invitation=exc.invitation, error=exc, status=exc.status
         )
     if not request.user.is_authenticated:
-        request.session[SESSION_INVITATION_KEY] = token
         return _invitation_page(request, token, invitation=invitation)
     try:
         group_services.invitation_check_acceptable(user=request.user, invitation=invitation)

@@ -1,12 +1,17 @@
+from functools import wraps
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.exceptions import ApplicationError
+from community.ratelimit import RateLimited
 from members.forms.profiles import ProfileForm
 from members.models import Profile
 from members.permissions import is_community_member
@@ -23,18 +28,38 @@ from members.services.follows import follow_create, follow_delete
 from members.services.profiles import profile_update
 
 
-@require_safe
-def profile_detail(request, username):
-    if username == "me" and request.user.is_authenticated:  # "me" is a reserved username
-        return redirect("members:profile", username=request.user.username)
-    page = profile_page_get(username=username, viewer=request.user)
-    if page.user.username != username:  # /members/Maya/ → /members/maya/
-        return redirect("members:profile", username=page.user.username, permanent=True)
+def _signed_in_for_profile(view):
+    """Visitors who press Follow go to sign in and come back to the member's profile, not
+    to the POST-only follow URL (which would answer their GET with 405). The same idea as
+    views.groups._signed_in_for, which is bound to the group page."""
+
+    @wraps(view)
+    def wrapper(request, username, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(reverse("members:profile", args=[username]))
+        return view(request, username, *args, **kwargs)
+
+    return wrapper
+
+
+def _profile_response(request, page, *, status: int = 200):
     context = {"page": page, "profile_user": page.user, "profile_groups": [], "shout_outs": []}
     if not page.is_erased:
         context["profile_groups"] = groups_for_profile(profile_user=page.user, viewer=request.user)
         context["shout_outs"] = shout_outs_for_profile(profile_user=page.user, viewer=request.user)
-    return render(request, "members/profile_detail.html", context)
+    return render(request, "members/profile_detail.html", context, status=status)
+
+
+@require_safe
+def profile_detail(request, username):
+    if username == "me":  # a reserved username: your own profile, once signed in
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return redirect("members:profile", username=request.user.username)
+    page = profile_page_get(username=username, viewer=request.user)
+    if page.user.username != username:  # /members/Maya/ → /members/maya/
+        return redirect("members:profile", username=page.user.username, permanent=True)
+    return _profile_response(request, page)
 
 
 def _form_errors_add(form, exc: ValidationError) -> None:
@@ -106,32 +131,62 @@ def following_list(request, username):
     return _follow_list_view(request, username, "following")
 
 
-@login_required
+def _safe_next(request) -> str:
+    """The POSTed `next` when it is a URL on this site (the home page's supporters panel
+    sends next=/ so the member stays there), else ""."""
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return ""
+
+
 @require_POST
+@_signed_in_for_profile
 def follow_toggle(request, username):
-    """POST action=follow|unfollow. An explicit action (not a toggle) keeps a double click
-    from following and unfollowing again."""
+    """POST action=follow|unfollow, and optionally next=<local URL> to return to after a
+    plain (non-htmx) POST. An explicit action (not a toggle) keeps a double click from
+    following and unfollowing again. Past the follow rate limit the answer is a 429 with
+    Retry-After: the panel for htmx, the profile page with the message otherwise."""
     target = profile_user_access(username=username, viewer=request.user)
     unfollow = request.POST.get("action") == "unfollow"
-    error = ""
+    error, retry_after = "", None
     try:
         if unfollow:
             follow_delete(follower=request.user, followed=target)
         else:
             follow_create(follower=request.user, followed=target)
+    except RateLimited as exc:
+        error, retry_after = exc.message, exc.retry_after
     except ValidationError as exc:
         error = " ".join(exc.messages)
     except ApplicationError as exc:
         error = exc.message
+    status = 200 if retry_after is None else 429
     if request.htmx:
         page = profile_page_get(username=target.username, viewer=request.user)
-        return render(
-            request, "members/profile_follow_panel.html", {"page": page, "follow_error": error}
+        response = render(
+            request,
+            "members/profile_follow_panel.html",
+            {"page": page, "follow_error": error},
+            status=status,
         )
-    if error:
+    elif retry_after is not None:
+        # A redirect cannot carry the 429, so the profile page is answered here, with the
+        # message (messages added now are shown by this very render).
         messages.error(request, error)
-    elif unfollow:
-        messages.success(request, f"You no longer follow {target.public_name}.")
+        response = _profile_response(
+            request, profile_page_get(username=target.username, viewer=request.user), status=429
+        )
     else:
-        messages.success(request, f"You now follow {target.public_name}.")
-    return redirect("members:profile", username=target.username)
+        if error:
+            messages.error(request, error)
+        elif unfollow:
+            messages.success(request, f"You no longer follow {target.public_name}.")
+        else:
+            messages.success(request, f"You now follow {target.public_name}.")
+        return redirect(_safe_next(request) or reverse("members:profile", args=[target.username]))
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response

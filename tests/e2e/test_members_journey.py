@@ -8,7 +8,9 @@ from members.models import User, Visibility
 from members.services.groups import group_create, group_manager_add
 from tests.members.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.browser
+# transaction=True: pytest-django then runs these after the tests that roll back, because
+# the live server commits and the flush afterwards empties the database.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def _sign_in(page: Page, email: str):

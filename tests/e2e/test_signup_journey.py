@@ -8,7 +8,9 @@ from playwright.sync_api import Page, expect
 from community.models import SiteBranding
 from community.services import branding_update
 
-pytestmark = pytest.mark.browser
+# transaction=True: pytest-django then runs these after the tests that roll back, because
+# the live server commits and the flush afterwards empties the database.
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_visitor_signs_up_verifies_and_lands_on_the_branded_home(page: Page, screenshot_dir):

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 import pytest
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -5,6 +7,7 @@ from django.contrib.admin.models import CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.test import Client
+from django.utils import timezone
 
 from community.exceptions import ApplicationError
 from members import roles
@@ -21,6 +24,11 @@ from members.models import (
     User,
 )
 from members.services.data import member_erase
+from members.services.groups import (
+    InvitationError,
+    invitation_get_for_token,
+    invitation_token_make,
+)
 from tests.members.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -81,6 +89,52 @@ def test_erase_removes_follows_groups_and_withdraws_pending_requests(rich_member
     assert GroupInvitation.objects.get(accepted_by=rich_member).email == ""
     application = MemberApplication.objects.get(user=rich_member)
     assert (application.company, application.headline, application.reason) == ("", "", "")
+
+
+def test_erase_blanks_and_closes_invitations_never_accepted_sent_to_any_of_their_addresses(
+    rich_member,
+):
+    EmailAddress.objects.create(user=rich_member, email="frida@casa-azul.example", primary=False)
+    beta = GroupProfile.objects.get(slug="beta-program")
+    board = GroupProfile.objects.get(slug="advisory-board")
+    soon = timezone.now() + timedelta(days=7)
+    open_to_primary = GroupInvitation.objects.create(
+        group_profile=board, email="FRIDA@example.org", expires_at=soon
+    )
+    open_to_second = GroupInvitation.objects.create(
+        group_profile=beta, email="frida@casa-azul.example", expires_at=soon
+    )
+    expired = GroupInvitation.objects.create(
+        group_profile=board,
+        email="frida@example.org",
+        expires_at=timezone.now() - timedelta(days=1),
+    )
+    someone_else = GroupInvitation.objects.create(
+        group_profile=board, email="diego@example.org", expires_at=soon
+    )
+    link = invitation_token_make(invitation=open_to_primary)
+
+    member_erase(member=rich_member, actor=rich_member)
+
+    for invitation in (open_to_primary, open_to_second, expired):
+        invitation.refresh_from_db()
+        assert invitation.email == ""
+        assert invitation.revoked_at is not None
+    assert not GroupInvitation.objects.filter(email__icontains="frida").exists()
+    someone_else.refresh_from_db()
+    assert (someone_else.email, someone_else.revoked_at) == ("diego@example.org", None)
+    with pytest.raises(InvitationError):
+        invitation_get_for_token(token=link)
+
+
+def test_erase_clears_the_managers_decision_note_on_their_application(rich_member):
+    MemberApplication.objects.filter(user=rich_member).update(
+        decision_note="Frida is Diego's partner; approved on his word."
+    )
+
+    member_erase(member=rich_member, actor=rich_member)
+
+    assert MemberApplication.objects.get(user=rich_member).decision_note == ""
 
 
 def test_erase_keeps_what_they_shared_and_the_support_history(rich_member):

@@ -6,9 +6,11 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
 from members import roles
 from members.models import (
+    VISIBLE_FIELDS,
     ApprovalStatus,
     GroupProfile,
     GroupVisibility,
@@ -19,11 +21,17 @@ from members.models import (
     User,
     Visibility,
 )
-from members.selectors.directory import DIRECTORY_PAGE_SIZE, DIRECTORY_SORTS
+from members.selectors.directory import (
+    DIRECTORY_PAGE_SIZE,
+    DIRECTORY_SORTS,
+    DirectoryQuery,
+    member_directory_filter,
+)
 from members.services.profiles import profile_get_or_create, profile_update
 from tests.members.factories import UserFactory
 from tests.members.profiles.helpers import (
     LEVELS,
+    MARKERS,
     SEARCH_TERMS,
     SEES,
     VIEWERS,
@@ -81,6 +89,29 @@ def test_members_see_members_level_fields_in_the_directory(client_as_member):
 
     assert "Zqxcompany Ltd" in page
     assert "Zqxlocation City" in page
+
+
+# What a directory card shows at all; the rest is for the profile page.
+CARD_FIELDS = {"headline", "company", "location", "expertise"}
+
+
+def card_html(page: str, user: User) -> str:
+    start = page.index(f'<article class="member-card" aria-labelledby="member-{user.pk}">')
+    return page[start : page.index("</article>", start)]
+
+
+@pytest.mark.parametrize("level", LEVELS)
+@pytest.mark.parametrize("field", VISIBLE_FIELDS)
+def test_directory_card_shows_each_field_only_to_the_viewers_its_visibility_allows(field, level):
+    owner = filled_member(level=Visibility.PRIVATE)
+    profile_update(user=owner, actor=owner, **{f"{field}_visibility": level})
+    branding_set(directory_public=True)
+
+    for viewer in VIEWERS:
+        page = client_for(viewer, owner=owner).get(URL).content.decode()
+        shown = MARKERS[field] in card_html(page, owner)
+        expected = field in CARD_FIELDS and viewer in SEES[level]
+        assert shown == expected, f"{field} at {level} seen by {viewer}"
 
 
 # --- Who is listed ------------------------------------------------------------------------
@@ -178,14 +209,57 @@ def make_group(name: str, *, visibility: str, members=()) -> GroupProfile:
     return profile
 
 
-def test_group_filter_lists_members_of_a_listed_group(client_as_member):
+def test_group_filter_lists_members_of_a_listed_group_to_its_members(client_as_member, member):
     beta_tester, outsider = UserFactory(), UserFactory()
-    make_group("Beta Program", visibility=GroupVisibility.LISTED, members=[beta_tester])
+    make_group("Beta Program", visibility=GroupVisibility.LISTED, members=[beta_tester, member])
 
     response = client_as_member.get(URL, {"group": "beta-program"})
 
-    assert usernames(response) == [beta_tester.username]
+    assert "beta-program" in dict(response.context["form"].fields["group"].choices)
+    assert set(usernames(response)) == {beta_tester.username, member.username}
     assert outsider.username not in usernames(response)
+
+
+def test_group_filter_does_not_list_a_listed_groups_members_to_non_members(client_as_member):
+    # The group page shows a listed group's member list only to its members and managers;
+    # ?group= must not be a way round that.
+    beta_tester = UserFactory()
+    make_group("Beta Program", visibility=GroupVisibility.LISTED, members=[beta_tester])
+    UserFactory.create_batch(2)
+
+    response = client_as_member.get(URL, {"group": "beta-program"})
+
+    assert "There is no such group." in response.context["form"].errors["group"]
+    assert "beta-program" not in dict(response.context["form"].fields["group"].choices)
+    # The filter is dropped: everyone is listed, not the group's roster.
+    assert beta_tester.username in usernames(response)
+    assert len(usernames(response)) > 2
+
+
+@pytest.mark.parametrize("manager", ["group manager", "community manager"])
+def test_group_filter_lists_a_groups_members_to_its_managers(client, manager):
+    beta_tester = UserFactory()
+    beta = make_group("Beta Program", visibility=GroupVisibility.HIDDEN, members=[beta_tester])
+    if manager == "group manager":
+        viewer = UserFactory()
+        assign_perm("members.manage_groupprofile", viewer, beta)
+    else:
+        viewer = UserFactory(roles=[roles.COMMUNITY_MANAGERS])
+    client.force_login(viewer)
+
+    response = client.get(URL, {"group": "beta-program"})
+
+    assert usernames(response) == [beta_tester.username]
+
+
+def test_group_filter_selector_ignores_a_group_the_viewer_may_not_list(member):
+    beta_tester = UserFactory()
+    make_group("Beta Program", visibility=GroupVisibility.LISTED, members=[beta_tester])
+
+    # The form drops the slug, and the selector checks it again on its own.
+    found = member_directory_filter(viewer=member, query=DirectoryQuery(group="beta-program"))
+
+    assert not found.exists()
 
 
 def test_hidden_group_slug_finds_nobody_and_is_not_offered_to_outsiders(client_as_member):

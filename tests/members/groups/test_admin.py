@@ -18,6 +18,7 @@ from members.models import (
 from members.permissions import can_manage_group
 from members.services.groups import group_invite, group_request_create
 from tests.members.factories import UserFactory
+from tests.members.groups.conftest import add_member
 
 pytestmark = pytest.mark.django_db
 
@@ -155,9 +156,41 @@ def test_the_admin_members_page_adds_by_username_or_email_and_removes_selected(
     admin_client.post(url, {"action": "make_manager", "user": [str(by_name.pk)]})
     assert can_manage_group(type(by_name).objects.get(pk=by_name.pk), group_profile)
 
-    admin_client.post(url, {"action": "remove", "user": [str(by_email.pk), "junk"]})
+    admin_client.post(url, {"action": "remove", "user": [str(by_email.pk)]})
     assert set(group_profile.group.user_set.values_list("pk", flat=True)) == {by_name.pk}
     assert GroupProfile.objects.get(pk=group_profile.pk).member_count == 1
+
+
+@pytest.mark.parametrize("object_id", ["abc", "1" * 21, "²", "9" * 400, "-1"])
+def test_the_admin_members_page_for_a_malformed_group_id_is_a_404(admin_client, object_id):
+    response = admin_client.get(f"/admin/members/groupprofile/{object_id}/members/")
+
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("bad_id", ["²", "junk", "1" * 21, "0", ""])
+def test_the_admin_members_page_refuses_a_tampered_selection_with_a_form_error(
+    admin_client, make_group, bad_id
+):
+    group_profile = make_group(join_policy=JoinPolicy.OPEN)
+    person = add_member(group_profile, UserFactory())
+    url = reverse("admin:members_groupprofile_members", args=[group_profile.pk])
+
+    response = admin_client.post(url, {"action": "remove", "user": [str(person.pk), bad_id]})
+
+    assert response.status_code == 400
+    assert "reload the page and try again" in response.content.decode()
+    assert set(group_profile.group.user_set.values_list("pk", flat=True)) == {person.pk}
+
+
+def test_the_admin_members_page_asks_to_select_someone_first(admin_client, make_group):
+    group_profile = make_group()
+    url = reverse("admin:members_groupprofile_members", args=[group_profile.pk])
+
+    response = admin_client.post(url, {"action": "remove"})
+
+    assert response.status_code == 400
+    assert "Select at least one member first." in response.content.decode()
 
 
 def test_the_admin_members_page_is_not_for_staff_without_the_manage_permission(client, make_group):

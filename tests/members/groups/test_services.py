@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
+from django.utils import timezone
 from guardian.shortcuts import get_perms
 
 from members.models import (
@@ -24,6 +27,7 @@ from members.services.groups import (
     group_member_remove,
     group_request_create,
     group_request_decide,
+    group_request_managers_notify,
     group_update,
 )
 from tests.html import unsafe_markup
@@ -253,13 +257,103 @@ def test_denying_a_request_keeps_them_out_and_emails_them(
     assert "not approved" in mail.outbox[0].body
 
 
-def test_after_a_denial_the_member_may_ask_again(request_group, make_manager, member):
+def test_asking_again_within_7_days_of_a_denial_is_refused_with_the_date_to_ask_again(
+    request_group, make_manager, member
+):
     manager = make_manager(request_group)
     first, _ = group_request_create(user=member, group_profile=request_group)
     group_request_decide(actor=manager, membership_request=first, approve=False, site_url=SITE)
+    first.refresh_from_db()
+    again_from = timezone.localtime(first.decided_at + timedelta(days=7))
+
+    with pytest.raises(ValidationError) as refused:
+        group_request_create(user=member, group_profile=request_group)
+
+    message = " ".join(refused.value.messages)
+    assert "declined your request" in message
+    assert f"from {again_from:%-d %B %Y, %H:%M}" in message
+    assert list(GroupMembershipRequest.objects.values_list("pk", flat=True)) == [first.pk]
+
+
+def test_a_denial_in_another_group_does_not_stop_asking_here(make_group, make_manager, member):
+    elsewhere, here = make_group(), make_group()
+    denied, _ = group_request_create(user=member, group_profile=elsewhere)
+    group_request_decide(
+        actor=make_manager(elsewhere), membership_request=denied, approve=False, site_url=SITE
+    )
+
+    _, created = group_request_create(user=member, group_profile=here)
+
+    assert created
+
+
+def test_after_7_days_a_denied_member_may_ask_again(request_group, make_manager, member):
+    manager = make_manager(request_group)
+    first, _ = group_request_create(user=member, group_profile=request_group)
+    group_request_decide(actor=manager, membership_request=first, approve=False, site_url=SITE)
+    GroupMembershipRequest.objects.filter(pk=first.pk).update(
+        decided_at=timezone.now() - timedelta(days=7, minutes=1)
+    )
 
     second, created = group_request_create(user=member, group_profile=request_group)
     assert created and second.pk != first.pk
+
+
+def test_a_new_request_emails_the_groups_managers_and_nobody_else(
+    request_group,
+    make_group,
+    make_manager,
+    community_manager,
+    member,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    settings.SITE_URL = "https://hearth.example"
+    first_manager = make_manager(request_group)
+    second_manager = make_manager(request_group)
+    make_manager(make_group())  # manages another group
+    fellow = add_member(request_group, UserFactory())
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        group_request_create(user=member, group_profile=request_group, message="Let me in!")
+
+    assert len(callbacks) == 1
+    assert sorted(message.to[0] for message in mail.outbox) == sorted(
+        [first_manager.email, second_manager.email]
+    )
+    assert all(len(message.to) == 1 for message in mail.outbox)  # nobody sees the others
+    recipients = {message.to[0] for message in mail.outbox}
+    assert community_manager.email not in recipients
+    assert fellow.email not in recipients and member.email not in recipients
+    body = mail.outbox[0].body
+    assert member.public_name in mail.outbox[0].subject
+    assert "Let me in!" in body
+    assert f"https://hearth.example/groups/{request_group.slug}/" in body
+
+
+def test_a_request_to_a_group_without_managers_emails_nobody(
+    request_group, member, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        group_request_create(user=member, group_profile=request_group)
+
+    assert mail.outbox == []
+
+
+def test_asking_twice_or_deciding_before_the_task_runs_sends_no_second_notice(
+    request_group, make_manager, member, django_capture_on_commit_callbacks
+):
+    manager = make_manager(request_group)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        membership_request, _ = group_request_create(user=member, group_profile=request_group)
+        group_request_create(user=member, group_profile=request_group)  # already pending
+    assert len(callbacks) == 1
+
+    group_request_decide(
+        actor=manager, membership_request=membership_request, approve=True, site_url=SITE
+    )
+    assert group_request_managers_notify(request_id=membership_request.pk) == 0
+    assert mail.outbox == []
 
 
 def test_deciding_a_request_twice_is_refused_and_changes_nothing(

@@ -2,6 +2,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.db import connection
 from django.test import Client
@@ -19,7 +20,7 @@ from members.models import (
     RequestStatus,
 )
 from members.selectors.groups import groups_for_profile
-from members.services.groups import group_create, group_request_create
+from members.services.groups import group_create, group_invite, group_request_create
 from tests.html import unsafe_markup
 from tests.members.factories import UserFactory
 from tests.members.groups.conftest import add_member
@@ -224,6 +225,10 @@ def test_group_detail_query_count_does_not_grow_with_members_or_requests(
     few = run()
     grow(20)
     assert run() == few
+    # session, user, the viewer's global permissions (2), the group (access_group), the
+    # manager check made once (guardian: user and group grants), the viewer's state,
+    # managers, requests, invitations, the member count and one page of members.
+    assert few <= 13  # 12 when sessions are read from Redis (cached_db)
 
 
 # --- POST-only actions ---------------------------------------------------------------------------
@@ -238,6 +243,7 @@ def test_group_detail_query_count_does_not_grow_with_members_or_requests(
         ("invite", ()),
         ("request-decide", (1,)),
         ("member-remove", (1,)),
+        ("invitation-withdraw", (1,)),
     ],
 )
 def test_group_actions_answer_get_with_405_and_change_nothing(
@@ -376,6 +382,78 @@ def test_a_manager_invites_by_email_from_the_group_page(
     assert mail.outbox[0].to == ["guest@example.net"]
 
 
+def _invitation(group_profile, manager, email: str = "guest@example.net"):
+    return group_invite(
+        actor=manager, group_profile=group_profile, email=email, site_url="http://testserver/"
+    )
+
+
+def test_a_manager_withdraws_an_open_invitation_from_the_group_page(
+    client, hidden_group, make_manager
+):
+    manager = make_manager(hidden_group)
+    invitation = _invitation(hidden_group, manager)
+    client.force_login(manager)
+    withdraw_url = _url("invitation-withdraw", hidden_group, invitation.pk)
+    assert withdraw_url in client.get(_url("detail", hidden_group)).content.decode()
+
+    response = client.post(withdraw_url, follow=True)
+
+    assert response.redirect_chain[-1][0] == _url("detail", hidden_group)
+    content = response.content.decode()
+    assert "The invitation to guest@example.net was withdrawn" in content
+    assert withdraw_url not in content  # no longer waiting for an answer
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is not None
+
+
+def test_withdrawing_with_htmx_returns_the_invite_panel_and_says_when_nothing_was_left(
+    client, hidden_group, make_manager
+):
+    manager = make_manager(hidden_group)
+    invitation = _invitation(hidden_group, manager)
+    client.force_login(manager)
+    withdraw_url = _url("invitation-withdraw", hidden_group, invitation.pk)
+
+    first = client.post(withdraw_url, **HTMX)
+    again = client.post(withdraw_url, **HTMX)
+
+    assert first.status_code == again.status_code == 200
+    assert first.content.decode().lstrip().startswith('<section id="group-invite"')
+    assert "was withdrawn" in first.content.decode()
+    assert "already used or withdrawn" in again.content.decode()
+
+
+def test_a_member_who_does_not_manage_the_group_cannot_withdraw_an_invitation(
+    client, hidden_group, make_manager
+):
+    invitation = _invitation(hidden_group, make_manager(hidden_group))
+    insider = add_member(hidden_group, UserFactory())
+    client.force_login(insider)
+
+    response = client.post(_url("invitation-withdraw", hidden_group, invitation.pk))
+
+    assert response.status_code == 403
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
+def test_withdrawing_an_invitation_of_another_group_through_mine_is_a_404(
+    client, make_group, make_manager
+):
+    mine = make_group(join_policy=JoinPolicy.INVITATION)
+    theirs = make_group(join_policy=JoinPolicy.INVITATION)
+    manager = make_manager(mine)
+    invitation = _invitation(theirs, make_manager(theirs))
+    client.force_login(manager)
+
+    response = client.post(_url("invitation-withdraw", mine, invitation.pk))
+
+    assert response.status_code == 404
+    invitation.refresh_from_db()
+    assert invitation.revoked_at is None
+
+
 @pytest.mark.parametrize("email", ["not-an-email", "a\x00b@example.net", "x" * 300])
 def test_inviting_a_bad_address_shows_the_form_error_and_stores_nothing(
     client, hidden_group, make_manager, email
@@ -418,18 +496,81 @@ def test_leaving_a_hidden_group_goes_back_to_the_group_list(client, hidden_group
 # --- groups on a profile ----------------------------------------------------------------------
 
 
-def test_groups_for_profile_hides_hidden_groups_from_non_members(make_group, community_manager):
+def test_groups_for_profile_lists_only_groups_whose_member_list_the_viewer_may_see(
+    make_group, make_manager, community_manager
+):
     listed = make_group(name="Listed")
     hidden = make_group(name="Hidden", visibility=GroupVisibility.HIDDEN)
+    other = make_group(name="Other")
     person = add_member(listed, UserFactory())
     add_member(hidden, person)
-    fellow = add_member(hidden, UserFactory())
+    add_member(other, person)
+    fellow = add_member(hidden, UserFactory())  # shares only the hidden group
+    listed_manager = make_manager(listed)  # manages the listed group, member of none
     stranger = UserFactory()
 
-    assert groups_for_profile(profile_user=person, viewer=stranger) == [listed]
-    assert groups_for_profile(profile_user=person, viewer=fellow) == [hidden, listed]
-    assert groups_for_profile(profile_user=person, viewer=community_manager) == [hidden, listed]
-    assert groups_for_profile(profile_user=person, viewer=person) == [hidden, listed]
+    assert groups_for_profile(profile_user=person, viewer=AnonymousUser()) == []
+    assert groups_for_profile(profile_user=person, viewer=stranger) == []
+    assert groups_for_profile(profile_user=person, viewer=fellow) == [hidden]
+    assert groups_for_profile(profile_user=person, viewer=listed_manager) == [listed]
+    assert groups_for_profile(profile_user=person, viewer=community_manager) == [
+        hidden,
+        listed,
+        other,
+    ]
+    assert groups_for_profile(profile_user=person, viewer=person) == [hidden, listed, other]
+
+
+def test_a_profile_shows_groups_only_to_fellow_members_and_to_the_person(client, make_group):
+    shared = make_group(name="Shared Circle")
+    hidden = make_group(name="Quiet Board", visibility=GroupVisibility.HIDDEN)
+    elsewhere = make_group(name="Elsewhere Club")
+    person = UserFactory()
+    for group_profile in (shared, hidden, elsewhere):
+        add_member(group_profile, person)
+    fellow = add_member(shared, UserFactory())
+    url = reverse("members:profile", args=[person.username])
+    names = ("Shared Circle", "Quiet Board", "Elsewhere Club")
+
+    def shown(viewer) -> set[str]:
+        client.logout()
+        if viewer is not None:
+            client.force_login(viewer)
+        response = client.get(url)
+        assert response.status_code == 200
+        return {name for name in names if name in response.content.decode()}
+
+    assert shown(None) == set()  # a visitor of a public community
+    assert shown(UserFactory()) == set()  # a member who shares no group
+    assert shown(fellow) == {"Shared Circle"}
+    assert shown(person) == set(names)  # hidden included
+
+
+def test_groups_for_profile_query_count_does_not_grow_with_groups(make_group, make_manager):
+    person = UserFactory()
+    viewer = UserFactory()
+
+    def grow(count: int) -> None:
+        for _ in range(count):
+            add_member(make_group(), person)  # not the viewer's group: left out
+            shared = make_group()
+            add_member(shared, person)
+            add_member(shared, viewer)
+            managed = make_group(visibility=GroupVisibility.HIDDEN)
+            add_member(managed, person)
+            make_manager(managed, user=viewer)
+
+    def run() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            rows = groups_for_profile(profile_user=person, viewer=viewer)
+            assert all(row.name for row in rows)  # names come with the rows
+        return len(ctx.captured_queries)
+
+    grow(2)
+    run()
+    few = run()
+    grow(10)
+    assert run() == few
 
 
 # --- races ------------------------------------------------------------------------------------

@@ -7,18 +7,16 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from community.ratelimit import RateLimited
 from members.models import ApprovalStatus, Follow, SupportAct, SupportKind, User
-from members.services.follows import (
-    FOLLOW_RATE_LIMIT,
-    FollowRateLimited,
-    follow_create,
-    follow_delete,
-)
+from members.services.follows import FOLLOW_LIMITS, follow_create, follow_delete
 from members.services.profiles import profile_update
 from tests.members.factories import UserFactory
 from tests.members.profiles.helpers import branding_set
 
 pytestmark = pytest.mark.django_db
+
+FOLLOW_RATE_LIMIT = FOLLOW_LIMITS[0].count
 
 
 @pytest.fixture
@@ -32,7 +30,9 @@ def test_follow_create_records_the_follow_and_a_follow_support_act(member, other
     assert Follow.objects.filter(follower=member, followed=other).count() == 1
     act = SupportAct.objects.get()
     assert (act.giver, act.receiver, act.kind) == (member, other, SupportKind.FOLLOW)
-    assert act.target == follow
+    # The act names the followed member, not the Follow row, so it is once per pair.
+    assert act.target == other
+    assert act.occurred_at == follow.created_at
 
 
 def test_following_twice_keeps_one_follow_and_one_support_act(member, other):
@@ -86,13 +86,27 @@ def test_unfollow_removes_the_follow_but_keeps_the_support_act_as_history(member
     assert SupportAct.objects.filter(kind=SupportKind.FOLLOW).count() == 1
 
 
+def test_follow_unfollow_cycles_record_one_follow_support_act_for_ever(member, other):
+    first = follow_create(follower=member, followed=other)
+    for _ in range(5):
+        follow_delete(follower=member, followed=other)
+        follow_create(follower=member, followed=other)
+
+    act = SupportAct.objects.get(kind=SupportKind.FOLLOW)
+    assert (act.giver, act.receiver) == (member, other)
+    assert act.occurred_at == first.created_at  # the first follow, not the latest
+    assert Follow.objects.filter(follower=member, followed=other).count() == 1
+
+
 def test_follows_beyond_the_hourly_limit_are_refused_with_a_clear_message(member):
     people = UserFactory.create_batch(FOLLOW_RATE_LIMIT + 1)
     for person in people[:FOLLOW_RATE_LIMIT]:
         follow_create(follower=member, followed=person)
 
-    with pytest.raises(FollowRateLimited, match="try again later"):
+    with pytest.raises(RateLimited, match="60 follows an hour") as excinfo:
         follow_create(follower=member, followed=people[-1])
+
+    assert 0 < excinfo.value.retry_after <= 3600
 
     assert Follow.objects.filter(follower=member).count() == FOLLOW_RATE_LIMIT
     # Re-following someone already followed costs nothing and still works.
@@ -139,20 +153,44 @@ def test_following_yourself_through_the_page_shows_the_message_and_changes_nothi
     assert not Follow.objects.exists()
 
 
-def test_rate_limited_follow_through_htmx_shows_the_message_in_the_panel(
-    client_as_member, member, settings
-):
+def _use_up_follow_allowance(member) -> User:
+    """Follow as many members as the hourly limit allows; returns one more to try."""
     people = UserFactory.create_batch(FOLLOW_RATE_LIMIT + 1)
     for person in people[:FOLLOW_RATE_LIMIT]:
         follow_create(follower=member, followed=person)
+    return people[-1]
+
+
+def test_rate_limited_follow_through_htmx_answers_429_with_the_message_in_the_panel(
+    client_as_member, member
+):
+    one_more = _use_up_follow_allowance(member)
 
     response = client_as_member.post(
-        f"/members/{people[-1].username}/follow/", {"action": "follow"}, HTTP_HX_REQUEST="true"
+        f"/members/{one_more.username}/follow/", {"action": "follow"}, HTTP_HX_REQUEST="true"
     )
 
-    assert response.status_code == 200
-    assert "try again later" in response.content.decode()
-    assert not Follow.objects.filter(followed=people[-1]).exists()
+    html = response.content.decode()
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert 'id="follow-panel"' in html and "<html" not in html
+    assert "You have reached the limit of 60 follows an hour." in html
+    assert not Follow.objects.filter(followed=one_more).exists()
+
+
+def test_rate_limited_plain_follow_answers_429_with_the_message_on_the_profile(
+    client_as_member, member
+):
+    one_more = _use_up_follow_allowance(member)
+
+    response = client_as_member.post(
+        f"/members/{one_more.username}/follow/", {"action": "follow", "next": "/"}
+    )
+
+    assert response.status_code == 429
+    assert 0 < int(response["Retry-After"]) <= 3600
+    assert "You have reached the limit of 60 follows an hour." in response.content.decode()
+    assert not Follow.objects.filter(followed=one_more).exists()
 
 
 def test_follow_endpoint_refuses_get_and_sends_visitors_to_sign_in(client, other):
@@ -161,6 +199,37 @@ def test_follow_endpoint_refuses_get_and_sends_visitors_to_sign_in(client, other
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
     assert not Follow.objects.exists()
+
+
+def test_signed_out_follow_comes_back_to_the_profile_after_signing_in(client, other):
+    response = client.post(f"/members/{other.username}/follow/", {"action": "follow"})
+
+    # Not next=/members/<name>/follow/: after signing in that GET would be a 405.
+    assert response["Location"] == f"/accounts/login/?next=/members/{other.username}/"
+
+
+def test_plain_follow_returns_to_a_local_next_url(client_as_member, member, other):
+    response = client_as_member.post(
+        f"/members/{other.username}/follow/", {"action": "follow", "next": "/"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert Follow.objects.filter(follower=member, followed=other).exists()
+    assert "You now follow Omar Haddad." in client_as_member.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "next_url",
+    ["https://evil.example/", "//evil.example/", "https:///evil.example", "javascript:alert(1)"],
+)
+def test_follow_ignores_a_next_url_off_this_site(client_as_member, other, next_url):
+    response = client_as_member.post(
+        f"/members/{other.username}/follow/", {"action": "unfollow", "next": next_url}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/members/{other.username}/"
 
 
 def test_following_a_hidden_account_through_the_page_is_not_found(client_as_member):

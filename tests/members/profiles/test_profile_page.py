@@ -105,10 +105,16 @@ def test_profile_of_an_account_that_is_not_a_member_is_not_found(client_as_membe
     assert client_as_member.get(profile_url(owner)).status_code == 404
 
 
-def test_guardians_anonymous_user_has_no_profile_page(client_as_member):
+@pytest.mark.parametrize("spelling", ["AnonymousUser", "anonymoususer", "ANONYMOUSUSER"])
+# Not named "page": that is pytest-playwright's fixture, and would make this a browser test.
+@pytest.mark.parametrize("subpage", ["", "followers/", "following/"])
+def test_guardians_anonymous_user_has_no_pages_however_it_is_spelt(
+    client_as_member, spelling, subpage
+):
     assert User.objects.filter(username=settings.ANONYMOUS_USER_NAME).exists()
+    branding_set(directory_public=True)
 
-    response = client_as_member.get(f"/members/{settings.ANONYMOUS_USER_NAME}/")
+    response = client_as_member.get(f"/members/{spelling}/{subpage}")
 
     assert response.status_code == 404
 
@@ -118,6 +124,13 @@ def test_members_me_opens_your_own_profile(client_as_member, member):
 
     assert response.status_code == 302
     assert response["Location"] == f"/members/{member.username}/"
+
+
+def test_members_me_sends_visitors_to_sign_in_and_back(client):
+    response = client.get("/members/me/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/members/me/"
 
 
 def test_unknown_username_is_not_found(client_as_member):

@@ -199,3 +199,14 @@ def test_a_display_name_with_a_newline_cannot_break_the_mail_subject(recipient):
     (message,) = mail.outbox
     assert "\n" not in message.subject
     assert message.bcc == []
+
+
+def test_the_mail_links_to_the_profile_with_an_absolute_address(member, recipient, settings):
+    settings.SITE_URL = "https://hearth.example.org/"
+    shout_out = ShoutOut.objects.create(author=member, recipient=recipient, message="hi")
+
+    shout_out_notify(shout_out_id=shout_out.pk)
+
+    (message,) = mail.outbox
+    assert "https://hearth.example.org/members/rosa/" in message.body
+    assert "(/members/rosa/)" not in message.body

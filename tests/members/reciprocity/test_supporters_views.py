@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from members.models import ApprovalStatus, Follow, SupportKind
+from members.models import ApprovalStatus, Follow, Profile, SupportKind
 from tests.members.factories import UserFactory
 from tests.members.reciprocity.conftest import act
 
@@ -176,3 +176,62 @@ def test_following_back_from_the_panel_returns_the_favour_and_clears_the_panel(
     assert Follow.objects.filter(follower=member, followed=helper).exists()
     assert "People who supported you lately" in html
     assert "Hal Jordan" not in html  # the follow is a support act: favour returned
+
+
+@pytest.mark.parametrize("path", ["/", "/members/me/supporters/"])
+def test_supporters_show_the_shared_avatar_with_an_uploaded_photo_or_initials(
+    client_as_member, member, helper, path
+):
+    with_photo = UserFactory(username="ada", display_name="Ada Lovelace")
+    Profile.objects.create(user=with_photo, avatar="avatars/ada.png")
+    act(with_photo, member, SupportKind.REPLY, _recently(2))
+    act(helper, member, SupportKind.REPLY, _recently(1))
+
+    html = client_as_member.get(path).content.decode()
+
+    assert '<img class="avatar avatar--sm" src="/media/avatars/ada.png"' in html
+    assert '<span class="avatar avatar--sm avatar--c' in html and ">HJ</span>" in html
+    assert 'class="initials"' not in html
+
+
+def test_supporter_photos_cost_no_extra_query_per_person(client_as_member, member):
+    def supporter():
+        person = UserFactory()
+        Profile.objects.create(user=person, avatar=f"avatars/{person.username}.png")
+        act(person, member, SupportKind.REACTION, _recently())
+
+    for _ in range(3):
+        supporter()
+    _count_queries(client_as_member, "/")  # warm branding and session caches
+    few = _count_queries(client_as_member, "/")
+    for _ in range(2):
+        supporter()
+
+    assert _count_queries(client_as_member, "/") == few
+
+
+@pytest.mark.parametrize("path", ["/", "/members/me/supporters/?page=1"])
+def test_follow_from_a_supporters_row_asks_to_come_back_to_the_same_page(
+    client_as_member, member, helper, path
+):
+    act(helper, member, SupportKind.REPLY, _recently(3))
+
+    html = client_as_member.get(path).content.decode()
+
+    assert f'<input type="hidden" name="next" value="{path}">' in html
+
+
+def test_following_back_from_the_home_panel_comes_back_to_the_home_page(
+    client_as_member, member, helper
+):
+    act(helper, member, SupportKind.REPLY, _recently(3))
+    assert (
+        '<input type="hidden" name="next" value="/">' in client_as_member.get("/").content.decode()
+    )
+
+    response = client_as_member.post("/members/hal/follow/", {"action": "follow", "next": "/"})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert Follow.objects.filter(follower=member, followed=helper).exists()
+    assert "You now follow Hal Jordan." in client_as_member.get("/").content.decode()
