@@ -1,16 +1,9 @@
-from smtplib import SMTPException
-
 from celery import shared_task
 
+from community.tasks import email_task
 
-@shared_task(
-    name="members.send_welcome_email",
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+
+@email_task("members.send_welcome_email")
 def member_welcome_email_send_task(user_id: int) -> None:
     from members.services import member_welcome_email_send
 
@@ -24,70 +17,35 @@ def trust_levels_recompute_task() -> int:
     return trust_levels_recompute()
 
 
-@shared_task(
-    name="members.send_application_decision",
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@email_task("members.send_application_decision")
 def member_application_decision_send_task(user_id: int) -> None:
     from members.services.approvals import member_application_decision_send
 
     member_application_decision_send(user_id=user_id)
 
 
-@shared_task(
-    name="members.notify_shout_out",
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@email_task("members.notify_shout_out")
 def shout_out_notify_task(shout_out_id: int) -> None:
     from members.services.reciprocity import shout_out_notify
 
     shout_out_notify(shout_out_id=shout_out_id)
 
 
-@shared_task(
-    name="members.send_group_invitation",
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@email_task("members.send_group_invitation")
 def group_invitation_email_send_task(invitation_id: int, site_url: str) -> None:
     from members.services.groups import group_invitation_email_send
 
     group_invitation_email_send(invitation_id=invitation_id, site_url=site_url)
 
 
-@shared_task(
-    name="members.send_group_request_decision",
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@email_task("members.send_group_request_decision")
 def group_request_decision_email_send_task(request_id: int, site_url: str) -> None:
     from members.services.groups import group_request_decision_email_send
 
     group_request_decision_email_send(request_id=request_id, site_url=site_url)
 
 
-@shared_task(
-    name="members.notify_group_request",
-    ignore_result=True,
-    acks_late=True,
-    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=True,
-    max_retries=5,
-)
+@email_task("members.notify_group_request")
 def group_request_managers_notify_task(request_id: int) -> None:
     from members.services.groups import group_request_managers_notify
 

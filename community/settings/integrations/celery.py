@@ -18,12 +18,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3, "interval_start": 0, "inter
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# A backlog of mail never delays other work (community.tasks.email_task names).
 CELERY_TASK_ROUTES = {
-    "members.send_welcome_email": {"queue": "email"},
-    "members.send_application_decision": {"queue": "email"},
-    "members.notify_shout_out": {"queue": "email"},
-    "members.send_group_invitation": {"queue": "email"},
-    "members.send_group_request_decision": {"queue": "email"},
+    "*.send_*": {"queue": "email"},
+    "*.notify_*": {"queue": "email"},
 }
 CELERY_TIMEZONE = env("TIME_ZONE", default="UTC")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
