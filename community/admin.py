@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import redirect
 
 from community.images import image_normalize
-from community.models import BRANDING_ID, LOGO_MAX_BYTES, FooterLink, SiteBranding
+from community.models import BRANDING_ID, LOGO_MAX_BYTES, FooterLink, Notification, SiteBranding
 from community.services import branding_cache_clear, branding_update
 
 # The admin signs in through allauth: the same rate limits, e-mail log-in and two-factor
@@ -75,3 +75,25 @@ class SiteBrandingAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         branding_cache_clear()  # footer links are part of the cached snapshot
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Read-only: for answering "why did I (not) get notified?". Notifications are written
+    by the services that own the events and read or cleared by their recipient."""
+
+    list_display = ["recipient", "kind", "verb", "actor", "created_at", "read_at"]
+    list_filter = ["kind", ("read_at", admin.EmptyFieldListFilter)]
+    search_fields = ["recipient__username", "recipient__email"]
+    list_select_related = ["recipient", "actor"]
+    # Skip the admin's second COUNT of the whole (large, ever-growing) table on every page.
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
@@ -107,3 +108,55 @@ class FooterLink(BaseModel):
             raise ValidationError(
                 {"url": "Enter an http(s):// address or a path starting with /."}
             ) from None
+
+
+class Notification(BaseModel):
+    """One in-app notice to one member: "Maya gave you a shout-out", linking to a page on
+    this site. Written only through `community.notifications` (which also keeps the cached
+    unread count right); the apps that own the events (members, later forums) call it.
+
+    `kind` is a free string, not choices: each app names its own kinds ("shout_out",
+    "group_request", later "reply", "mention"…) without a migration here, and the e-mail
+    preferences of the forums issue key on it. `verb` is the sentence as shown, rendered
+    when the event happens, so the list needs no join to the object it is about."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,  # community_notif_list_idx starts with it
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    kind = models.CharField(max_length=40)
+    verb = models.CharField(max_length=200)
+    url = models.CharField(max_length=300, help_text="A path on this site, e.g. /members/maya/.")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The list page: a member's notifications, newest first (the id breaks ties
+            # between rows written in the same instant).
+            models.Index(
+                fields=["recipient", "-created_at", "-id"], name="community_notif_list_idx"
+            ),
+            # The bell's unread count, "mark all read", and the unread-only lists of the
+            # digests to come: unread rows are the few, read ones pile up.
+            models.Index(
+                fields=["recipient", "-created_at"],
+                name="community_notif_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.verb
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None

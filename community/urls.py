@@ -7,6 +7,12 @@ from django.views.static import serve
 from community import views
 from members.views import approvals
 
+notification_patterns = [
+    path("", views.notification_list, name="list"),
+    path("<int:notification_id>/open/", views.notification_open, name="open"),
+    path("read/", views.notifications_read, name="read"),
+]
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("brand.css", views.brand_css, name="brand-css"),
@@ -16,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("groups/", include("members.group_urls")),
+    path("notifications/", include((notification_patterns, "notifications"))),
     path("admin/", admin.site.urls),
 ]
 

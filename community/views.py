@@ -2,13 +2,23 @@ import logging
 
 import redis
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.views.decorators.cache import cache_control, never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from community.notifications import (
+    is_local_path,
+    notification_get_for,
+    notification_list_for,
+    notifications_mark_read,
+)
 from community.selectors import branding_get
 from members.permissions import is_community_member
 from members.selectors.reciprocity import supporters_to_thank
@@ -74,3 +84,68 @@ def healthz(request):
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+# --- Notifications ------------------------------------------------------------------------
+
+NOTIFICATIONS_PER_PAGE = 30
+
+
+def _notification_page(request, number):
+    return Paginator(
+        notification_list_for(recipient=request.user), NOTIFICATIONS_PER_PAGE
+    ).get_page(number)
+
+
+@login_required
+@require_safe
+def notification_list(request):
+    page = _notification_page(request, request.GET.get("page"))
+    return render(request, "community/notification_list.html", {"page": page})
+
+
+@login_required
+@require_safe
+def notification_open(request, notification_id: int):
+    """Mark one notification read and go where it points. A GET on purpose: it is the
+    notification's plain link (open in a new tab, no JavaScript), and marking your own
+    notification read is harmless if a page makes your browser fetch it. The stored URL is
+    checked again here, so a bad row can never turn this into an open redirect."""
+    notification = notification_get_for(recipient=request.user, notification_id=notification_id)
+    if notification is None:
+        raise Http404("No such notification.")
+    if notification.is_unread:
+        notifications_mark_read(recipient=request.user, ids=[notification.pk])
+    if is_local_path(notification.url):
+        return redirect(notification.url)
+    return redirect("notifications:list")
+
+
+def _ids_from(values: list[str]) -> list[int]:
+    # Anything that is not a plain positive integer of a sane size is dropped, not a 500.
+    return [
+        int(value) for value in values if value.isascii() and value.isdigit() and len(value) < 19
+    ]
+
+
+@require_POST
+def notifications_read(request):
+    """Mark all (or, with `id` fields, some) of the member's notifications read. htmx gets
+    the list back with the bell updated out of band; a plain form POST is redirected to the
+    page it came from."""
+    if not request.user.is_authenticated:
+        # Back to the list after signing in, not to this POST-only address.
+        return redirect_to_login(reverse("notifications:list"))
+    ids = _ids_from(request.POST.getlist("id")) if "id" in request.POST else None
+    notifications_mark_read(recipient=request.user, ids=ids)
+    page_number = request.POST.get("page", "")
+    if request.htmx:
+        return render(
+            request,
+            "community/_notification_list.html",
+            {"page": _notification_page(request, page_number), "bell_out_of_band": True},
+        )
+    target = reverse("notifications:list")
+    if page_number.isascii() and page_number.isdigit() and page_number != "1":
+        target = f"{target}?page={page_number}"
+    return redirect(target)

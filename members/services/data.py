@@ -29,6 +29,8 @@ from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from community.exceptions import ApplicationError
+from community.models import Notification
+from community.notifications import notifications_delete_for_user
 from members.models import (
     VISIBLE_FIELDS,
     Follow,
@@ -237,6 +239,24 @@ def _export_support_acts(member: User) -> Iterator[ExportItem]:
 
 
 @data_exporter
+def _export_notifications(member: User) -> Iterator[ExportItem]:
+    notifications = Notification.objects.filter(recipient=member).order_by("created_at")
+    yield (
+        "notifications.json",
+        [
+            {
+                "kind": n.kind,
+                "text": n.verb,
+                "link": n.url,
+                "received_at": _iso(n.created_at),
+                "read_at": _iso(n.read_at),
+            }
+            for n in notifications
+        ],
+    )
+
+
+@data_exporter
 def _export_groups(member: User) -> Iterator[ExportItem]:
     requests = (
         GroupMembershipRequest.objects.filter(user=member)
@@ -389,6 +409,8 @@ def member_erase(*, member: User, actor: User) -> User:
     MemberApplication.objects.filter(user=locked).update(
         company="", headline="", reason="", decision_note=""
     )
+    # Their own notifications, and the ones they caused: those sentences carry their name.
+    notifications_delete_for_user(user_id=locked.pk)
 
     EmailAddress.objects.filter(user=locked).delete()
     Authenticator.objects.filter(user=locked).delete()

@@ -8,7 +8,8 @@ here, with F() updates in the same transaction as the membership row, and only w
 was really inserted or deleted, so a double click or a race never counts twice.
 `group_member_counts_synchronize` rebuilds it from scratch.
 
-Every service checks permissions itself; e-mails go out through Celery after commit."""
+Every service checks permissions itself; e-mails go out through Celery after commit, and
+in-app notifications (community.notifications) are written after commit too."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,6 +36,7 @@ from community.exceptions import ApplicationError
 from community.images import image_normalize
 from community.links import absolute_url
 from community.markdown import render_markdown
+from community.notifications import notification_create, notifications_create
 from community.selectors import branding_get
 from members.models import (
     ApprovalStatus,
@@ -415,8 +417,8 @@ def group_request_create(
     """Ask to join a group whose managers approve members. One pending request per person
     and group (a database constraint): asking again returns the pending one, created=False.
     Someone whose request was denied in the last REQUEST_AGAIN_AFTER_DENIAL is refused with
-    the date they can ask again. A new request is e-mailed to the group's managers by a
-    Celery task after commit."""
+    the date they can ask again. After commit, a new request notifies the group's managers
+    in the app and is e-mailed to them by a Celery task."""
     _check_community_member(user)
     check_view_group(user, group_profile)
     if group_profile.join_policy == JoinPolicy.OPEN:
@@ -444,15 +446,20 @@ def group_request_create(
         # A concurrent click created it first (and told the managers).
         return pending.get(), False
     request_id = membership_request.pk
+    transaction.on_commit(
+        lambda: _group_request_managers_notify_in_app(membership_request=membership_request),
+        # The request is saved by then: a failed notice is logged, not a 500.
+        robust=True,
+    )
     transaction.on_commit(lambda: group_request_managers_notify_task.delay(request_id=request_id))
     return membership_request, True
 
 
-def _group_manager_recipients(*, group_profile: GroupProfile, exclude_user_id: int):
+def _group_managers(*, group_profile: GroupProfile, exclude_user_id: int):
     """People holding the manager grant on this group object (to them, or to one of their
     auth groups) who can still act on it. Community managers, who manage every group through
     the global permission, are not included: they are not this group's managers, and a
-    group without managers stays silent rather than e-mailing all staff."""
+    group without managers stays silent rather than notifying all staff."""
     return (
         get_users_with_perms(
             group_profile,
@@ -461,8 +468,28 @@ def _group_manager_recipients(*, group_profile: GroupProfile, exclude_user_id: i
             with_superusers=False,
         )
         .filter(is_active=True, approval_status=ApprovalStatus.APPROVED, erased_at__isnull=True)
-        .exclude(Q(pk=exclude_user_id) | Q(email=""))
+        .exclude(pk=exclude_user_id)
         .order_by("pk")
+    )
+
+
+def _group_manager_recipients(*, group_profile: GroupProfile, exclude_user_id: int):
+    """The group's managers who can be e-mailed."""
+    return _group_managers(group_profile=group_profile, exclude_user_id=exclude_user_id).exclude(
+        email=""
+    )
+
+
+def _group_request_managers_notify_in_app(*, membership_request: GroupMembershipRequest) -> None:
+    group_profile = membership_request.group_profile
+    notifications_create(
+        recipients=_group_managers(
+            group_profile=group_profile, exclude_user_id=membership_request.user_id
+        ),
+        actor=membership_request.user,
+        kind="group_request",
+        verb=f"{membership_request.user.public_name} asks to join {group_profile.name}",
+        url=reverse("groups:detail", args=[group_profile.slug]) + "#group-requests-title",
     )
 
 
@@ -522,7 +549,8 @@ def group_request_decide(
 ) -> GroupMembershipRequest:
     """Approve (the requester joins) or deny a pending request; group managers only. The
     row is locked, so two managers deciding at once cannot both act. The requester hears
-    the outcome by e-mail after commit; `site_url` (scheme and host) makes its link."""
+    the outcome after commit, in the app and by e-mail; `site_url` (scheme and host) makes
+    the e-mail's link."""
     locked = (
         GroupMembershipRequest.objects.select_for_update(of=("self",))
         .select_related("group_profile__group", "user")
@@ -545,6 +573,17 @@ def group_request_decide(
     if approve:
         _membership_add(group_profile=group_profile, user_id=locked.user_id)
     request_id = locked.pk
+    outcome = "was approved: you are now a member" if approve else "was not approved this time"
+    transaction.on_commit(
+        lambda: notification_create(
+            recipient=locked.user,
+            actor=actor,
+            kind="group_request_decided",
+            verb=f"Your request to join {group_profile.name} {outcome}",
+            url=reverse("groups:detail", args=[group_profile.slug]),
+        ),
+        robust=True,
+    )
     transaction.on_commit(
         lambda: group_request_decision_email_send_task.delay(
             request_id=request_id, site_url=site_url
@@ -799,7 +838,8 @@ def invitation_accept(*, user: User, token: str) -> InvitationAcceptance:
     not withdrawn, used or expired (the row is locked, so a link used twice at once works
     once), and invitation_check_acceptable. `created_account` records that the account was
     created after the invitation was sent: the invitation brought this person in, which
-    metrics count as an acquisition source."""
+    metrics count as an acquisition source. The inviter is notified in the app after
+    commit."""
     invitation = invitation_get_for_token(token=token)
     invitation = _invitation_check_open(
         GroupInvitation.objects.select_for_update(of=("self",))
@@ -816,6 +856,17 @@ def invitation_accept(*, user: User, token: str) -> InvitationAcceptance:
     _pending_requests_close(
         group_profile=group_profile, user_id=user.pk, decided_by=invitation.invited_by
     )
+    if invitation.invited_by is not None:  # None once the inviter's account is deleted
+        transaction.on_commit(
+            lambda: notification_create(
+                recipient=invitation.invited_by,
+                actor=user,
+                kind="group_invitation_accepted",
+                verb=f"{user.public_name} accepted your invitation to join {group_profile.name}",
+                url=reverse("groups:detail", args=[group_profile.slug]) + "#group-members-title",
+            ),
+            robust=True,
+        )
     return InvitationAcceptance(invitation=invitation, joined=joined)
 
 

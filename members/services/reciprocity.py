@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from community.exceptions import ApplicationError
 from community.links import absolute_url
+from community.notifications import notification_create
 from community.ratelimit import RateLimit, rate_limit_hit
 from community.selectors import branding_get
 from members.models import ShoutOut, SupportAct, SupportKind, User
@@ -75,8 +76,8 @@ def shout_out_create(*, author: User, recipient: User, message: str) -> ShoutOut
     Preconditions, each refused with a message the author can act on and nothing stored:
     both are community members, they are different people, the message is 1–280 characters
     (shown as plain escaped text, never Markdown), and the author is within the rate limits.
-    Records a SHOUT_OUT support act in the same transaction; the e-mail to the recipient is
-    queued on commit."""
+    Records a SHOUT_OUT support act in the same transaction; the in-app notification and
+    the e-mail to the recipient follow on commit."""
     if not is_community_member(author):
         raise PermissionDenied("Only community members can give shout-outs.")
     if author.pk == recipient.pk:
@@ -109,6 +110,18 @@ def shout_out_create(*, author: User, recipient: User, message: str) -> ShoutOut
         target=shout_out,
         occurred_at=shout_out.created_at,
     )
+    transaction.on_commit(
+        lambda: notification_create(
+            recipient=recipient,
+            actor=author,
+            kind="shout_out",
+            verb=f"{author.public_name} gave you a shout-out",
+            url=reverse("members:profile", args=[recipient.username]) + "#shout-outs-title",
+        ),
+        # The shout-out is saved by then: a failed notice is logged, not a 500 that invites
+        # the author to post it again.
+        robust=True,
+    )
     transaction.on_commit(lambda: shout_out_notify_task.delay(shout_out_id=shout_out.pk))
     return shout_out
 
@@ -118,8 +131,8 @@ def shout_out_notify(*, shout_out_id: int) -> bool:
     to send: the shout-out is gone or hidden, the recipient can no longer be reached, or it
     was already sent.
 
-    There is no notification preference yet (the in-app notifications arrive with the
-    forums issue and will own opt-outs); until then every shout-out is mailed."""
+    There is no notification preference yet (the forums issue adds them on top of the
+    in-app notifications, and will own opt-outs); until then every shout-out is mailed."""
     shout_out = (
         ShoutOut.objects.select_related("author", "recipient").filter(pk=shout_out_id).first()
     )

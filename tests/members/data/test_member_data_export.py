@@ -128,3 +128,15 @@ def test_a_manager_cannot_export_a_superusers_data(member):
 
     with pytest.raises(PermissionDenied):
         member_data_export(member=root, actor=manager)
+
+
+def test_export_holds_the_members_notifications_and_nobody_elses(rich_member):
+    from community.notifications import notification_create
+
+    other = UserFactory(username="zelda")
+    notification_create(recipient=rich_member, kind="shout_out", verb="Diego cheered", url="/")
+    notification_create(recipient=other, kind="shout_out", verb="Not Frida's", url="/")
+
+    notifications = _json(_open(member_data_export(member=rich_member)), "notifications.json")
+
+    assert [n["text"] for n in notifications] == ["Diego cheered"]

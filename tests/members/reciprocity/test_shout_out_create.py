@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from community import ratelimit
 from community.exceptions import ApplicationError
+from community.models import Notification
 from community.ratelimit import RateLimited
 from members.models import ApprovalStatus, ShoutOut, SupportAct, SupportKind
 from members.services.reciprocity import shout_out_create, shout_out_notify
@@ -46,7 +47,8 @@ def test_shout_out_is_stored_with_a_support_act_and_mailed_to_the_recipient_afte
     assert (act.giver, act.receiver, act.kind) == (member, recipient, SupportKind.SHOUT_OUT)
     assert act.target == shout_out
     assert act.occurred_at == shout_out.created_at
-    assert len(callbacks) == 1
+    assert callbacks  # the notice and the e-mail wait for the commit
+    assert Notification.objects.get().recipient == recipient
     (message,) = mail.outbox
     assert message.to == [recipient.email]
     assert member.public_name in message.subject
@@ -59,8 +61,9 @@ def test_nothing_is_mailed_when_the_transaction_rolls_back(
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         shout_out_create(author=member, recipient=recipient, message="Thanks!")
 
-    assert len(callbacks) == 1  # queued for commit, not sent inline
+    assert len(callbacks) == 2  # the in-app notice and the e-mail, queued for commit
     assert mail.outbox == []
+    assert not Notification.objects.exists()
 
 
 def test_shout_out_to_yourself_is_refused_with_a_clear_message(member):
