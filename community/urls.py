@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("groups/", include("members.group_urls")),
+    path("forums/", include("forums.urls")),
     path("notifications/", include((notification_patterns, "notifications"))),
     path("admin/", admin.site.urls),
 ]

@@ -1,20 +1,27 @@
+import random
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from community.exceptions import ApplicationError
+from forums.demo import demo_forums_create
 from members.demo import (
     DEMO_DEFAULT_MEMBERS,
     DEMO_DEFAULT_SEED,
     demo_community_seed,
     member_accounts_exist,
 )
+from members.models import User
 
 
 class Command(BaseCommand):
+    # A project-level command, like the home page: it composes every app's demo data.
     help = (
         "Fill a fresh database with the Acme demo community: branding, footer links, one "
-        "log-in per role and generated members. Refuses a database that has accounts."
+        "log-in per role, generated members, groups and forum topics. Refuses a database "
+        "that has accounts."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -47,12 +54,22 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         try:
-            result = demo_community_seed(members=members, seed=seed, progress=not no_progress)
+            with transaction.atomic():
+                result = demo_community_seed(members=members, seed=seed, progress=not no_progress)
+                forums = demo_forums_create(
+                    rng=random.Random(seed + 2),  # noqa: S311 - reproducible demo data
+                    people=list(
+                        User.objects.filter(erased_at__isnull=True)
+                        .exclude(username=settings.ANONYMOUS_USER_NAME)
+                        .order_by("pk")[:5000]
+                    ),
+                )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
             self.style.SUCCESS(
-                f"Seeded {result.community_name}: {len(result.accounts)} demo log-ins and "
-                f"{result.members_created} members in {time.monotonic() - started:.1f}s."
+                f"Seeded {result.community_name}: {len(result.accounts)} demo log-ins, "
+                f"{result.members_created} members and {forums.topics} forum topics in "
+                f"{time.monotonic() - started:.1f}s."
             )
         )

@@ -1,0 +1,70 @@
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.text import slugify
+
+from forums.models import TOPIC_TITLE_MAX_LENGTH, Category, Topic
+from forums.permissions import check_post_in
+from forums.services.limits import posting_limits_hit
+from forums.services.posts import post_body_clean, post_build
+from members.models import User
+
+
+def topic_title_clean(title: str) -> str:
+    title = " ".join((title or "").split())
+    if not title:
+        raise ValidationError({"title": "Give your topic a title."}, code="blank")
+    if "\x00" in title:
+        raise ValidationError({"title": "Null characters are not allowed."}, code="null")
+    if len(title) > TOPIC_TITLE_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "title": f"Keep the title to {TOPIC_TITLE_MAX_LENGTH} characters "
+                f"(this one has {len(title)})."
+            },
+            code="max_length",
+        )
+    return title
+
+
+def topic_slug(title: str) -> str:
+    return slugify(title, allow_unicode=True)[:80].strip("-") or "topic"
+
+
+@transaction.atomic
+def topic_create(*, category: Category, author: User, title: str, body: str) -> Topic:
+    """Start a topic in `category` with its opening post.
+
+    Checks that `author` may post there (PermissionDenied otherwise), that title and body
+    are non-blank and within their limits (ValidationError), then the rate limits
+    (RateLimited), last, so a corrected typo does not use up the allowance. The body is
+    rendered to sanitised HTML once, here. The category's counters move with F() in the
+    same transaction. A topic is not support given to anyone, so nothing goes to the
+    reciprocity ledger."""
+    check_post_in(author, category)
+    title = topic_title_clean(title)
+    body = post_body_clean(body)
+    posting_limits_hit(author=author, is_topic=True)
+
+    now = timezone.now()
+    topic = Topic(
+        category=category,
+        title=title,
+        slug=topic_slug(title),
+        author=author,
+        author_name=author.public_name,
+        last_post_at=now,
+        last_poster=author,
+        last_poster_name=author.public_name,
+    )
+    topic.full_clean()
+    topic.save()
+    post = post_build(topic=topic, author=author, body=body, is_opening=True)
+    post.save()
+    Category.objects.filter(pk=category.pk).update(
+        topic_count=F("topic_count") + 1,
+        post_count=F("post_count") + 1,
+        last_activity_at=now,
+    )
+    return topic

@@ -1,0 +1,102 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from community.ratelimit import RateLimited
+from forums.forms import ReplyForm, TopicForm
+from forums.permissions import access_category, access_topic, check_post_in
+from forums.selectors import topic_page
+from forums.services.posts import POSTS_PER_PAGE, post_create
+from forums.services.topics import topic_create
+
+
+def _with_retry_after(response, retry_after: int | None):
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def topic_create_view(request, slug: str):
+    category = access_category(request.user, slug=slug)  # 404 if not visible
+    check_post_in(request.user, category)  # 403 with the reason
+    form = TopicForm(request.POST or None)
+    status, retry_after = 200, None
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                topic = topic_create(
+                    category=category,
+                    author=request.user,
+                    title=form.cleaned_data["title"],
+                    body=form.cleaned_data["body"],
+                )
+            except RateLimited as exc:
+                form.add_error(None, exc.message)
+                status, retry_after = 429, exc.retry_after
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                return redirect(topic)
+    response = render(
+        request,
+        "forums/topic_create.html",
+        {"category": category, "form": form},
+        status=status,
+    )
+    return _with_retry_after(response, retry_after)
+
+
+def _render_topic(request, topic, *, form, status=200, retry_after=None):
+    context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
+    response = render(
+        request,
+        "forums/topic_detail.html",
+        {
+            "topic": topic,
+            "category": topic.category,
+            "view": context,
+            "page": context.page,
+            "posts": context.page.object_list,
+            "form": form,
+        },
+        status=status,
+    )
+    return _with_retry_after(response, retry_after)
+
+
+@require_safe
+def topic_detail(request, pk: int, slug: str):
+    topic = access_topic(request.user, pk=pk)  # 404, identical to a missing id
+    if slug != topic.slug:
+        url = topic.get_absolute_url()
+        if request.GET.get("page"):
+            url += "?" + request.GET.urlencode()
+        return redirect(url, permanent=True)
+    return _render_topic(request, topic, form=ReplyForm())
+
+
+@login_required
+@require_POST
+def reply_create(request, pk: int):
+    topic = access_topic(request.user, pk=pk)
+    form = ReplyForm(request.POST)
+    status, retry_after = 400, None
+    if form.is_valid():
+        try:
+            post = post_create(topic=topic, author=request.user, body=form.cleaned_data["body"])
+        except RateLimited as exc:
+            form.add_error(None, exc.message)
+            status, retry_after = 429, exc.retry_after
+        except PermissionDenied as exc:
+            form.add_error(None, str(exc) or "You can't reply to this topic.")
+            status = 403
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            last_page = (topic.reply_count + 1) // POSTS_PER_PAGE + 1
+            return redirect(f"{topic.get_absolute_url()}?page={last_page}#post-{post.pk}")
+    return _render_topic(request, topic, form=form, status=status, retry_after=retry_after)

@@ -1,0 +1,100 @@
+"""Each page costs the same number of queries for 3 rows or 30 (warm-then-compare)."""
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from community.selectors import branding_get
+from forums.selectors import category_list_for, latest_topics_for, topic_list_for_category
+from tests.forums.factories import CategoryFactory, PostFactory, TopicFactory, private_category_for
+from tests.members.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _count(client: Client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+@pytest.fixture(params=["visitor", "group member"])
+def viewer_client(request):
+    client = Client()
+    user = None
+    if request.param == "group member":
+        user = UserFactory()
+        client.force_login(user)
+    return client, user
+
+
+def _grow(add, client, url) -> tuple[int, int]:
+    add(3)
+    _count(client, url)  # warm content types, sessions, branding
+    few = _count(client, url)
+    add(27)
+    return few, _count(client, url)
+
+
+def test_category_list_queries_do_not_grow_with_categories(viewer_client):
+    client, user = viewer_client
+
+    def add(n):
+        for _ in range(n):
+            parent = CategoryFactory()
+            CategoryFactory(parent=parent)
+            if user is not None:
+                private_category_for(user)
+
+    few, many = _grow(add, client, "/forums/")
+    assert few == many
+
+
+def test_topic_list_queries_do_not_grow_with_topics(viewer_client):
+    client, user = viewer_client
+    category = private_category_for(user) if user is not None else CategoryFactory()
+    few, many = _grow(
+        lambda n: TopicFactory.create_batch(n, category=category),
+        client,
+        category.get_absolute_url(),
+    )
+    assert few == many
+
+
+def test_latest_queries_do_not_grow_with_topics(viewer_client):
+    client, user = viewer_client
+
+    def add(n):
+        for _ in range(n):
+            TopicFactory(category=CategoryFactory())
+            if user is not None:
+                TopicFactory(category=private_category_for(user))
+
+    few, many = _grow(add, client, "/forums/latest/")
+    assert few == many
+
+
+def test_topic_page_queries_do_not_grow_with_posts(viewer_client):
+    client, user = viewer_client
+    category = private_category_for(user) if user is not None else CategoryFactory()
+    topic = TopicFactory(category=category)
+    few, many = _grow(
+        lambda n: PostFactory.create_batch(n, topic=topic), client, topic.get_absolute_url()
+    )
+    assert few == many
+
+
+def test_selectors_are_single_queries_for_a_visitor(django_assert_num_queries):
+    category = CategoryFactory()
+    TopicFactory.create_batch(3, category=category)
+    visitor = AnonymousUser()
+    branding_get()  # cached per process in production; not what is measured here
+    with django_assert_num_queries(1):
+        category_list_for(viewer=visitor)
+    with django_assert_num_queries(1):
+        list(topic_list_for_category(category=category, viewer=visitor))
+    with django_assert_num_queries(1):
+        list(latest_topics_for(viewer=visitor))
