@@ -53,3 +53,9 @@ worker: install
 
 clean:
 	rm -rf $(VENV) *.egg-info staticfiles
+
+# Member directory and profile pages at scale on PostgreSQL + gunicorn + wrk (docs/performance.md).
+# Needs PostgreSQL and Redis on 127.0.0.1; takes about 10 minutes for 100,000 members.
+BENCH_MEMBERS ?= 100000
+bench: install
+	bash bench/run_members.sh --members $(BENCH_MEMBERS)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Member directory and profile pages at scale (docs/performance.md).
 #
-#   bench/run_members.sh [--members N] [--keep-db]        (make bench BENCH_MEMBERS=N)
+#   bench/run_members.sh [--members N] [--keep-db] [--reuse-db]   (make bench BENCH_MEMBERS=N)
 #
 # 1. drops and recreates the scratch PostgreSQL database hearth_bench, migrates, seeds the demo
 #    community with N generated members (default 100,000) and prints the seed time;
@@ -12,6 +12,8 @@
 #    were measured (../shared/peers/RESULTS.md);
 # 4. prints a markdown table and stops gunicorn, drops the database (unless --keep-db) and
 #    removes the temporary static files whatever happens.
+# --keep-db leaves hearth_bench for EXPLAIN ANALYZE; --reuse-db measures again on a kept
+# database without re-seeding (a second run, as the peers were measured twice).
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
 # (logical database 5 is flushed: it belongs to the benchmark), wrk (installed with apt-get
@@ -20,19 +22,23 @@
 #      WRK_THREADS (2) WRK_CONN (16) WRK_DURATION (15s) WRK_WARMUP (5s)
 #      WRK_TIMEOUT (10s: wrk's default 2 s would drop slow responses from the latency stats)
 #      BENCH_IDLE_MAX (25) BENCH_IDLE_WAIT (600): before each page, wait up to that many seconds
-#      for other processes to use less than that % of the CPUs (the table records what they used).
+#      for other processes to use less than that % of the CPUs. The table records the CPU that
+#      others used just before (everything) and during each run (processes other than gunicorn,
+#      wrk, PostgreSQL and Redis, whose share is mostly the benchmark's own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 MEMBERS=100000
 KEEP_DB=0
+REUSE_DB=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --members) MEMBERS=$2; shift 2 ;;
     --members=*) MEMBERS=${1#*=}; shift ;;
     --keep-db) KEEP_DB=1; shift ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --reuse-db) REUSE_DB=1; KEEP_DB=1; shift ;;
+    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -48,8 +54,11 @@ BASE=http://127.0.0.1:$PORT
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-15s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/members-$MEMBERS}
 mkdir -p "$OUT/wrk"
-STATIC_TMP=$(mktemp -d /tmp/hearth-bench-static.XXXXXX)
-COOKIE_FILE=$OUT/cookie.tmp
+rm -f "$OUT"/{machine.txt,seed.log,queries.json,queries.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
+# Temporary files (collected static files, the session cookie) stay out of the results folder.
+TMP=$(mktemp -d /tmp/hearth-bench.XXXXXX)
+STATIC_TMP=$TMP/static
+COOKIE_FILE=$TMP/cookie
 
 # Production settings (bench/settings.py only moves STATIC_ROOT to the temporary folder).
 export DJANGO_SETTINGS_MODULE=bench.settings
@@ -73,7 +82,7 @@ cleanup() {
     for _ in $(seq 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
     echo "stopped gunicorn ($GUNICORN_PID)" >&2
   fi
-  rm -rf "$STATIC_TMP" "$COOKIE_FILE"
+  rm -rf "$TMP"
   redis-cli -n 5 flushdb >/dev/null 2>&1 || true
   if [ "$KEEP_DB" = 1 ]; then
     echo "kept database $DB (drop it with: psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE $DB WITH (FORCE)')" >&2
@@ -112,23 +121,28 @@ trap 'exit 130' INT TERM
 } | tee "$OUT/machine.txt" >&2
 
 # --- database -------------------------------------------------------------------------------
-log "recreating database $DB"
-"${PG[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
-"${PG[@]}" -d postgres -c "CREATE DATABASE $DB"
 redis-cli -n 5 flushdb >/dev/null
-manage migrate --no-input -v 0
+if [ "$REUSE_DB" = 1 ]; then
+  log "reusing database $DB (not re-seeded)"
+  seed_s="(reused database)"; analyze_s="-"
+else
+  log "recreating database $DB"
+  "${PG[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  "${PG[@]}" -d postgres -c "CREATE DATABASE $DB"
+  manage migrate --no-input -v 0
 
-log "seeding $MEMBERS members: manage.py seed_demo --members $MEMBERS --no-progress"
-seed_started=$(date +%s.%N)
-manage seed_demo --members "$MEMBERS" --no-progress | tee "$OUT/seed.log" >&2
-seed_s=$(awk -v a="$seed_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
-analyze_started=$(date +%s.%N)
-"${PG[@]}" -d "$DB" -c "VACUUM ANALYZE"
-analyze_s=$(awk -v a="$analyze_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')
+  log "seeding $MEMBERS members: manage.py seed_demo --members $MEMBERS --no-progress"
+  seed_started=$(date +%s.%N)
+  manage seed_demo --members "$MEMBERS" --no-progress | tee "$OUT/seed.log" >&2
+  seed_s=$(awk -v a="$seed_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1fs", b - a}')
+  analyze_started=$(date +%s.%N)
+  "${PG[@]}" -d "$DB" -c "VACUUM ANALYZE"
+  analyze_s=$(awk -v a="$analyze_started" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1fs", b - a}')
+fi
 rows=$("${PG[@]}" -d "$DB" -tA -F' ' -c "SELECT (SELECT count(*) FROM members_user), (SELECT count(*) FROM members_profile), (SELECT count(*) FROM members_follow), (SELECT count(*) FROM members_supportact), (SELECT count(*) FROM members_shoutout), (SELECT count(*) FROM members_membervisit), pg_size_pretty(pg_database_size('$DB'))")
 read -r n_users n_profiles n_follows n_acts n_shouts n_visits db_size <<<"$rows"
 {
-  echo "seed: ${seed_s}s wall (seed_demo --members $MEMBERS), VACUUM ANALYZE ${analyze_s}s"
+  echo "seed: $seed_s wall (seed_demo --members $MEMBERS), VACUUM ANALYZE $analyze_s"
   echo "rows: users $n_users, profiles $n_profiles, follows $n_follows, support acts $n_acts, shout-outs $n_shouts, visits $n_visits; database $db_size"
 } | tee -a "$OUT/machine.txt" >&2
 
@@ -182,10 +196,24 @@ to_ms() {  # wrk prints 850.00us / 12.34ms / 1.20s / 1.01m
     if (f < 0) { print "?"; exit } printf "%.1f", n * f }'
 }
 
+cpu_total() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }  # busy idle
+proc_ticks() {  # "pid comm utime+stime" of every process, in clock ticks like /proc/stat
+  { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk '{ c = $0; sub(/^[0-9]+ \(/, "", c); sub(/\) .*$/, "", c);
+    r = $0; sub(/^.*\) /, "", r); split(r, f, " "); print $1, c, f[12] + f[13] }'
+}
+others_ticks() {  # CPU ticks between two proc_ticks snapshots of processes that are not ours
+  # (gunicorn's pids in $3), PostgreSQL or Redis: the bench's queries run in PostgreSQL backends
+  # and their parallel workers, its cache reads in Redis (other people's queries are missed;
+  # their test runners and browsers are not).
+  awk -v ours=" $3 " 'FNR == 1 { n++ } n == 1 { a[$1] = $NF; next }
+    $2 != "postgres" && $2 != "redis-server" && index(ours, " " $1 " ") == 0 {
+      d = $NF - a[$1]; if (d > 0) t += d }
+    END { print t + 0 }' "$1" "$2"
+}
+
 cpu_busy() {  # percent of all CPUs busy over 2 s (gunicorn is idle then: that is everyone else)
   local a b
-  a=($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat)); sleep 2
-  b=($(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat))
+  read -ra a <<<"$(cpu_total)"; sleep 2; read -ra b <<<"$(cpu_total)"
   awk -v bu=$((b[0] - a[0])) -v id=$((b[1] - a[1])) 'BEGIN {printf "%.0f", 100 * bu / (bu + id)}'
 }
 
@@ -199,7 +227,7 @@ quiet_wait() {  # the box is shared: wait (up to BENCH_IDLE_WAIT s) until others
 }
 
 TSV=$OUT/wrk.tsv
-printf 'page\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tcpu_busy_before\tload_avg\n' >"$TSV"
+printf 'page\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tothers_cpu_before\tothers_cpu_during\n' >"$TSV"
 i=0
 for spec in "${PAGES[@]}"; do
   IFS='|' read -r label who path <<<"$spec"
@@ -212,16 +240,22 @@ for spec in "${PAGES[@]}"; do
   log "wrk -t$T -c$C -d$D --latency $path ($who); CPU used by others just before: ${busy}%"
   wrk -t"$T" -c"$C" -d"$W" --timeout "$TO" "${hdr[@]}" "$BASE$path" >/dev/null
   f=$OUT/wrk/$i.txt
+  # The machine is shared: note how much CPU other programs took during the run.
+  ours="$GUNICORN_PID $(pgrep -P "$GUNICORN_PID" | tr '\n' ' ')"
+  proc_ticks >"$TMP/ticks0"; read -ra c0 <<<"$(cpu_total)"
   wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" --latency "${hdr[@]}" "$BASE$path" >"$f"
-  load=$(cut -d' ' -f1 /proc/loadavg)
+  proc_ticks >"$TMP/ticks1"; read -ra c1 <<<"$(cpu_total)"
+  others=$(awk -v o="$(others_ticks "$TMP/ticks0" "$TMP/ticks1" "$ours")" \
+    -v all=$((c1[0] - c0[0] + c1[1] - c0[1])) 'BEGIN { printf "%.0f", 100 * o / all }')
   rps=$(awk '/Requests\/sec/ {print $2}' "$f")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$f"); non2xx=${non2xx:-0}
   errs=$(awk '/Socket errors/ {$1 = $2 = ""; print substr($0, 3)}' "$f"); errs=${errs:-none}
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$label" "$who" "$path" "$code" "$rps" "$p50" "$p99" "$non2xx" "$errs" "$busy" "$load" >>"$TSV"
-  printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms\n' "$path" "$who" "$rps" "$p50" "$p99" >&2
+    "$label" "$who" "$path" "$code" "$rps" "$p50" "$p99" "$non2xx" "$errs" "$busy" "$others" >>"$TSV"
+  printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms; others used %s%% of the CPUs meanwhile\n' \
+    "$path" "$who" "$rps" "$p50" "$p99" "$others" >&2
 done
 
 # --- report ---------------------------------------------------------------------------------
@@ -229,12 +263,12 @@ done
   echo
   echo "## Hearth member pages, $n_users users (wrk -t$T -c$C -d$D, gunicorn 4 workers)"
   echo
-  echo "| page | user | path | requests/s | p50 ms | p99 ms | non-2xx | others' CPU before | load avg after |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
-  tail -n +2 "$TSV" | while IFS=$'\t' read -r label who path code rps p50 p99 non2xx errs busy load; do
+  echo "| page | user | path | requests/s | p50 ms | p99 ms | non-2xx | others' CPU before / during |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+  tail -n +2 "$TSV" | while IFS=$'\t' read -r label who path code rps p50 p99 non2xx errs busy others; do
     extra=""; [ "$errs" != none ] && extra=" (socket errors: $errs)"
-    echo "| $label | $who | \`$path\` | $rps | $p50 | $p99 | $non2xx$extra | $busy% | $load |"
+    echo "| $label | $who | \`$path\` | $rps | $p50 | $p99 | $non2xx$extra | $busy% / $others% |"
   done
   echo
-  echo "Seed: ${seed_s}s for $MEMBERS members (+ VACUUM ANALYZE ${analyze_s}s). Raw output: ${OUT#"$ROOT"/}/"
+  echo "Seed: $seed_s for $MEMBERS members (+ VACUUM ANALYZE $analyze_s). Raw output: ${OUT#"$ROOT"/}/"
 } | tee "$OUT/summary.md"
