@@ -83,6 +83,7 @@ cleanup() {
     echo "stopped gunicorn ($GUNICORN_PID)" >&2
   fi
   rm -rf "$TMP"
+  [ -s "$OUT/gunicorn.log" ] || rm -f "$OUT/gunicorn.log"  # kept only when gunicorn said something
   redis-cli -n 5 flushdb >/dev/null 2>&1 || true
   if [ "$KEEP_DB" = 1 ]; then
     echo "kept database $DB (drop it with: psql -h 127.0.0.1 -U postgres -c 'DROP DATABASE $DB WITH (FORCE)')" >&2
