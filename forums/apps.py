@@ -6,3 +6,7 @@ class ForumsConfig(AppConfig):
 
     name = "forums"
     verbose_name = "Forums"
+
+    def ready(self) -> None:
+        # Registers the forums' data exporter and eraser with members' data services.
+        from forums import data  # noqa: F401

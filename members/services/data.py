@@ -58,6 +58,21 @@ Exporter = Callable[[User], Iterable[ExportItem]]
 DATA_EXPORTERS: list[Exporter] = []
 
 
+Eraser = Callable[[User], None]
+
+# Apps that copy a member's name onto their own rows (forums' author_name) register a
+# function that anonymises those copies; members must not import them (dependencies point
+# the other way), so they register from their AppConfig.ready().
+DATA_ERASERS: list[Eraser] = []
+
+
+def data_eraser(func: Eraser) -> Eraser:
+    """Register an eraser, called inside member_erase's transaction (idempotent)."""
+    if func not in DATA_ERASERS:
+        DATA_ERASERS.append(func)
+    return func
+
+
 def data_exporter(func: Exporter) -> Exporter:
     """Register an exporter (idempotent, so a re-imported module does not export twice)."""
     if func not in DATA_EXPORTERS:
@@ -411,6 +426,8 @@ def member_erase(*, member: User, actor: User) -> User:
     )
     # Their own notifications, and the ones they caused: those sentences carry their name.
     notifications_delete_for_user(user_id=locked.pk)
+    for eraser in DATA_ERASERS:
+        eraser(locked)
 
     EmailAddress.objects.filter(user=locked).delete()
     Authenticator.objects.filter(user=locked).delete()
