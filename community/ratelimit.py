@@ -1,5 +1,5 @@
 """One rate limiter for every member action that needs one (follows, shout-outs, account
-erase attempts, and later posts and flags): fixed windows counted in the shared cache.
+erase attempts, posts and flags): windows counted in the shared cache.
 
 allauth keeps its own limits for sign-up and log-in; everything of Hearth's uses this."""
 
@@ -28,23 +28,31 @@ class RateLimited(ApplicationError):
 
 
 def rate_limit_hit(*, scope: str, key: str | int, limits: tuple[RateLimit, ...]) -> None:
-    """Count one attempt against each fixed window and raise RateLimited when any is over.
+    """Count one attempt against each window and raise RateLimited when any is over.
 
+    A window opens at the first attempt and lasts `seconds`; it is not aligned to the clock,
+    so "1 post every 5 seconds" cannot be beaten by two posts either side of a boundary.
     The counters live in the Django cache (Redis in production), so every web process and
     worker shares them; `add` then `incr` is atomic there. A refused attempt still counts,
     so hammering does not reopen the window early."""
     now = int(timezone.now().timestamp())
     for limit in limits:
-        window = now // limit.seconds
-        cache_key = f"ratelimit:{scope}:{key}:{limit.seconds}:{window}"
-        cache.add(cache_key, 0, timeout=limit.seconds + 60)
+        opened_key = f"ratelimit:{scope}:{key}:{limit.seconds}"
+        opened = cache.get(opened_key)
+        if opened is None or now >= opened + limit.seconds:
+            if opened is not None:  # over by the clock; the cache's expiry may lag a second
+                cache.delete(opened_key)
+            cache.add(opened_key, now, timeout=limit.seconds + 60)
+            opened = cache.get(opened_key, now)  # another process may have opened it first
+        count_key = f"{opened_key}:{opened}"
+        cache.add(count_key, 0, timeout=limit.seconds + 60)
         try:
-            hits = cache.incr(cache_key)
+            hits = cache.incr(count_key)
         except ValueError:  # expired between add and incr
-            cache.add(cache_key, 1, timeout=limit.seconds + 60)
+            cache.add(count_key, 1, timeout=limit.seconds + 60)
             hits = 1
         if hits > limit.count:
-            retry_after = (window + 1) * limit.seconds - now
+            retry_after = max(1, opened + limit.seconds - now)
             raise RateLimited(
                 f"You have reached the limit of {limit.description}. "
                 f"Please try again in {_humanize_seconds(retry_after)}.",
@@ -53,6 +61,8 @@ def rate_limit_hit(*, scope: str, key: str | int, limits: tuple[RateLimit, ...])
 
 
 def _humanize_seconds(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
     if seconds >= 3600:
         hours = round(seconds / 3600)
         return f"about {hours} hour{'s' if hours != 1 else ''}"
