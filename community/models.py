@@ -160,3 +160,37 @@ class Notification(BaseModel):
     @property
     def is_unread(self) -> bool:
         return self.read_at is None
+
+
+class DigestFrequency(models.TextChoices):
+    NEVER = "never", "Never"
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+
+
+class EmailPreferences(BaseModel):
+    """What a member wants by e-mail. A missing row means the defaults below (most members
+    never change them, so no row is written until they do). Each switch is also reachable
+    from the one-click unsubscribe link in the e-mails it governs."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="email_preferences"
+    )
+    on_mention = models.BooleanField("E-mail me when someone @mentions me", default=True)
+    on_reply = models.BooleanField("E-mail me when someone replies to me", default=True)
+    digest = models.CharField(
+        "Digest of watched activity",
+        max_length=10,
+        choices=DigestFrequency.choices,
+        default=DigestFrequency.WEEKLY,
+    )
+    # The end of the span the last digest covered: the next one starts there, so a retried
+    # or late run neither repeats nor skips activity.
+    digest_sent_until = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = "e-mail preferences"
+        verbose_name_plural = "e-mail preferences"
+
+    def __str__(self) -> str:
+        return f"E-mail preferences of {self.user}"

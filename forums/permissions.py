@@ -20,12 +20,15 @@ slice adds; nothing checks it yet."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from community.selectors import branding_get
-from forums.models import Category, CategoryAccess, Topic
+from forums.models import Category, CategoryAccess, Post, Topic
 from members.permissions import has_perm, is_community_member, objects_for_user
 
 VIEW_CATEGORY = "forums.view_category"
@@ -137,10 +140,26 @@ def check_moderate_category(user, category: Category) -> None:
         raise PermissionDenied("Only this category's moderators can do that.")
 
 
+def suspension_refusal(user) -> str | None:
+    """Why a suspended member may not post, react or flag; None when they may."""
+    if user.is_authenticated and user.is_suspended:
+        until = timezone.localtime(user.suspended_until).strftime("%-d %B %Y, %H:%M")
+        reason = f" Reason: {user.suspension_reason}" if user.suspension_reason else ""
+        return f"Your account is suspended until {until}.{reason}"
+    return None
+
+
+def check_not_suspended(user) -> None:
+    refusal = suspension_refusal(user)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
 def check_post_in(user, category: Category) -> None:
     """Raises PermissionDenied with a message the member can act on."""
     if not is_community_member(user):
         raise PermissionDenied("Only community members can post. Sign in or join first.")
+    check_not_suspended(user)
     if not can_view_category(user, category):
         # Same words whether it exists or not: a guessed id learns nothing.
         raise PermissionDenied("You can't post there.")
@@ -159,6 +178,9 @@ def reply_refusal(user, topic: Topic, *, moderates: bool | None = None) -> str |
     queries beyond the moderation check when `moderates` is passed in."""
     if not is_community_member(user):
         return "Sign in as a community member to reply."
+    refusal = suspension_refusal(user)
+    if refusal:
+        return refusal
     if topic.is_hidden:
         return "This topic has been hidden by a moderator and takes no replies."
     if topic.is_locked:
@@ -174,5 +196,38 @@ def check_reply(user, topic: Topic) -> None:
     if not visible_topics(user).filter(pk=topic.pk).exists():
         raise PermissionDenied("You can't post there.")
     refusal = reply_refusal(user, topic)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+# Authors may edit their own post for this long (Discourse's post_edit_time_limit); the
+# category's moderators may edit any time. Every edit keeps the old body (PostRevision).
+EDIT_WINDOW = timedelta(hours=24)
+
+
+def post_edit_refusal(user, post: Post, *, moderates: bool | None = None) -> str | None:
+    """Why `user` may not edit `post` (a post they can see), or None when they may."""
+    if not is_community_member(user):
+        return "Sign in to edit your posts."
+    if moderates is None:
+        moderates = can_moderate_category(user, post.topic.category)
+    if moderates:
+        return None
+    if post.author_id != user.pk:
+        return "You can only edit your own posts."
+    refusal = suspension_refusal(user)
+    if refusal:
+        return refusal
+    if post.is_hidden:
+        return "This post is hidden and can no longer be edited."
+    if post.topic.is_locked:
+        return "This topic is locked: its posts can no longer be edited."
+    if timezone.now() - post.created_at > EDIT_WINDOW:
+        return "Posts can be edited for 24 hours after posting; this one is older."
+    return None
+
+
+def check_edit_post(user, post: Post) -> None:
+    refusal = post_edit_refusal(user, post)
     if refusal:
         raise PermissionDenied(refusal)

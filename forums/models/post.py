@@ -26,10 +26,115 @@ class Post(BaseModel):
     # Moderation hides, never deletes (DESIGN.md).
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=500, blank=True)
+    hidden_at = models.DateTimeField(null=True, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The moderator who hid it; empty when the author deleted it or flags did.",
+    )
     edited_at = models.DateTimeField(null=True, blank=True)
+    edit_count = models.PositiveIntegerField(default=0, editable=False)
+    # Denormalised total of reactions, kept with F() by forums.services.reactions; the
+    # per-kind counts of a page's posts come from one GROUP BY.
+    reaction_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         indexes = [models.Index(fields=["topic", "created_at"], name="forums_post_topic_idx")]
 
     def __str__(self) -> str:
         return f"Post {self.pk} in topic {self.topic_id}"
+
+
+class PostRevision(BaseModel):
+    """The body as it was before an edit (moderators read the history). One row per edit;
+    `editor` may be a moderator rather than the author."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="revisions")
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    title = models.CharField(
+        max_length=255, blank=True, help_text="The topic title, for an opening post."
+    )
+    body = models.TextField(max_length=POST_BODY_MAX_LENGTH)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Revision of post {self.post_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReactionKind(models.TextChoices):
+    """A small fixed set, like Discourse's: one "like" plus a few that say more."""
+
+    LIKE = "like", "👍 Like"
+    HEART = "heart", "❤️ Love"
+    LAUGH = "laugh", "😄 Funny"
+    INSIGHTFUL = "insightful", "💡 Insightful"
+    THANKS = "thanks", "🙏 Thanks"
+
+
+class Reaction(BaseModel):
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_reactions"
+    )
+    kind = models.CharField(max_length=12, choices=ReactionKind.choices, default=ReactionKind.LIKE)
+
+    class Meta:
+        constraints = [
+            # A double click or two racing requests: the database keeps one.
+            models.UniqueConstraint(
+                fields=["post", "user", "kind"], name="forums_reaction_once_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} post {self.post_id}"
+
+
+class PostMention(BaseModel):
+    """Who a post @mentions (only members who may see the post are recorded), so an edit
+    notifies only the newly mentioned."""
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="forum_mentions"
+    )
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["post", "user"], name="forums_mention_once")]
+
+
+def _upload_to(instance, filename: str) -> str:
+    # The name is generated (forums.services.uploads); the member's file name is not kept.
+    return f"forums/uploads/{filename}"
+
+
+class PostImage(BaseModel):
+    """An image a member uploaded to put in a post: validated, re-encoded and resized by
+    community.images before it is stored."""
+
+    uploader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="forum_images",
+    )
+    image = models.ImageField(upload_to=_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes, after re-encoding.")
+
+    def __str__(self) -> str:
+        return self.image.name

@@ -40,6 +40,11 @@ class Topic(BaseModel):
     accepted_answer = models.ForeignKey(
         "forums.Post", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    tags = models.ManyToManyField("forums.Tag", blank=True, related_name="topics")
+    # Merged into another topic by a moderator: this one is closed and points there.
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         indexes = [
@@ -54,6 +59,10 @@ class Topic(BaseModel):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_solved(self) -> bool:
+        return self.accepted_answer_id is not None
 
     def get_absolute_url(self) -> str:
         return reverse("forums:topic-detail", args=[self.pk, self.slug])

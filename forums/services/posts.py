@@ -4,10 +4,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from community.markdown import render_markdown
-from community.notifications import notification_create
 from forums.models import POST_BODY_MAX_LENGTH, Category, Post, Topic
 from forums.permissions import check_reply
 from forums.services.limits import posting_limits_hit
+from forums.services.notify import post_created
 from members.models import SupportKind, User
 from members.services.reciprocity import support_act_record
 
@@ -53,8 +53,8 @@ def post_create(*, topic: Topic, author: User, body: str) -> Post:
     neither locked (moderators excepted) nor hidden (PermissionDenied with the reason); the
     body (ValidationError); then the rate limits (RateLimited). Topic and category counters
     move with F() in the same transaction. A reply to someone else's topic is support given
-    to them: one REPLY support act (target: this post). The topic's author is notified in
-    the app after commit."""
+    to them: one REPLY support act (target: this post). forums.services.notify decides who hears
+    about it."""
     check_reply(author, topic)
     body = post_body_clean(body)
     posting_limits_hit(author=author, is_topic=False)
@@ -81,19 +81,6 @@ def post_create(*, topic: Topic, author: User, body: str) -> Post:
             target=post,
             occurred_at=post.created_at,
         )
-        # The new post follows the opening post and the replies counted before it.
-        page = (topic.reply_count + 1) // POSTS_PER_PAGE + 1
-        url = f"{topic.get_absolute_url()}?page={page}#post-{post.pk}"
-        transaction.on_commit(
-            lambda: notification_create(
-                recipient=recipient,
-                actor=author,
-                kind="forum_reply",
-                verb=f"{author.public_name} replied to “{topic.title}”",
-                url=url,
-            ),
-            # The reply is saved by then: a failed notice is logged, not a 500 that invites
-            # the member to post it twice.
-            robust=True,
-        )
+    # The new post follows the opening post and the replies counted before it.
+    post_created(post, page=(topic.reply_count + 1) // POSTS_PER_PAGE + 1)
     return post

@@ -7,6 +7,7 @@ from django.utils.text import slugify
 from forums.models import TOPIC_TITLE_MAX_LENGTH, Category, Topic
 from forums.permissions import check_post_in
 from forums.services.limits import posting_limits_hit
+from forums.services.notify import post_created
 from forums.services.posts import post_body_clean, post_build
 from members.models import User
 
@@ -67,4 +68,5 @@ def topic_create(*, category: Category, author: User, title: str, body: str) -> 
         post_count=F("post_count") + 1,
         last_activity_at=now,
     )
+    post_created(post, page=1)
     return topic

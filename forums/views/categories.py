@@ -3,7 +3,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from forums.permissions import access_category
-from forums.selectors import (
+from forums.selectors.lists import (
     category_list_for,
     category_page_can_post,
     latest_topics_for,

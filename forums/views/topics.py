@@ -6,8 +6,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from community.ratelimit import RateLimited
 from forums.forms import ReplyForm, TopicForm
 from forums.permissions import access_category, access_topic, check_post_in
-from forums.selectors import topic_page
+from forums.selectors.topic import topic_page
 from forums.services.posts import POSTS_PER_PAGE, post_create
+from forums.services.reading import resume_page, topic_viewed
 from forums.services.topics import topic_create
 
 
@@ -50,8 +51,9 @@ def topic_create_view(request, slug: str):
     return _with_retry_after(response, retry_after)
 
 
-def _render_topic(request, topic, *, form, status=200, retry_after=None):
-    context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
+def _render_topic(request, topic, *, form, status=200, retry_after=None, context=None):
+    if context is None:
+        context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
     response = render(
         request,
         "forums/topic_detail.html",
@@ -76,7 +78,14 @@ def topic_detail(request, pk: int, slug: str):
         if request.GET.get("page"):
             url += "?" + request.GET.urlencode()
         return redirect(url, permanent=True)
-    return _render_topic(request, topic, form=ReplyForm())
+    if not request.GET.get("page"):
+        resume = resume_page(request.user, topic)
+        if resume is not None:
+            page, post_id = resume
+            return redirect(f"{topic.get_absolute_url()}?page={page}#post-{post_id}")
+    context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
+    topic_viewed(request.user, topic, list(context.page.object_list))
+    return _render_topic(request, topic, form=ReplyForm(), context=context)
 
 
 @login_required

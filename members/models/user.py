@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from community.db import BaseModel
 from members.validators import validate_username_characters
@@ -48,6 +49,10 @@ class User(BaseModel, AbstractUser):
     # Set when the member (or a manager) erased the account: the row stays so that content
     # keeps an author ("Former member"), but everything personal is gone.
     erased_at = models.DateTimeField(null=True, blank=True)
+    # A moderator's suspension: the member may read but not post, react or flag until then
+    # (forums.services.moderation.member_suspend writes both with a moderation log entry).
+    suspended_until = models.DateTimeField(null=True, blank=True)
+    suspension_reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
         constraints = [
@@ -69,6 +74,10 @@ class User(BaseModel, AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > timezone.now()
 
     @property
     def public_name(self) -> str:

@@ -38,4 +38,21 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30, day_of_week=0),
         "options": {"expires": 6 * 60 * 60},
     },
+    # Topic views and read positions are counted in the cache; this writes them in bulk.
+    "forums-flush-views-and-reads": {
+        "task": "forums.flush_views_and_reads",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "forums-send-bookmark-reminders": {
+        "task": "forums.send_bookmark_reminders",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60},
+    },
+    # Digests at 07:00: daily every day, weekly on Mondays (the task decides who is due).
+    "forums-send-digests": {
+        "task": "forums.send_digests",
+        "schedule": crontab(hour=7, minute=0),
+        "options": {"expires": 6 * 60 * 60},
+    },
 }

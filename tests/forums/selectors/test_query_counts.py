@@ -7,7 +7,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from community.selectors import branding_get
-from forums.selectors import category_list_for, latest_topics_for, topic_list_for_category
+from forums.selectors.lists import category_list_for, latest_topics_for, topic_list_for_category
 from tests.forums.factories import CategoryFactory, PostFactory, TopicFactory, private_category_for
 from tests.members.factories import UserFactory
 

@@ -1,22 +1,15 @@
-"""Forum reads. Every selector filters visibility in SQL (forums.permissions) and joins
-what its template shows, so a page costs the same number of queries for 3 rows or 300."""
+"""Forum reads: the category list and topic lists. Every selector filters visibility in
+SQL (forums.permissions) and joins what its template shows, so a page costs the same
+number of queries for 3 rows or 300."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 
-from forums.models import Category, Post, Topic
-from forums.permissions import (
-    can_moderate_category,
-    can_post_in,
-    reply_refusal,
-    visible_categories,
-    visible_topics,
-)
-from forums.services.posts import POSTS_PER_PAGE
+from forums.models import Category, Topic
+from forums.permissions import can_post_in, visible_categories, visible_topics
 
 
 @dataclass
@@ -68,38 +61,6 @@ def latest_topics_for(*, viewer) -> QuerySet[Topic]:
         visible_topics(viewer)
         .select_related("category", "last_poster__profile")
         .order_by("-last_post_at", "-pk")
-    )
-
-
-@dataclass(frozen=True)
-class TopicPage:
-    topic: Topic
-    page: Page
-    can_moderate: bool
-    reply_refusal: str | None  # None: the viewer may reply
-
-    @property
-    def can_reply(self) -> bool:
-        return self.reply_refusal is None
-
-
-def topic_page(*, topic: Topic, viewer, page: int | str | None) -> TopicPage:
-    """One page of `topic`'s posts (POSTS_PER_PAGE) with their authors and profiles
-    joined; hidden posts only for the category's moderators. `topic` must be visible to
-    `viewer` (forums.permissions.access_topic)."""
-    moderates = can_moderate_category(viewer, topic.category)
-    posts = (
-        Post.objects.filter(topic=topic)
-        .select_related("author__profile")
-        .order_by("created_at", "pk")
-    )
-    if not moderates:
-        posts = posts.filter(is_hidden=False)
-    return TopicPage(
-        topic=topic,
-        page=Paginator(posts, POSTS_PER_PAGE).get_page(page),
-        can_moderate=moderates,
-        reply_refusal=reply_refusal(viewer, topic, moderates=moderates),
     )
 
 
