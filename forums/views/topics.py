@@ -1,54 +1,20 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from community.ratelimit import RateLimited
-from forums.forms import ReplyForm, TopicForm
-from forums.permissions import access_category, access_topic, check_post_in
+from forums.forms import ReplyForm
+from forums.permissions import access_topic
 from forums.selectors.topic import topic_page
 from forums.services.posts import POSTS_PER_PAGE, post_create
 from forums.services.reading import resume_page, topic_viewed
-from forums.services.topics import topic_create
 
 
 def _with_retry_after(response, retry_after: int | None):
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def topic_create_view(request, slug: str):
-    category = access_category(request.user, slug=slug)  # 404 if not visible
-    check_post_in(request.user, category)  # 403 with the reason
-    form = TopicForm(request.POST or None)
-    status, retry_after = 200, None
-    if request.method == "POST":
-        status = 400
-        if form.is_valid():
-            try:
-                topic = topic_create(
-                    category=category,
-                    author=request.user,
-                    title=form.cleaned_data["title"],
-                    body=form.cleaned_data["body"],
-                )
-            except RateLimited as exc:
-                form.add_error(None, exc.message)
-                status, retry_after = 429, exc.retry_after
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                return redirect(topic)
-    response = render(
-        request,
-        "forums/topic_create.html",
-        {"category": category, "form": form},
-        status=status,
-    )
-    return _with_retry_after(response, retry_after)
 
 
 def _render_topic(request, topic, *, form, status=200, retry_after=None, context=None):
