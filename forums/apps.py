@@ -8,5 +8,6 @@ class ForumsConfig(AppConfig):
     verbose_name = "Forums"
 
     def ready(self) -> None:
-        # Registers the forums' data exporter and eraser with members' data services.
-        from forums import data  # noqa: F401
+        # Registers the forums' data exporter and eraser with members' data services, and
+        # the forum sections of a member's profile.
+        from forums import activity, data  # noqa: F401

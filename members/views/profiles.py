@@ -15,6 +15,7 @@ from community.ratelimit import RateLimited
 from members.forms.profiles import ProfileForm
 from members.models import Profile
 from members.permissions import is_community_member
+from members.profile_activity import activity_sections_for
 from members.selectors.directory import (
     DIRECTORY_PAGE_SIZE,
     DirectoryPaginator,
@@ -43,10 +44,17 @@ def _signed_in_for_profile(view):
 
 
 def _profile_response(request, page, *, status: int = 200):
-    context = {"page": page, "profile_user": page.user, "profile_groups": [], "shout_outs": []}
+    context = {
+        "page": page,
+        "profile_user": page.user,
+        "profile_groups": [],
+        "shout_outs": [],
+        "activity_sections": [],
+    }
     if not page.is_erased:
         context["profile_groups"] = groups_for_profile(profile_user=page.user, viewer=request.user)
         context["shout_outs"] = shout_outs_for_profile(profile_user=page.user, viewer=request.user)
+        context["activity_sections"] = activity_sections_for(member=page.user, viewer=request.user)
     return render(request, "members/profile_detail.html", context, status=status)
 
 
