@@ -1,13 +1,33 @@
-"""Forums' part of a member's data: their posts in the export, and their name taken off the
-rows that carry a copy of it when they erase their account (the posts themselves stay)."""
+"""Forums' part of a member's data. The export holds what they wrote (posts with their edit
+history, uploaded images as files), what they did (reactions, flags, searches) and their
+own state (bookmarks, drafts, watches). Erasing takes their name off the rows that carry a
+copy of it and deletes their private state; the posts themselves, their reactions (now of
+a former member) and their flags stay, so nothing the community relies on is lost."""
 
 from collections.abc import Iterator
+from pathlib import PurePosixPath
 
-from forums.models import Post, Topic
+from forums.models import (
+    Bookmark,
+    Draft,
+    Flag,
+    Post,
+    PostImage,
+    PostRevision,
+    Reaction,
+    SearchQuery,
+    Topic,
+    TopicRead,
+    Watch,
+)
 from members.models import User
 from members.services.data import ExportItem, data_eraser, data_exporter
 
 FORMER_MEMBER = "Former member"
+
+
+def _iso(moment):
+    return moment.isoformat() if moment else None
 
 
 @data_exporter
@@ -19,18 +39,105 @@ def export_posts(member: User) -> Iterator[ExportItem]:
             {
                 "topic": post.topic.title,
                 "topic_id": post.topic_id,
+                "post_id": post.pk,
                 "body": post.body,
                 "opening_post": post.is_opening,
                 "hidden": post.is_hidden,
                 "posted_at": post.created_at.isoformat(),
+                "edited_at": _iso(post.edited_at),
             }
             for post in posts
         ],
     )
+    revisions = PostRevision.objects.filter(post__author=member).order_by("created_at")
+    yield (
+        "post_revisions.json",
+        [
+            {
+                "post_id": revision.post_id,
+                "title": revision.title,
+                "body": revision.body,
+                "replaced_at": revision.created_at.isoformat(),
+            }
+            for revision in revisions
+        ],
+    )
+
+
+@data_exporter
+def export_activity(member: User) -> Iterator[ExportItem]:
+    yield (
+        "forum_activity.json",
+        {
+            "reactions": [
+                {"post_id": r.post_id, "reaction": r.kind, "at": r.created_at.isoformat()}
+                for r in Reaction.objects.filter(user=member).order_by("created_at")
+            ],
+            "bookmarks": [
+                {
+                    "post_id": b.post_id,
+                    "note": b.note,
+                    "remind_at": _iso(b.remind_at),
+                    "at": b.created_at.isoformat(),
+                }
+                for b in Bookmark.objects.filter(user=member).order_by("created_at")
+            ],
+            "drafts": [
+                {
+                    "category_id": d.category_id,
+                    "topic_id": d.topic_id,
+                    "title": d.title,
+                    "body": d.body,
+                    "saved_at": d.updated_at.isoformat(),
+                }
+                for d in Draft.objects.filter(user=member).order_by("created_at")
+            ],
+            "watching": [
+                {
+                    "topic_id": w.topic_id,
+                    "category_id": w.category_id,
+                    "tag_id": w.tag_id,
+                    "level": w.get_level_display(),
+                }
+                for w in Watch.objects.filter(user=member).order_by("created_at")
+            ],
+            "flags": [
+                {
+                    "post_id": f.post_id,
+                    "reason": f.reason,
+                    "note": f.note,
+                    "status": f.status,
+                    "at": f.created_at.isoformat(),
+                }
+                for f in Flag.objects.filter(flagger=member).order_by("created_at")
+            ],
+            "searches": [
+                {"query": q.query, "filters": q.filters, "at": q.created_at.isoformat()}
+                for q in SearchQuery.objects.filter(user=member).order_by("created_at")
+            ],
+        },
+    )
+
+
+@data_exporter
+def export_images(member: User) -> Iterator[ExportItem]:
+    for image in PostImage.objects.filter(uploader=member).order_by("created_at"):
+        try:
+            with image.image.open("rb") as handle:
+                content = handle.read()
+        except (FileNotFoundError, ValueError):  # the file went missing from storage
+            continue
+        yield (f"forum_images/{PurePosixPath(image.image.name).name}", content)
 
 
 @data_eraser
-def erase_author_names(member: User) -> None:
+def erase_forum_data(member: User) -> None:
     Post.objects.filter(author=member).update(author_name=FORMER_MEMBER)
     Topic.objects.filter(author=member).update(author_name=FORMER_MEMBER)
     Topic.objects.filter(last_poster=member).update(last_poster_name=FORMER_MEMBER)
+    # Their private state goes; searches stay for metrics, no longer tied to them.
+    Draft.objects.filter(user=member).delete()
+    Bookmark.objects.filter(user=member).delete()
+    Watch.objects.filter(user=member).delete()
+    TopicRead.objects.filter(user=member).delete()
+    SearchQuery.objects.filter(user=member).update(user=None)

@@ -29,7 +29,7 @@ from django.utils import timezone
 from guardian.models import UserObjectPermission
 
 from community.exceptions import ApplicationError
-from community.models import Notification
+from community.models import EmailPreferences, Notification
 from community.notifications import notifications_delete_for_user
 from members.models import (
     VISIBLE_FIELDS,
@@ -426,6 +426,7 @@ def member_erase(*, member: User, actor: User) -> User:
     )
     # Their own notifications, and the ones they caused: those sentences carry their name.
     notifications_delete_for_user(user_id=locked.pk)
+    EmailPreferences.objects.filter(user=locked).delete()
     for eraser in DATA_ERASERS:
         eraser(locked)
 
