@@ -4,13 +4,14 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
-from community import views
+from community import views, views_email
 from members.views import approvals
 
 notification_patterns = [
     path("", views.notification_list, name="list"),
     path("<int:notification_id>/open/", views.notification_open, name="open"),
     path("read/", views.notifications_read, name="read"),
+    path("email/", views_email.email_preferences, name="email-preferences"),
 ]
 
 urlpatterns = [
@@ -19,6 +20,13 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg")),
     path("accounts/pending/", approvals.account_pending, name="account-pending"),
+    # Under /accounts/: a members-only community lets visitors reach it (the token signs in
+    # nobody; it only turns off one kind of mail).
+    path(
+        "accounts/unsubscribe/<str:token>/",
+        views_email.email_unsubscribe_view,
+        name="email-unsubscribe",
+    ),
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("groups/", include("members.group_urls")),

@@ -121,6 +121,12 @@ def access_topic(user, **lookup) -> Topic:
     return topic
 
 
+def merged_target_for(user, *, pk: int) -> Topic | None:
+    """The topic that topic `pk` was merged into, when `user` may see it (one query)."""
+    merged_into = Topic.objects.filter(pk=pk, merged_into__isnull=False).values("merged_into")
+    return visible_topics(user).filter(pk__in=merged_into).first()
+
+
 def can_view_category(user, category: Category) -> bool:
     return visible_categories(user).filter(pk=category.pk).exists()
 

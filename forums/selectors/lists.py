@@ -1,15 +1,47 @@
-"""Forum reads: the category list and topic lists. Every selector filters visibility in
-SQL (forums.permissions) and joins what its template shows, so a page costs the same
-number of queries for 3 rows or 300."""
+"""Forum reads: the category list, topic lists (category, latest, tag, unanswered) and tags.
+Every selector filters visibility in SQL (forums.permissions) and joins what its template
+shows, so a page costs the same number of queries for 3 rows or 300."""
 
 from __future__ import annotations
 
+import operator
+import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import reduce
 
-from django.db.models import QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, Greatest
+from django.http import Http404
+from django.utils import timezone
 
-from forums.models import Category, Topic
+from forums.models import Category, Post, Tag, Topic
 from forums.permissions import can_post_in, visible_categories, visible_topics
+from forums.services.reading import read_positions
+from members.models import SupportAct, SupportKind
+
+TOPICS_PER_PAGE = 30
+# A topic the member never opened is "new" when it started within this many days and after
+# they joined; older unopened topics carry no marker (Discourse's default is two days of
+# "new" after a member's last visit; a fixed fortnight needs no per-visit state).
+NEW_TOPIC_DAYS = 14
+# The unanswered list covers a quarter, like the reciprocity ledger that orders it.
+UNANSWERED_DAYS = 90
+TAG_NOT_FOUND = "No such tag."
+SLUG_RE = re.compile(r"[-\w]+")
 
 
 @dataclass
@@ -45,25 +77,197 @@ def subcategories_for(*, category: Category, viewer) -> QuerySet[Category]:
     return visible_categories(viewer).filter(parent=category).order_by("position", "name")
 
 
-def topic_list_for_category(*, category: Category, viewer) -> QuerySet[Topic]:
-    """Pinned first, then by last activity (the forums_topic_category_list_idx index)."""
-    return (
-        visible_topics(viewer)
-        .filter(category=category)
-        .select_related("last_poster__profile")
-        .order_by("-is_pinned", "-last_post_at", "-pk")
-    )
-
-
-def latest_topics_for(*, viewer) -> QuerySet[Topic]:
-    """Every topic `viewer` may see, most recent activity first."""
-    return (
-        visible_topics(viewer)
-        .select_related("category", "last_poster__profile")
-        .order_by("-last_post_at", "-pk")
-    )
-
-
 def category_page_can_post(*, category: Category, viewer) -> bool:
     """Whether the "New topic" button shows (posting checks again in the service)."""
     return can_post_in(viewer, category)
+
+
+# --- Topic lists ---------------------------------------------------------------------------
+
+
+def _for_rows(topics: QuerySet[Topic]) -> QuerySet[Topic]:
+    """What a row shows: category, last poster with avatar, tags (one prefetch query)."""
+    return topics.select_related("category", "last_poster__profile").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.only("pk", "name", "slug").order_by("name"))
+    )
+
+
+def _with_tag(topics: QuerySet[Topic], tag: Tag | None) -> QuerySet[Topic]:
+    return topics.filter(tags=tag) if tag is not None else topics
+
+
+def topic_list_for_category(
+    *, category: Category, viewer, tag: Tag | None = None
+) -> QuerySet[Topic]:
+    """Pinned first, then by last activity (the forums_topic_category_list_idx index)."""
+    topics = visible_topics(viewer).filter(category=category)
+    return _for_rows(_with_tag(topics, tag)).order_by("-is_pinned", "-last_post_at", "-pk")
+
+
+def latest_topics_for(*, viewer, tag: Tag | None = None) -> QuerySet[Topic]:
+    """Every topic `viewer` may see: pinned first, then the most recent activity."""
+    topics = _with_tag(visible_topics(viewer), tag)
+    return _for_rows(topics).order_by("-is_pinned", "-last_post_at", "-pk")
+
+
+def with_reading_state(topics: list[Topic], *, viewer, now: datetime | None = None) -> list[Topic]:
+    """Set `reading` ("new", "unread" or None) and `unread_count` on each topic for
+    `viewer`. Members: one query for their read positions (with the cache overlay, one
+    get_many) and, when something is unread, one grouped count. Visitors: none."""
+    for topic in topics:
+        topic.reading, topic.unread_count = None, 0
+    if not viewer.is_authenticated or not topics:
+        return topics
+    now = now or timezone.now()
+    positions = read_positions(user=viewer, topic_ids=[topic.pk for topic in topics])
+    new_since = max(now - timedelta(days=NEW_TOPIC_DAYS), viewer.date_joined)
+    unread = []
+    for topic in topics:
+        position = positions.get(topic.pk)
+        if position is None:
+            if topic.created_at >= new_since and topic.author_id != viewer.pk:
+                topic.reading = "new"
+        elif topic.last_post_at > position.at:
+            unread.append((topic, position))
+    if unread:
+        newer = reduce(
+            operator.or_,
+            [Q(topic_id=topic.pk, created_at__gt=position.at) for topic, position in unread],
+        )
+        counts = dict(
+            Post.objects.filter(newer, is_hidden=False)
+            .values("topic_id")
+            .annotate(n=Count("pk"))
+            .values_list("topic_id", "n")
+        )
+        for topic, _ in unread:
+            if counts.get(topic.pk):
+                topic.reading, topic.unread_count = "unread", counts[topic.pk]
+    return topics
+
+
+@dataclass
+class TopicListPage:
+    page: Page
+    topics: list[Topic]
+
+
+def topic_list_page(
+    topics: QuerySet[Topic], *, viewer, number: str | int | None, per_page: int = TOPICS_PER_PAGE
+) -> TopicListPage:
+    """One page of `topics` with each row's reading state: the count, the page, the tags
+    prefetch and (members) one or two reading-state queries."""
+    page = Paginator(topics, per_page).get_page(number)
+    rows = with_reading_state(list(page.object_list), viewer=viewer)
+    return TopicListPage(page=page, topics=rows)
+
+
+# --- Tags ----------------------------------------------------------------------------------
+
+
+def tags_visible_to(viewer) -> QuerySet[Tag]:
+    """Tags offered everywhere, or restricted to at least one category `viewer` can see (a
+    tag made only for a private category would name what is inside it)."""
+    restricted = Tag.categories.through.objects.filter(tag_id=OuterRef("pk"))
+    return Tag.objects.filter(
+        ~Exists(restricted)
+        | Exists(restricted.filter(category_id__in=visible_categories(viewer).values("pk")))
+    )
+
+
+def tag_list_for(*, viewer) -> QuerySet[Tag]:
+    """Visible tags with how many topics `viewer` can see carry each: one query."""
+    count = (
+        visible_topics(viewer)
+        .filter(tags=OuterRef("pk"))
+        .order_by()
+        .annotate(n=Func(F("pk"), function="COUNT"))
+        .values("n")
+    )
+    return (
+        tags_visible_to(viewer)
+        .annotate(topic_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
+        .order_by("name")
+    )
+
+
+def access_tag(viewer, *, slug: str) -> Tag:
+    tag = tags_visible_to(viewer).filter(slug=slug).first()
+    if tag is None:
+        raise Http404(TAG_NOT_FOUND)
+    return tag
+
+
+def tag_for_filter(viewer, slug: str | None) -> tuple[Tag | None, str]:
+    """The tag of a `?tag=` filter and an error message when the slug names no tag the
+    viewer can see (the list then shows nothing rather than everything)."""
+    if not slug:
+        return None, ""
+    tag = None
+    if SLUG_RE.fullmatch(slug[:40]):  # also keeps NUL bytes away from PostgreSQL
+        tag = tags_visible_to(viewer).filter(slug=slug[:40]).first()
+    if tag is None:
+        return None, "There is no tag by that name."
+    return tag, ""
+
+
+def tags_offered_in(*, category: Category) -> QuerySet[Tag]:
+    """Tags a topic in `category` may carry: the unrestricted ones and those given it."""
+    return Tag.objects.filter(Q(categories__isnull=True) | Q(categories=category)).distinct()
+
+
+def tag_topics_for(*, tag: Tag, viewer) -> QuerySet[Topic]:
+    return latest_topics_for(viewer=viewer, tag=tag)
+
+
+# --- Unanswered ----------------------------------------------------------------------------
+
+
+def _support_count(acts: QuerySet[SupportAct], group_by: str, counted: str = "pk", **kw):
+    return Coalesce(
+        Subquery(
+            acts.order_by().values(group_by).annotate(n=Count(counted, **kw)).values("n")[:1],
+            output_field=IntegerField(),
+        ),
+        Value(0),
+    )
+
+
+def unanswered_topics_for(*, viewer, now: datetime | None = None) -> QuerySet[Topic]:
+    """Open topics of the last UNANSWERED_DAYS days that still wait for help: in a Q&A
+    category, no accepted answer; elsewhere, no visible reply from anyone but the author.
+
+    Ordered by the author's support debt: support they gave in the last 90 days minus
+    support they received (follows are not help), never below zero, highest first; then
+    oldest first. Each row carries `support_given`, `support_received`, `helped_people`
+    and `support_debt`, all computed in SQL (correlated subqueries), not per row."""
+    now = now or timezone.now()
+    since = now - timedelta(days=UNANSWERED_DAYS)
+    reply_by_another = Post.objects.filter(
+        topic_id=OuterRef("pk"), is_opening=False, is_hidden=False
+    ).exclude(author_id=OuterRef("author_id"))
+    acts = SupportAct.objects.filter(occurred_at__gte=since).exclude(kind=SupportKind.FOLLOW)
+    given = acts.filter(giver_id=OuterRef("author_id"))
+    received = acts.filter(receiver_id=OuterRef("author_id"))
+    topics = (
+        visible_topics(viewer)
+        .filter(
+            is_hidden=False,
+            is_locked=False,
+            merged_into__isnull=True,
+            created_at__gte=since,
+        )
+        .filter(
+            Q(category__is_qa=True, accepted_answer__isnull=True)
+            | (Q(category__is_qa=False) & ~Exists(reply_by_another))
+        )
+        .annotate(
+            support_given=_support_count(given, "giver_id"),
+            helped_people=_support_count(given, "giver_id", "receiver_id", distinct=True),
+            support_received=_support_count(received, "receiver_id"),
+        )
+        .annotate(
+            support_debt=Greatest(F("support_given") - F("support_received"), Value(0)),
+        )
+    )
+    return _for_rows(topics).order_by("-support_debt", "created_at", "pk")

@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
-from forums.models import Post, Topic, WatchLevel
-from forums.permissions import can_moderate_category, reply_refusal
+from forums.models import Post, Reaction, ReactionKind, Topic, WatchLevel
+from forums.permissions import can_moderate_category, post_edit_refusal, reply_refusal
+from forums.post_permissions import answer_refusal, post_delete_refusal, reaction_refusal
 from forums.services.bookmarks import bookmarked_post_ids
 from forums.services.posts import POSTS_PER_PAGE
 from forums.services.watching import topic_watch_level
+
+# A quote carries the gist; the whole of a 32,000-character post would crowd out the reply.
+QUOTE_MAX_LENGTH = 3_000
+ANSWER_EXCERPT_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class ReactionCount:
+    kind: str
+    emoji: str
+    name: str
+    count: int
+    chosen: bool  # the viewer gave this reaction
+
+
+@dataclass
+class ReactionBar:
+    """What a post's reaction bar shows: every kind (ReactionKind order) with its count and
+    whether the viewer chose it, and whether the viewer may react at all."""
+
+    post_id: int
+    counts: list[ReactionCount]
+    can_react: bool
+    error: str = ""
+
+    @property
+    def given(self) -> list[ReactionCount]:
+        return [count for count in self.counts if count.count]
+
+
+@dataclass(frozen=True)
+class AcceptedAnswer:
+    post_id: int
+    author_name: str
+    excerpt: str
 
 
 @dataclass
@@ -21,6 +61,12 @@ class TopicPage:
     reply_refusal: str | None  # None: the viewer may reply
     bookmarked_post_ids: set[int] = field(default_factory=set)
     watch_level: WatchLevel | None = None  # None: the viewer has not chosen one
+    # Post interactions. Each post of the page also carries its bar as `post.reaction_bar`.
+    reaction_bars: dict[int, ReactionBar] = field(default_factory=dict)
+    editable_post_ids: set[int] = field(default_factory=set)
+    deletable_post_ids: set[int] = field(default_factory=set)
+    can_accept: bool = False  # the viewer may mark (or unmark) this topic's answer
+    accepted_answer: AcceptedAnswer | None = None  # filled on the page with the opening post
 
     @property
     def can_reply(self) -> bool:
@@ -30,7 +76,8 @@ class TopicPage:
 def topic_page(*, topic: Topic, viewer, page: int | str | None) -> TopicPage:
     """One page of `topic`'s posts (POSTS_PER_PAGE) with their authors and profiles
     joined; hidden posts only for the category's moderators. `topic` must be visible to
-    `viewer` (forums.permissions.access_topic)."""
+    `viewer` (forums.permissions.access_topic). The reactions of the whole page cost one
+    grouped query, the accepted answer one more on the page that shows the opening post."""
     moderates = can_moderate_category(viewer, topic.category)
     posts = (
         Post.objects.filter(topic=topic)
@@ -39,13 +86,131 @@ def topic_page(*, topic: Topic, viewer, page: int | str | None) -> TopicPage:
     )
     if not moderates:
         posts = posts.filter(is_hidden=False)
+    paged = Paginator(posts, POSTS_PER_PAGE).get_page(page)
+    page_posts = list(paged.object_list)
+    for post in page_posts:
+        post.topic = topic  # the partials read post.topic: no query per post
+    paged.object_list = page_posts
     result = TopicPage(
         topic=topic,
-        page=Paginator(posts, POSTS_PER_PAGE).get_page(page),
+        page=paged,
         can_moderate=moderates,
         reply_refusal=reply_refusal(viewer, topic, moderates=moderates),
     )
+    _with_interactions(result, viewer)
     return _with_viewer_state(result, viewer)
+
+
+def _with_interactions(result: TopicPage, viewer) -> None:
+    topic, posts, moderates = result.topic, result.page.object_list, result.can_moderate
+    result.reaction_bars = reaction_bars_for(posts, viewer)
+    for post in posts:
+        post.reaction_bar = result.reaction_bars[post.pk]
+    if viewer.is_authenticated:
+        result.editable_post_ids = {
+            post.pk
+            for post in posts
+            if post_edit_refusal(viewer, post, moderates=moderates) is None
+        }
+        result.deletable_post_ids = {
+            post.pk for post in posts if post_delete_refusal(viewer, post) is None
+        }
+        result.can_accept = answer_refusal(viewer, topic, moderates=moderates) is None
+    if topic.accepted_answer_id and any(post.is_opening for post in posts):
+        result.accepted_answer = _accepted_answer(topic, posts)
+
+
+def _accepted_answer(topic: Topic, posts: list[Post]) -> AcceptedAnswer | None:
+    on_page = [post for post in posts if post.pk == topic.accepted_answer_id]
+    if on_page:
+        row = {"pk": on_page[0].pk, "author_name": on_page[0].author_name, "html": on_page[0].html}
+        if on_page[0].is_hidden:
+            return None
+    else:
+        row = (
+            Post.objects.filter(pk=topic.accepted_answer_id, topic=topic, is_hidden=False)
+            .values("pk", "author_name", "html")
+            .first()
+        )
+    if row is None:
+        return None
+    excerpt = Truncator(" ".join(strip_tags(row["html"]).split())).chars(ANSWER_EXCERPT_LENGTH)
+    return AcceptedAnswer(post_id=row["pk"], author_name=row["author_name"], excerpt=excerpt)
+
+
+def reaction_bars_for(posts: list[Post], viewer) -> dict[int, ReactionBar]:
+    """The reaction bar of each of `posts` (whose `topic` is loaded), in one grouped query:
+    per post and kind, the count and whether `viewer` is among them."""
+    if not posts:
+        return {}
+    chosen = Count("pk", filter=Q(user_id=viewer.pk)) if viewer.is_authenticated else None
+    rows = (
+        Reaction.objects.filter(post_id__in=[post.pk for post in posts])
+        .values("post_id", "kind")
+        .annotate(count=Count("pk"), **({"chosen": chosen} if chosen is not None else {}))
+        .order_by()
+    )
+    tally = {(row["post_id"], row["kind"]): row for row in rows}
+    bars = {}
+    for post in posts:
+        counts = []
+        for kind, label in ReactionKind.choices:
+            emoji, _, name = label.partition(" ")
+            row = tally.get((post.pk, kind), {})
+            counts.append(
+                ReactionCount(
+                    kind=kind,
+                    emoji=emoji,
+                    name=name,
+                    count=row.get("count", 0),
+                    chosen=bool(row.get("chosen")),
+                )
+            )
+        can_react = viewer.is_authenticated and reaction_refusal(viewer, post) is None
+        bars[post.pk] = ReactionBar(post_id=post.pk, counts=counts, can_react=can_react)
+    return bars
+
+
+def post_page_number(post: Post, *, moderates: bool) -> int:
+    """The topic page `post` is on for a viewer who does (not) see hidden posts: one COUNT
+    of the posts before it, in the topic page's order."""
+    before = Post.objects.filter(topic_id=post.topic_id).filter(
+        Q(created_at__lt=post.created_at) | Q(created_at=post.created_at, pk__lt=post.pk)
+    )
+    if not moderates:
+        before = before.filter(is_hidden=False)
+    return before.count() // POSTS_PER_PAGE + 1
+
+
+def post_url(post: Post, *, moderates: bool) -> str:
+    """The post on its page of its topic (`post.topic` loaded)."""
+    page = post_page_number(post, moderates=moderates)
+    return f"{post.topic.get_absolute_url()}?page={page}#post-{post.pk}"
+
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_\[\]<>#|~])")
+
+
+def post_quote(*, topic: Topic, viewer, post_id: str | int | None) -> str:
+    """A Markdown quote of a visible post of `topic` to start a reply with, or "" when
+    `post_id` is not one (garbage, another topic's post, a hidden post). `topic` must be
+    visible to `viewer`."""
+    if not str(post_id or "").isdigit() or len(str(post_id)) > 18:
+        return ""
+    row = (
+        Post.objects.filter(pk=int(post_id), topic=topic, is_hidden=False)
+        .values("author_name", "body")
+        .first()
+    )
+    if row is None:
+        return ""
+    body = row["body"].strip()
+    if len(body) > QUOTE_MAX_LENGTH:
+        cut = body.rfind("\n", 0, QUOTE_MAX_LENGTH)
+        body = body[: cut if cut > 0 else QUOTE_MAX_LENGTH].rstrip() + "\n…"
+    name = _MARKDOWN_SPECIALS.sub(r"\\\1", row["author_name"] or "Former member")
+    quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())
+    return f"> **{name}** wrote:\n{quoted}\n\n"
 
 
 def _with_viewer_state(result: TopicPage, viewer) -> TopicPage:

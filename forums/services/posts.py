@@ -6,7 +6,8 @@ from django.utils import timezone
 from community.markdown import render_markdown
 from forums.models import POST_BODY_MAX_LENGTH, Category, Post, Topic
 from forums.permissions import check_reply
-from forums.services.limits import posting_limits_hit
+from forums.services.drafts import draft_discard
+from forums.services.limits import content_limits_check, posting_limits_hit
 from forums.services.notify import post_created
 from members.models import SupportKind, User
 from members.services.reciprocity import support_act_record
@@ -31,14 +32,17 @@ def post_body_clean(body: str) -> str:
     return body
 
 
-def post_build(*, topic: Topic, author: User, body: str, is_opening: bool) -> Post:
-    """A validated, rendered, unsaved post (the body is already cleaned)."""
+def post_build(
+    *, topic: Topic, author: User, body: str, is_opening: bool, html: str | None = None
+) -> Post:
+    """A validated, rendered, unsaved post (the body is already cleaned; `html` is its
+    rendering when the caller already has it)."""
     post = Post(
         topic=topic,
         author=author,
         author_name=author.public_name,
         body=body,
-        html=render_markdown(body),
+        html=render_markdown(body) if html is None else html,
         is_opening=is_opening,
     )
     post.full_clean(exclude=["topic"])  # the topic may have been saved a moment ago
@@ -51,15 +55,18 @@ def post_create(*, topic: Topic, author: User, body: str) -> Post:
 
     Checks that `author` may see the topic and post in its category, and that the topic is
     neither locked (moderators excepted) nor hidden (PermissionDenied with the reason); the
-    body (ValidationError); then the rate limits (RateLimited). Topic and category counters
-    move with F() in the same transaction. A reply to someone else's topic is support given
-    to them: one REPLY support act (target: this post). forums.services.notify decides who hears
-    about it."""
+    body and the content limits of the author's trust level (ValidationError); then the rate
+    limits (RateLimited). Topic and category counters move with F() in the same
+    transaction, and the author's draft for this topic is discarded with the post. A reply to
+    someone else's topic is support given to them: one REPLY support act (target: this
+    post). forums.services.notify decides who hears about it."""
     check_reply(author, topic)
     body = post_body_clean(body)
+    html = render_markdown(body)
+    content_limits_check(author, body, html=html)
     posting_limits_hit(author=author, is_topic=False)
 
-    post = post_build(topic=topic, author=author, body=body, is_opening=False)
+    post = post_build(topic=topic, author=author, body=body, is_opening=False, html=html)
     post.save()
     Topic.objects.filter(pk=topic.pk).update(
         reply_count=F("reply_count") + 1,
@@ -81,6 +88,7 @@ def post_create(*, topic: Topic, author: User, body: str) -> Post:
             target=post,
             occurred_at=post.created_at,
         )
+    draft_discard(user=author, topic=topic)
     # The new post follows the opening post and the replies counted before it.
     post_created(post, page=(topic.reply_count + 1) // POSTS_PER_PAGE + 1)
     return post

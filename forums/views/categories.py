@@ -1,5 +1,5 @@
-from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from forums.permissions import access_category
@@ -8,10 +8,23 @@ from forums.selectors.lists import (
     category_page_can_post,
     latest_topics_for,
     subcategories_for,
+    tag_for_filter,
+    tags_offered_in,
     topic_list_for_category,
+    topic_list_page,
 )
 
-TOPICS_PER_PAGE = 30
+TOPIC_ROWS_TEMPLATE = "forums/_topic_rows.html"
+
+
+def render_topic_list(request, template: str, topics, context: dict):
+    """A page of topic rows. An htmx "Load more" request gets only the next rows and the
+    next control; without JavaScript the same link opens the next page."""
+    listing = topic_list_page(topics, viewer=request.user, number=request.GET.get("page"))
+    context = {**context, "page": listing.page, "topics": listing.topics}
+    response = render(request, TOPIC_ROWS_TEMPLATE if request.htmx else template, context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @require_safe
@@ -23,26 +36,30 @@ def category_list(request):
 
 @require_safe
 def latest(request):
-    page = Paginator(latest_topics_for(viewer=request.user), TOPICS_PER_PAGE).get_page(
-        request.GET.get("page")
+    tag, tag_error = tag_for_filter(request.user, request.GET.get("tag"))
+    topics = latest_topics_for(viewer=request.user, tag=tag)
+    if tag_error:
+        topics = topics.none()
+    return render_topic_list(
+        request,
+        "forums/latest.html",
+        topics,
+        {"tag": tag, "tag_error": tag_error, "show_category": True},
     )
-    return render(request, "forums/latest.html", {"page": page, "topics": page.object_list})
 
 
 @require_safe
 def category_detail(request, slug: str):
     category = access_category(request.user, slug=slug)  # 404 if not visible
-    page = Paginator(
-        topic_list_for_category(category=category, viewer=request.user), TOPICS_PER_PAGE
-    ).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "forums/category_detail.html",
-        {
-            "category": category,
+    tag, tag_error = tag_for_filter(request.user, request.GET.get("tag"))
+    topics = topic_list_for_category(category=category, viewer=request.user, tag=tag)
+    if tag_error:
+        topics = topics.none()
+    context = {"category": category, "tag": tag, "tag_error": tag_error}
+    if not request.htmx:
+        context |= {
             "subcategories": subcategories_for(category=category, viewer=request.user),
-            "page": page,
-            "topics": page.object_list,
             "can_post": category_page_can_post(category=category, viewer=request.user),
-        },
-    )
+            "category_tags": tags_offered_in(category=category),
+        }
+    return render_topic_list(request, "forums/category_detail.html", topics, context)

@@ -1,12 +1,14 @@
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
 from community.ratelimit import RateLimited
 from forums.forms import ReplyForm
-from forums.permissions import access_topic
-from forums.selectors.topic import topic_page
+from forums.permissions import access_topic, merged_target_for
+from forums.selectors.topic import post_quote, topic_page
+from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
 from forums.services.reading import resume_page, topic_viewed
 
@@ -38,20 +40,43 @@ def _render_topic(request, topic, *, form, status=200, retry_after=None, context
 
 @require_safe
 def topic_detail(request, pk: int, slug: str):
-    topic = access_topic(request.user, pk=pk)  # 404, identical to a missing id
+    try:
+        topic = access_topic(request.user, pk=pk)  # 404, identical to a missing id
+    except Http404:
+        # A topic merged away (hidden from members) sends its old links to where it went.
+        target = merged_target_for(request.user, pk=pk)
+        if target is None:
+            raise
+        return redirect(target, permanent=True)
     if slug != topic.slug:
         url = topic.get_absolute_url()
-        if request.GET.get("page"):
+        if request.GET:
             url += "?" + request.GET.urlencode()
         return redirect(url, permanent=True)
-    if not request.GET.get("page"):
+    if not request.GET.get("page") and not request.GET.get("quote"):
         resume = resume_page(request.user, topic)
         if resume is not None:
             page, post_id = resume
             return redirect(f"{topic.get_absolute_url()}?page={page}#post-{post_id}")
     context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
     topic_viewed(request.user, topic, list(context.page.object_list))
-    return _render_topic(request, topic, form=ReplyForm(), context=context)
+    form = ReplyForm()
+    if context.can_reply and request.GET.get("quote"):
+        form = _reply_form_quoting(request, topic, request.GET["quote"])
+    return _render_topic(request, topic, form=form, context=context)
+
+
+def _reply_form_quoting(request, topic, post_id: str) -> ReplyForm:
+    """?quote=<post id>: the reply starts with that post quoted, after the member's draft
+    (nothing typed is lost); a post id that is not a visible post of this topic is ignored.
+    The form is bound so that the composer shows this text instead of the bare draft."""
+    quote = post_quote(topic=topic, viewer=request.user, post_id=post_id)
+    if not quote:
+        return ReplyForm()
+    draft = draft_get(user=request.user, topic=topic)
+    if draft is not None and draft.body.strip():
+        quote = f"{draft.body.rstrip()}\n\n{quote}"
+    return ReplyForm(data={"body": quote})
 
 
 @login_required
@@ -72,6 +97,7 @@ def reply_create(request, pk: int):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
+            draft_discard(user=request.user, topic=topic)
             last_page = (topic.reply_count + 1) // POSTS_PER_PAGE + 1
             return redirect(f"{topic.get_absolute_url()}?page={last_page}#post-{post.pk}")
     return _render_topic(request, topic, form=form, status=status, retry_after=retry_after)

@@ -2,6 +2,8 @@ import os
 
 import pytest
 
+from forums.services import limits
+
 # Playwright's sync API runs an event loop in the test thread; Django would refuse ORM calls
 # from it (SynchronousOnlyOperation) without this. Django reads it on every call.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -52,3 +54,9 @@ def screenshot_dir():
 @pytest.fixture(autouse=True)
 def _migration_data(migration_data):
     """Every journey starts with the roles and branding that migrations create."""
+
+
+@pytest.fixture(autouse=True)
+def _no_post_spacing(monkeypatch):
+    """A journey posts faster than a person; the 5-second spacing is tested on its own."""
+    monkeypatch.setattr(limits, "POST_SPACING_LIMITS", ())

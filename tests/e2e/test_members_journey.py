@@ -6,19 +6,12 @@ from playwright.sync_api import Page, expect
 from members import roles
 from members.models import User, Visibility
 from members.services.groups import group_create, group_manager_add
-from tests.members.factories import PASSWORD, UserFactory
+from tests.e2e.journeys import sign_in
+from tests.members.factories import UserFactory
 
 # transaction=True: pytest-django then runs these after the tests that roll back, because
 # the live server commits and the flush afterwards empties the database.
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _sign_in(page: Page, email: str):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.locator("#whoami")).to_be_visible()
 
 
 def test_member_edits_profile_follows_and_gives_a_shout_out_that_the_other_member_sees(
@@ -27,7 +20,7 @@ def test_member_edits_profile_follows_and_gives_a_shout_out_that_the_other_membe
     UserFactory(username="maya", email="maya@example.org", display_name="Maya Patel")
     UserFactory(username="omar", email="omar@example.org", display_name="Omar Haddad")
 
-    _sign_in(page, "maya@example.org")
+    sign_in(page, "maya@example.org")
     page.goto("/members/me/edit/")
     page.locator("#id_headline").fill("Operations lead")
     page.locator("#id_company").fill("Globex")
@@ -49,7 +42,7 @@ def test_member_edits_profile_follows_and_gives_a_shout_out_that_the_other_membe
     # Omar, in his own browser, sees who supported him and can return the favour.
     omar_context = browser.new_context(base_url=base_url)
     omar = omar_context.new_page()
-    _sign_in(omar, "omar@example.org")
+    sign_in(omar, "omar@example.org")
     omar.goto("/")
     panel = omar.get_by_role("region", name="People who supported you lately")
     expect(panel).to_contain_text("Maya Patel")
@@ -73,7 +66,7 @@ def test_member_asks_to_join_a_group_and_the_group_manager_lets_them_in(
     )
     group_manager_add(group_profile=beta, user=manager, actor=manager)
 
-    _sign_in(page, "maya@example.org")
+    sign_in(page, "maya@example.org")
     page.goto("/groups/")
     page.get_by_role("link", name="Beta Program").click()
     page.get_by_role("button", name="Ask to join").click()
@@ -81,7 +74,7 @@ def test_member_asks_to_join_a_group_and_the_group_manager_lets_them_in(
 
     carmen_context = browser.new_context(base_url=base_url)
     carmen = carmen_context.new_page()
-    _sign_in(carmen, "carmen@example.org")
+    sign_in(carmen, "carmen@example.org")
     carmen.goto("/groups/beta-program/")
     carmen.get_by_role("button", name="Approve").click()
     expect(carmen.get_by_role("button", name="Approve")).to_have_count(0)

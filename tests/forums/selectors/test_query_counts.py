@@ -1,13 +1,24 @@
 """Each page costs the same number of queries for 3 rows or 30 (warm-then-compare)."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from community.selectors import branding_get
-from forums.selectors.lists import category_list_for, latest_topics_for, topic_list_for_category
+from forums.models import Tag, Topic
+from forums.selectors.lists import (
+    category_list_for,
+    latest_topics_for,
+    topic_list_for_category,
+    with_reading_state,
+)
+from forums.services.bookmarks import bookmark_save
+from forums.services.reading import topic_viewed, views_and_reads_flush
 from tests.forums.factories import CategoryFactory, PostFactory, TopicFactory, private_category_for
 from tests.members.factories import UserFactory
 
@@ -94,7 +105,63 @@ def test_selectors_are_single_queries_for_a_visitor(django_assert_num_queries):
     branding_get()  # cached per process in production; not what is measured here
     with django_assert_num_queries(1):
         category_list_for(viewer=visitor)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the rows, their tags
         list(topic_list_for_category(category=category, viewer=visitor))
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):
         list(latest_topics_for(viewer=visitor))
+
+
+def _tagged_topics(user, n):
+    """n topics (half in the viewer's private category), tagged, some read by `user`."""
+    tag = Tag.objects.get_or_create(name="Billing", slug="billing")[0]
+    public = CategoryFactory()
+    private = private_category_for(user) if user is not None else CategoryFactory()
+    for number in range(n):
+        topic = TopicFactory(category=private if number % 2 else public)
+        topic.tags.add(tag)
+        if user is not None and number % 3 == 0:
+            topic_viewed(user, topic, list(topic.posts.all()))
+            reply = PostFactory(topic=topic)
+            Topic.objects.filter(pk=topic.pk).update(last_post_at=reply.created_at)
+            if number % 2:
+                views_and_reads_flush(now=timezone.now() + timedelta(minutes=3))
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/forums/latest/",
+        "/forums/latest/?tag=billing",
+        "/forums/unanswered/",
+        "/forums/tags/",
+        "/forums/tags/billing/",
+    ],
+)
+def test_topic_lists_cost_the_same_for_3_or_30_topics(viewer_client, url):
+    client, user = viewer_client
+    few, many = _grow(lambda n: _tagged_topics(user, n), client, url)
+    assert few == many
+
+
+def test_unread_markers_add_at_most_two_queries(django_assert_max_num_queries):
+    user = UserFactory()
+    _tagged_topics(user, 30)
+    rows = list(latest_topics_for(viewer=user))
+    assert any(row.pk for row in rows)
+    with django_assert_max_num_queries(2):
+        marked = with_reading_state(rows, viewer=user)
+    assert {row.reading for row in marked} >= {"new", "unread"}
+
+
+def test_bookmark_list_costs_the_same_for_3_or_30_bookmarks():
+    client = Client()
+    user = UserFactory()
+    client.force_login(user)
+    category = private_category_for(user)
+
+    def add(n):
+        for _ in range(n):
+            bookmark_save(user=user, post=PostFactory(topic=TopicFactory(category=category)))
+
+    few, many = _grow(add, client, "/forums/bookmarks/")
+    assert few == many

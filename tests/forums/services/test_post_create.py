@@ -162,3 +162,12 @@ def test_volunteer_moderator_hides_in_their_category_only(topic):
     post_hide(post=topic.posts.get(), actor=volunteer, reason="Off-topic")
     with pytest.raises(PermissionDenied):
         post_hide(post=other.posts.get(), actor=volunteer, reason="Off-topic")
+
+
+def test_post_create_refuses_a_new_members_link_before_counting_the_rate_limit(topic):
+    newcomer = UserFactory(trust_level=TrustLevel.NEW)
+    for _ in range(10):
+        with pytest.raises(ValidationError, match="links to other sites"):
+            post_create(topic=topic, author=newcomer, body="[shop](https://spam.example)")
+    post_create(topic=topic, author=newcomer, body="A plain reply")  # allowance intact
+    assert Topic.objects.get(pk=topic.pk).reply_count == 1

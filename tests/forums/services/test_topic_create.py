@@ -130,3 +130,21 @@ def test_topic_form_refuses_null_characters(client_as_member, category):
     assert response.status_code == 400
     assert "Null characters are not allowed" in response.content.decode()
     assert not Topic.objects.exists()
+
+
+def test_topic_create_reports_every_problem_at_once_and_stores_nothing(category):
+    newcomer = UserFactory(trust_level=TrustLevel.NEW)
+    with pytest.raises(ValidationError) as exc:
+        topic_create(
+            category=category, author=newcomer, title=" ", body="[spam](https://spam.example)"
+        )
+    assert set(exc.value.message_dict) == {"title", "body"}
+    assert not Topic.objects.exists()
+
+
+def test_topic_create_stores_allowed_tags(member, category):
+    from forums.models import Tag
+
+    tag = Tag.objects.create(name="Billing", slug="billing")
+    topic = topic_create(category=category, author=member, title="Tagged", body="Hi", tags=[tag])
+    assert list(topic.tags.all()) == [tag]

@@ -196,5 +196,8 @@ def test_xss_in_a_post_body_renders_inert_on_the_page(client_as_member, category
     )
     topic = Topic.objects.get()
     content = client_as_member.get(topic.get_absolute_url()).content.decode()
-    article = content[content.index('<article class="post') : content.index("</article>")]
-    assert unsafe_markup(article) == []
+    # The member's content, not the page's own action forms around it.
+    body = content[
+        content.index('<div class="post__body') : content.index('<footer class="post__footer')
+    ]
+    assert "alert(1)" in body and unsafe_markup(body) == []

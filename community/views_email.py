@@ -1,0 +1,72 @@
+"""The member's e-mail preferences page, and the one-click unsubscribe page that every
+notification e-mail links to (community.email_preferences)."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.shortcuts import redirect, render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
+
+from community.email_preferences import (
+    BadUnsubscribeLink,
+    email_preferences_get,
+    email_preferences_update,
+    email_unsubscribe,
+    unsubscribe_token_read,
+)
+from community.models import DigestFrequency
+from members.models import User
+from members.permissions import is_community_member
+
+
+class EmailPreferencesForm(forms.Form):
+    on_mention = forms.BooleanField(label="E-mail me when someone @mentions me", required=False)
+    on_reply = forms.BooleanField(
+        label="E-mail me when someone replies to my topic or post", required=False
+    )
+    digest = forms.ChoiceField(
+        label="Digest of the topics, categories and tags I watch",
+        choices=DigestFrequency.choices,
+        widget=forms.RadioSelect,
+        help_text="Sent at 07:00: daily ones every day, weekly ones on Mondays. Only when "
+        "there is something new.",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_preferences(request):
+    preferences = email_preferences_get(user=request.user)
+    initial = {
+        "on_mention": preferences.on_mention,
+        "on_reply": preferences.on_reply,
+        "digest": preferences.digest,
+    }
+    form = EmailPreferencesForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        email_preferences_update(user=request.user, **form.cleaned_data)
+        messages.success(request, "Your e-mail preferences are saved.")
+        return redirect("notifications:email-preferences")
+    return render(request, "community/email_preferences.html", {"form": form})
+
+
+@csrf_exempt  # RFC 8058: mail providers POST here with no session; the signed token is the key
+@require_http_methods(["GET", "POST"])
+def email_unsubscribe_view(request, token: str):
+    """GET shows what the link turns off and a button; POST turns it off. No sign-in
+    needed: the token names the member and the kind of mail, signed."""
+    try:
+        user_id, kind = unsubscribe_token_read(token)
+    except BadUnsubscribeLink:
+        return render(request, "community/email_unsubscribe_invalid.html", status=400)
+    user = User.objects.filter(pk=user_id).first()
+    if user is None or not is_community_member(user):
+        return render(request, "community/email_unsubscribe_invalid.html", status=400)
+    context = {"kind": kind, "what": kind.label, "done": False}
+    if request.method == "POST":
+        with transaction.atomic():
+            email_unsubscribe(user=user, kind=kind)
+        context["done"] = True
+    return render(request, "community/email_unsubscribe.html", context)

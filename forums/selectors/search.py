@@ -1,0 +1,523 @@
+"""Forum search: topic titles and post bodies, one hit per topic, permission-filtered in SQL.
+
+PostgreSQL: full-text search (websearch syntax: words, "quoted phrases", -excluded, or),
+ranked with the title weighted above the body, snippets from the best post highlighted by
+ts_headline. Titles are matched on exactly the expression of their GIN index, bodies on
+the stored `search_vector` column and its GIN index (forums/migrations/0004_search_indexes.py),
+so a search reads the indexes rather than every post (docs/search.md has the EXPLAIN output).
+
+SQLite (development): every word must appear (icontains) in the title or in one post;
+title matches first, then recent activity; plain snippets.
+
+Either way a page costs a fixed number of queries: the count, the page of topics, and one
+query for the 20 snippets.
+
+What can match: visible topics (forums.permissions.visible_topics) and their visible posts;
+hidden posts only for the moderators of their category, who see them on the topic page too."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+    SearchVectorField,
+)
+from django.core.paginator import Page, Paginator
+from django.db import OperationalError, connection, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Length, Lower, Replace, RowNumber
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from forums.models import Category, Post, Topic
+from forums.models import SearchQuery as SearchLog
+from forums.permissions import MODERATE_CATEGORY, moderated_categories, visible_topics
+
+# Must equal the configuration of the indexes in forums/migrations/0004_search_indexes.py.
+SEARCH_CONFIG = "english"
+RESULTS_PER_PAGE = 20
+QUERY_MAX_LENGTH = 200
+# ts_rank's weights A (titles) and B (bodies): a title that matches says more about what a
+# topic is about than a reply that mentions the word. ts_rank of a body saturates below 1,
+# so a body-only match stays under 0.4 and any title that holds a single searched word
+# (about 0.6) ranks above it; a topic whose title and posts both match adds the two.
+TITLE_WEIGHTS = [1.0] * 4
+BODY_WEIGHTS = [0.4] * 4
+# SQLite: at most this many words are each looked for (each one is a LIKE over the posts).
+FALLBACK_MAX_WORDS = 8
+SNIPPET_CHARS = 240
+# Longest a search may run on PostgreSQL before the member is asked to narrow it.
+SEARCH_TIMEOUT_MS = 4000
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement_timeout
+
+# Sentinels ts_headline puts around matches; the snippet is escaped and only they become
+# <mark>. Private-use characters, and removed from the text first, so a post can't forge them.
+MARK_START = "\ue000"
+MARK_STOP = "\ue001"
+# ts_headline drops what looks like an HTML tag; these stand in for < and > so the snippet
+# shows what the member wrote (escaped), like the post itself does.
+LESS_THAN = "\ue002"
+GREATER_THAN = "\ue003"
+_MARKS = re.compile(f"({MARK_START}|{MARK_STOP})")
+_ANGLE_BRACKETS = str.maketrans({LESS_THAN: "<", GREATER_THAN: ">"})
+FRAGMENT_DELIMITER = " … "
+
+
+@dataclass(frozen=True)
+class SearchCriteria:
+    """What to search for. `text` is already normalised (search_text_normalize); the
+    category must be one the viewer may see (the search form offers only those)."""
+
+    text: str
+    category: Category | None = None
+    author: str = ""  # username, any case
+    tag: str = ""  # tag slug
+    after: date | None = None  # written on or after
+    before: date | None = None  # written on or before
+    solved: bool | None = None
+
+    def filters(self) -> dict[str, str | bool]:
+        """The filters in use, for the search log (JSON)."""
+        values = {
+            "category": self.category.slug if self.category else "",
+            "author": self.author,
+            "tag": self.tag,
+            "after": self.after.isoformat() if self.after else "",
+            "before": self.before.isoformat() if self.before else "",
+            "solved": self.solved,
+        }
+        return {key: value for key, value in values.items() if value not in ("", None)}
+
+
+@dataclass
+class SearchHit:
+    topic: Topic
+    post: Post | None  # the best matching visible post, else the opening post (if visible)
+    title_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass
+class SearchResults:
+    page: Page
+    hits: list[SearchHit] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
+
+
+def search_text_normalize(text: str) -> str:
+    """Whitespace collapsed and control characters dropped: what is searched and logged."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
+def _uses_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+class SearchTooBroad(Exception):
+    """The search matched so much that ranking it took longer than SEARCH_TIMEOUT_MS."""
+
+
+def topic_search(*, viewer, criteria: SearchCriteria, page: int | str | None) -> SearchResults:
+    """One page (RESULTS_PER_PAGE) of the topics matching `criteria` that `viewer` may
+    see, best first, each with its best post and a highlighted snippet. An empty text finds
+    nothing. On PostgreSQL raises SearchTooBroad when the queries run past
+    SEARCH_TIMEOUT_MS (a word in nearly every post: ranking reads every matching post)."""
+    if not criteria.text:
+        return SearchResults(page=Paginator(Topic.objects.none(), RESULTS_PER_PAGE).get_page(1))
+    if not _uses_postgres():
+        return _FallbackSearch(viewer, criteria).results(page)
+    nested = connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # SET LOCAL: it ends with this transaction, so only the search is bounded.
+                cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_TIMEOUT_MS)}")
+            results = _PostgresSearch(viewer, criteria).results(page)
+            if nested:  # an outer transaction (ATOMIC_REQUESTS, tests) goes on: put it back
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) == QUERY_CANCELED:
+            raise SearchTooBroad from exc
+        raise
+    return results
+
+
+class _Search:
+    def __init__(self, viewer, criteria: SearchCriteria):
+        self.viewer = viewer
+        self.criteria = criteria
+
+    # What every backend shares: which topics and posts are candidates at all.
+
+    def topics(self) -> QuerySet[Topic]:
+        topics = visible_topics(self.viewer)
+        c = self.criteria
+        if c.category is not None:
+            topics = topics.filter(Q(category=c.category) | Q(category__parent=c.category))
+        if c.tag:
+            topics = topics.filter(tags__slug=c.tag)
+        if c.solved is not None:
+            topics = topics.filter(accepted_answer__isnull=not c.solved)
+        return topics
+
+    def written(self, prefix: str = "") -> Q:
+        """Author and date filters, applied to what matched: a post, or a topic's title
+        (its author and start date)."""
+        c = self.criteria
+        condition = Q()
+        if c.author:
+            condition &= Q(**{f"{prefix}author__username__iexact": c.author})
+        if c.after:
+            condition &= Q(**{f"{prefix}created_at__gte": _day_start(c.after)})
+        if c.before:
+            condition &= Q(**{f"{prefix}created_at__lt": _day_start(c.before + timedelta(days=1))})
+        return condition
+
+    def posts(self) -> QuerySet[Post]:
+        """Posts the viewer may see (their topics are filtered by the outer query)."""
+        user = self.viewer
+        if user.is_authenticated and (user.is_superuser or user.has_perm(MODERATE_CATEGORY)):
+            return Post.objects.all()
+        shown = Q(is_hidden=False)
+        if user.is_authenticated:
+            shown |= Q(topic__category__in=moderated_categories(user))
+        return Post.objects.filter(shown)
+
+    def results(self, page) -> SearchResults:
+        topics = self.ranked_topics().select_related("category")
+        result_page = Paginator(topics, RESULTS_PER_PAGE).get_page(page)
+        topic_list = list(result_page.object_list)
+        best = self.best_posts([topic.pk for topic in topic_list])
+        hits = []
+        for topic in topic_list:
+            post = best.get(topic.pk)
+            hits.append(
+                SearchHit(
+                    topic=topic,
+                    post=post,
+                    title_html=self.title_html(topic, post),
+                    snippet_html=self.snippet_html(post) if post else mark_safe(""),
+                )
+            )
+        result_page.object_list = hits
+        return SearchResults(page=result_page, hits=hits)
+
+    def ranked_topics(self) -> QuerySet[Topic]:
+        raise NotImplementedError
+
+    def best_posts(self, topic_ids: list[int]) -> dict[int, Post]:
+        raise NotImplementedError
+
+    def title_html(self, topic: Topic, post: Post | None) -> SafeString:
+        raise NotImplementedError
+
+    def snippet_html(self, post: Post) -> SafeString:
+        raise NotImplementedError
+
+
+class PostSearchVector(Expression):
+    """forums_post.search_vector: the body's tsvector, a stored generated column that
+    PostgreSQL keeps (forums/migrations/0004_search_indexes.py). It is not a model field,
+    so it is reached through the body column's table alias, whatever Django names it in a
+    subquery."""
+
+    output_field = SearchVectorField()
+
+    def __init__(self):
+        super().__init__()
+        self.body = F("body")
+
+    def get_source_expressions(self):
+        return [self.body]
+
+    def set_source_expressions(self, exprs):
+        (self.body,) = exprs
+
+    def as_sql(self, compiler, connection):
+        sql, params = compiler.compile(self.body)
+        table, _dot, column = sql.rpartition(".")
+        if column != connection.ops.quote_name("body"):
+            raise ValueError(f"Unexpected body column {sql!r}")
+        return f"{table}.{connection.ops.quote_name('search_vector')}", params
+
+
+class _PostgresSearch(_Search):
+    def __init__(self, viewer, criteria):
+        super().__init__(viewer, criteria)
+        self.query = SearchQuery(criteria.text, config=SEARCH_CONFIG, search_type="websearch")
+
+    def matching_posts(self) -> QuerySet[Post]:
+        return (
+            self.posts()
+            .alias(body_vector=PostSearchVector())
+            .filter(self.written(), body_vector=self.query)
+        )
+
+    def title_condition(self) -> Q:
+        return Q(title_vector=self.query) & self.written()
+
+    def ranked_topics(self) -> QuerySet[Topic]:
+        topics = self.topics().alias(title_vector=SearchVector("title", config=SEARCH_CONFIG))
+        # Each branch of the UNION is answered from its own GIN index.
+        title_hits = topics.filter(self.title_condition()).values("pk")
+        post_hits = self.matching_posts().values("topic_id")
+        best_post_rank = (
+            self.matching_posts()
+            .filter(topic_id=OuterRef("pk"))
+            .annotate(rank=SearchRank(F("body_vector"), self.query, weights=BODY_WEIGHTS))
+            .order_by("-rank")
+            .values("rank")[:1]
+        )
+        title_rank = Case(
+            When(
+                self.title_condition(),
+                then=SearchRank(F("title_vector"), self.query, weights=TITLE_WEIGHTS),
+            ),
+            default=Value(0.0),
+            output_field=FloatField(),
+        )
+        return (
+            topics.filter(pk__in=title_hits.union(post_hits))
+            .annotate(
+                rank=title_rank + Coalesce(Subquery(best_post_rank), Value(0.0)),
+            )
+            .order_by("-rank", "-last_post_at", "-pk")
+        )
+
+    def best_posts(self, topic_ids: list[int]) -> dict[int, Post]:
+        """Per topic the best-ranked matching post, else the opening post (a title-only
+        match), with its highlighted snippet and title: one query."""
+        if not topic_ids:
+            return {}
+        candidates = (
+            self.posts()
+            .filter(topic_id__in=topic_ids)
+            .alias(body_vector=PostSearchVector())
+            .filter((Q(body_vector=self.query) & self.written()) | Q(is_opening=True))
+            .annotate(
+                rank=Case(
+                    When(
+                        Q(body_vector=self.query) & self.written(),
+                        then=SearchRank(F("body_vector"), self.query, weights=BODY_WEIGHTS),
+                    ),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
+            )
+            .order_by("topic_id", "-rank", "-is_opening", "created_at", "pk")
+            .distinct("topic_id")
+            .values("pk")
+        )
+        posts = (
+            Post.objects.filter(pk__in=Subquery(candidates))
+            .annotate(
+                headline=_headline(F("body"), self.query, max_words=35, min_words=15),
+                title_headline=_headline(F("topic__title"), self.query, highlight_all=True),
+            )
+            .select_related("author")
+            .defer("body", "html")
+        )
+        return {post.topic_id: post for post in posts}
+
+    def title_html(self, topic: Topic, post: Post | None) -> SafeString:
+        if post is not None:
+            return marked_html(post.title_headline)
+        return marked_html(topic.title)
+
+    def snippet_html(self, post: Post) -> SafeString:
+        return marked_html(post.headline)
+
+
+def _headline(expression, query, **options):
+    text = expression
+    for removed in (MARK_START, MARK_STOP):
+        text = Replace(text, Value(removed))
+    text = Replace(Replace(text, Value("<"), Value(LESS_THAN)), Value(">"), Value(GREATER_THAN))
+    return SearchHeadline(
+        text,
+        query,
+        config=SEARCH_CONFIG,
+        start_sel=MARK_START,
+        stop_sel=MARK_STOP,
+        max_fragments=2 if "max_words" in options else None,
+        fragment_delimiter=FRAGMENT_DELIMITER,
+        **options,
+    )
+
+
+class _FallbackSearch(_Search):
+    """SQLite: a scan with LIKE, for development databases."""
+
+    def __init__(self, viewer, criteria):
+        super().__init__(viewer, criteria)
+        # Roughly the websearch syntax: quotes ignored, "-word" and "or" left out.
+        words = criteria.text.replace('"', " ").split()
+        wanted = [w for w in words if not w.startswith("-") and w.lower() != "or"]
+        self.words = wanted[:FALLBACK_MAX_WORDS] or [criteria.text]
+
+    def contains_all(self, field_name: str) -> Q:
+        condition = Q()
+        for word in self.words:
+            condition &= Q(**{f"{field_name}__icontains": word})
+        return condition
+
+    def matching_posts(self) -> QuerySet[Post]:
+        return self.posts().filter(self.contains_all("body"), self.written())
+
+    def occurrences(self, field_name: str):
+        """How many times the words occur in the field (a crude relevance)."""
+        text = Lower(field_name)
+        total = Value(0)
+        for word in self.words:
+            word = word.lower()
+            removed = Length(text) - Length(Replace(text, Value(word)))
+            total = total + removed / Value(len(word))
+        return total
+
+    def ranked_topics(self) -> QuerySet[Topic]:
+        topics = self.topics()
+        title_match = self.contains_all("title") & self.written()
+        title_hits = topics.filter(title_match).values("pk")
+        post_hits = self.matching_posts().values("topic_id")
+        return (
+            topics.filter(Q(pk__in=title_hits) | Q(pk__in=post_hits))
+            .annotate(
+                rank=Case(When(title_match, then=Value(1)), default=Value(0)),
+            )
+            .order_by("-rank", "-last_post_at", "-pk")
+        )
+
+    def best_posts(self, topic_ids: list[int]) -> dict[int, Post]:
+        if not topic_ids:
+            return {}
+        match = self.contains_all("body") & self.written()
+        candidates = (
+            self.posts()
+            .filter(Q(match) | Q(is_opening=True), topic_id__in=topic_ids)
+            .annotate(
+                matched=Case(When(match, then=self.occurrences("body")), default=Value(0)),
+                row=Window(
+                    RowNumber(),
+                    partition_by=F("topic_id"),
+                    order_by=[F("matched").desc(), F("created_at").asc(), F("pk").asc()],
+                ),
+            )
+            .filter(row=1)
+            .values("pk")
+        )
+        posts = Post.objects.filter(pk__in=Subquery(candidates)).select_related("author")
+        return {post.topic_id: post for post in posts}
+
+    def highlight(self, text: str) -> str:
+        pattern = re.compile("|".join(re.escape(word) for word in self.words), re.IGNORECASE)
+        return pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", text)
+
+    def title_html(self, topic: Topic, post: Post | None) -> SafeString:
+        return marked_html(self.highlight(_unforgeable(topic.title)))
+
+    def snippet_html(self, post: Post) -> SafeString:
+        body = " ".join(_unforgeable(post.body).split())
+        lowered = body.lower()
+        found = [i for i in (lowered.find(w.lower()) for w in self.words) if i >= 0]
+        start = max(0, min(found, default=0) - SNIPPET_CHARS // 3)
+        excerpt = body[start : start + SNIPPET_CHARS]
+        if start > 0:
+            excerpt = "…" + excerpt
+        if start + SNIPPET_CHARS < len(body):
+            excerpt += "…"
+        return marked_html(self.highlight(excerpt))
+
+
+def _unforgeable(text: str) -> str:
+    return text.replace(MARK_START, "").replace(MARK_STOP, "")
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def marked_html(text: str) -> SafeString:
+    """`text` escaped, with the sentinel pairs turned into <mark> elements (always balanced,
+    whatever the sentinels' order): the only markup a snippet can carry."""
+    parts = []
+    open_mark = False
+    for piece in _MARKS.split(text or ""):
+        if piece == MARK_START:
+            if not open_mark:
+                parts.append("<mark>")
+                open_mark = True
+        elif piece == MARK_STOP:
+            if open_mark:
+                parts.append("</mark>")
+                open_mark = False
+        elif piece:
+            parts.append(str(escape(piece.translate(_ANGLE_BRACKETS))))
+    if open_mark:
+        parts.append("</mark>")
+    return mark_safe("".join(parts))  # noqa: S308 - every piece of text above is escaped
+
+
+# --- For metrics: what searches found and whether anyone opened a result --------------------
+
+
+@dataclass(frozen=True)
+class SearchStats:
+    searches: int
+    zero_result: int
+    clicked: int
+
+    @property
+    def click_through_rate(self) -> float | None:
+        """Share of searches (that found something) where a result was opened."""
+        with_results = self.searches - self.zero_result
+        return self.clicked / with_results if with_results else None
+
+    @property
+    def zero_result_rate(self) -> float | None:
+        return self.zero_result / self.searches if self.searches else None
+
+
+def search_stats(*, start: datetime, end: datetime) -> SearchStats:
+    """Searches logged in [start, end): one aggregate query."""
+    counts = SearchLog.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+        searches=Count("pk"),
+        zero_result=Count("pk", filter=Q(result_count=0)),
+        clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
+    )
+    return SearchStats(**counts)
+
+
+def zero_result_queries(*, start: datetime, end: datetime, limit: int = 50) -> QuerySet:
+    """The most frequent searches that found nothing in [start, end) — content gaps — as
+    rows of {"query", "searches", "last_searched_at"}."""
+    return (
+        SearchLog.objects.filter(created_at__gte=start, created_at__lt=end, result_count=0)
+        .values("query")
+        .annotate(searches=Count("pk"), last_searched_at=Max("created_at"))
+        .order_by("-searches", "-last_searched_at", "query")[:limit]
+    )

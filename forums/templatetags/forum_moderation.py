@@ -1,0 +1,16 @@
+"""The topic page's moderation controls need the categories a topic may move to; this tag
+fetches them (one query, only for moderators, who are the only ones shown the controls)."""
+
+from django import template
+
+from forums.permissions import visible_categories
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def move_targets(context, topic):
+    user = context["request"].user
+    return list(
+        visible_categories(user).exclude(pk=topic.category_id).only("pk", "name", "parent_id")
+    )
