@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 60
 export DJANGO_SETTINGS_MODULE ?= community.settings.local
 
-.PHONY: run test install migrate seed lint format worker bench clean
+.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -59,3 +59,15 @@ clean:
 BENCH_MEMBERS ?= 100000
 bench: install
 	bash bench/run_members.sh --members $(BENCH_MEMBERS)
+
+# Forum pages on the peers' data set (2,000 members, 200,000 posts) next to a bare-page ceiling
+# and Spirit, on PostgreSQL + gunicorn + wrk (docs/performance.md). Reuses the seeded database
+# hearth_bench_forums when it is there (BENCH_FORUMS_ARGS=--reseed to start again): about
+# 6 minutes, plus 3 for the first seed.
+BENCH_FORUMS_ARGS ?=
+bench-forums: install
+	bash bench/run_forums.sh $(BENCH_FORUMS_ARGS)
+
+# The same pages at 100,000 members and 1,000,000 posts (database hearth_bench_forums_large).
+bench-forums-large: install
+	bash bench/run_forums.sh --large $(BENCH_FORUMS_ARGS)

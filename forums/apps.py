@@ -10,4 +10,5 @@ class ForumsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the forums' data exporter and eraser with members' data services, and
         # the forum sections of a member's profile.
-        from forums import activity, data  # noqa: F401
+        # Signals replace the cached reach of members when grants change.
+        from forums import activity, data, signals  # noqa: F401

@@ -21,15 +21,19 @@ slice adds; nothing checks it yet."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import NamedTuple
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from community.selectors import branding_get
 from forums.models import Category, CategoryAccess, Post, Topic
-from members.permissions import has_perm, is_community_member, objects_for_user
+from members.permissions import is_community_member, objects_for_user
 
 VIEW_CATEGORY = "forums.view_category"
 POST_CATEGORY = "forums.post_category"
@@ -39,17 +43,103 @@ CATEGORY_NOT_FOUND = "No such category."
 TOPIC_NOT_FOUND = "No such topic."
 
 
-def _sees_everything(user) -> bool:
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (
-            user.is_superuser
-            or user.has_perm(VIEW_CATEGORY)
-            # Moderators moderate everywhere, private spaces included (as in Discourse).
-            or user.has_perm(MODERATE_CATEGORY)
+# --- Reach: what a signed-in member may see and moderate -----------------------------------
+#
+# Working it out takes guardian's object-permission subqueries, whose building alone cost
+# more than the rest of a topic page. So each member's reach (category ids) is computed once
+# and kept in the cache, stamped with a community-wide ACL version that every change to
+# categories, grants, roles or group membership replaces (forums.signals, after commit). A
+# stale entry is never used: its stamp no longer matches.
+
+ACL_VERSION_KEY = "forums:acl-version"
+REACH_CACHE_SECONDS = 10 * 60
+
+
+class Reach(NamedTuple):
+    version: str
+    sees_all: bool  # superusers, the global view_category or moderate_category
+    moderates_all: bool
+    visible: frozenset[int]  # category ids; unused when sees_all
+    moderated: frozenset[int]  # category ids, sub-categories included; unused when moderates_all
+
+
+def acl_changed() -> None:
+    """Every member's cached reach is out of date. Replaced now, so this transaction's own
+    reads see the change, and again after commit, so a reach another request computed from
+    the not-yet-committed state in between is not kept either."""
+
+    def replace() -> None:
+        cache.set(ACL_VERSION_KEY, uuid4().hex, timeout=None)
+
+    replace()
+    transaction.on_commit(replace)
+
+
+def _reach_key(user_id: int) -> str:
+    return f"forums:reach:v1:{user_id}"
+
+
+def reach_forget(user_ids) -> None:
+    """These members' reach is out of date (they joined or left a group, or their own
+    permissions changed): now and again after commit, as acl_changed."""
+    keys = [_reach_key(user_id) for user_id in user_ids]
+
+    def forget() -> None:
+        cache.delete_many(keys)
+
+    forget()
+    transaction.on_commit(forget)
+
+
+def _acl_version(cached: dict) -> str:
+    version = cached.get(ACL_VERSION_KEY)
+    if version is None:
+        cache.add(ACL_VERSION_KEY, uuid4().hex, timeout=None)
+        version = cache.get(ACL_VERSION_KEY)
+    return version
+
+
+def member_reach(user) -> Reach:
+    """`user`'s reach (an active, signed-in user): one cache round trip when it is cached."""
+    key = _reach_key(user.pk)
+    cached = cache.get_many([ACL_VERSION_KEY, key])
+    version = _acl_version(cached)
+    reach = cached.get(key)
+    if reach is not None and reach.version == version:
+        return reach
+    reach = _reach_compute(user, version)
+    cache.set(key, reach, timeout=REACH_CACHE_SECONDS)
+    return reach
+
+
+def _reach_compute(user, version: str) -> Reach:
+    moderates_all = bool(user.is_superuser or user.has_perm(MODERATE_CATEGORY))
+    sees_all = moderates_all or user.has_perm(VIEW_CATEGORY)
+    visible: frozenset[int] = frozenset()
+    moderated: frozenset[int] = frozenset()
+    if not sees_all:
+        own, parent = _access_conditions(user)
+        visible = frozenset(
+            Category.objects.filter(own & (Q(parent__isnull=True) | parent)).values_list(
+                "pk", flat=True
+            )
         )
-    )
+    if not moderates_all and is_community_member(user):
+        granted = objects_for_user(user, MODERATE_CATEGORY, Category.objects.all()).values("pk")
+        moderated = frozenset(
+            Category.objects.filter(Q(pk__in=granted) | Q(parent_id__in=granted)).values_list(
+                "pk", flat=True
+            )
+        )
+    return Reach(version, sees_all, moderates_all, visible, moderated)
+
+
+def _signed_in(user) -> bool:
+    return bool(user.is_authenticated and user.is_active)
+
+
+def _sees_everything(user) -> bool:
+    return _signed_in(user) and (user.is_superuser or member_reach(user).sees_all)
 
 
 def _access_conditions(user) -> tuple[Q, Q]:
@@ -73,37 +163,59 @@ def _access_conditions(user) -> tuple[Q, Q]:
     return own, parent
 
 
+def visible_category_ids(user) -> frozenset[int] | None:
+    """The ids of the categories `user` may see, or None for "all of them"."""
+    if _signed_in(user):
+        if user.is_superuser:
+            return None
+        reach = member_reach(user)
+        return None if reach.sees_all else reach.visible
+    own, parent = _access_conditions(user)
+    return frozenset(
+        Category.objects.filter(own & (Q(parent__isnull=True) | parent)).values_list(
+            "pk", flat=True
+        )
+    )
+
+
 def visible_categories(user) -> QuerySet[Category]:
     """Every category `user` may see, as one SQL query."""
     queryset = Category.objects.all()
-    if _sees_everything(user):
-        return queryset
+    if _signed_in(user):
+        ids = visible_category_ids(user)
+        return queryset if ids is None else queryset.filter(pk__in=ids)
     own, parent = _access_conditions(user)
     return queryset.filter(own & (Q(parent__isnull=True) | parent))
+
+
+def _moderated_category_ids(user) -> frozenset[int] | None:
+    if not (_signed_in(user) and is_community_member(user)):
+        return frozenset()
+    if user.is_superuser:
+        return None
+    reach = member_reach(user)
+    return None if reach.moderates_all else reach.moderated
 
 
 def moderated_categories(user) -> QuerySet[Category]:
     """The categories `user` moderates: all for the global grant, else those granted on the
     object, and their sub-categories (as can_moderate_category)."""
-    if not (user.is_authenticated and user.is_active and is_community_member(user)):
-        return Category.objects.none()
-    if user.is_superuser or user.has_perm(MODERATE_CATEGORY):
-        return Category.objects.all()
-    granted = objects_for_user(user, MODERATE_CATEGORY, Category.objects.all()).values("pk")
-    return Category.objects.filter(Q(pk__in=granted) | Q(parent_id__in=granted))
+    ids = _moderated_category_ids(user)
+    return Category.objects.all() if ids is None else Category.objects.filter(pk__in=ids)
 
 
 def visible_topics(user) -> QuerySet[Topic]:
     """Topics in visible categories; hidden topics only for moderators of their category."""
     topics = Topic.objects.all()
-    if not _sees_everything(user):
-        topics = topics.filter(category__in=visible_categories(user))
-    if user.is_authenticated and (user.is_superuser or user.has_perm(MODERATE_CATEGORY)):
-        return topics
-    shown = Q(is_hidden=False)
-    if user.is_authenticated:
-        shown |= Q(category__in=moderated_categories(user))
-    return topics.filter(shown)
+    if _signed_in(user):
+        visible = visible_category_ids(user)
+        if visible is not None:
+            topics = topics.filter(category_id__in=visible)
+        moderated = _moderated_category_ids(user)
+        if moderated is None:
+            return topics
+        return topics.filter(Q(is_hidden=False) | Q(category_id__in=moderated))
+    return topics.filter(category__in=visible_categories(user), is_hidden=False)
 
 
 def access_category(user, **lookup) -> Category:
@@ -134,11 +246,8 @@ def can_view_category(user, category: Category) -> bool:
 def can_moderate_category(user, category: Category) -> bool:
     """The global grant (Moderators, Community managers) or an object grant (a volunteer
     moderator of this category, or of its parent)."""
-    if not (user.is_authenticated and user.is_active and is_community_member(user)):
-        return False
-    if user.is_superuser or has_perm(user, MODERATE_CATEGORY, category):
-        return True
-    return category.parent is not None and has_perm(user, MODERATE_CATEGORY, category.parent)
+    moderated = _moderated_category_ids(user)
+    return moderated is None or category.pk in moderated
 
 
 def check_moderate_category(user, category: Category) -> None:

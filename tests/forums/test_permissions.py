@@ -1,9 +1,10 @@
 import pytest
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group
 from django.http import Http404
 from guardian.shortcuts import assign_perm
 
 from forums.permissions import (
+    MODERATE_CATEGORY,
     access_category,
     access_topic,
     can_moderate_category,
@@ -11,6 +12,7 @@ from forums.permissions import (
     visible_categories,
     visible_topics,
 )
+from forums.services.categories import category_access_grant, category_access_revoke
 from members import roles
 from members.models import ApprovalStatus
 from tests.forums.factories import CategoryFactory, TopicFactory, private_category_for
@@ -135,3 +137,48 @@ def test_a_volunteer_moderator_of_a_parent_moderates_and_sees_hidden_topics_belo
     assign_perm("forums.moderate_category", volunteer, category)
     assert can_moderate_category(volunteer, child)
     assert topic in visible_topics(volunteer)
+
+
+class TestCachedReach:
+    """A member's reach is cached; every change of grants or membership shows at once."""
+
+    def test_joining_and_leaving_the_group_opens_and_closes_the_category(self):
+        member = UserFactory()
+        category = private_category_for(UserFactory())
+        group = Group.objects.get(name=f"Group for {category.slug}")
+        assert category not in visible_categories(member)
+
+        group.user_set.add(member)
+        assert category in visible_categories(member)
+
+        member.groups.remove(group)
+        assert category not in visible_categories(member)
+
+    def test_a_new_grant_and_a_revoked_one_show_at_once(self):
+        member = UserFactory()
+        group = Group.objects.create(name="Advisors")
+        group.user_set.add(member)
+        category = CategoryFactory(private=True)
+        assert category not in visible_categories(member)
+
+        category_access_grant(category=category, group=group)
+        assert category in visible_categories(member)
+
+        category_access_revoke(category=category, group=group)
+        assert category not in visible_categories(member)
+
+    def test_a_volunteer_grant_shows_at_once(self):
+        member = UserFactory()
+        category = CategoryFactory()
+        assert not can_moderate_category(member, category)
+
+        assign_perm(MODERATE_CATEGORY, member, category)
+
+        assert can_moderate_category(member, category)
+
+    def test_a_cached_reach_costs_no_query(self, django_assert_num_queries):
+        member = UserFactory()
+        private_category_for(member)
+        list(visible_categories(member))
+        with django_assert_num_queries(1):  # the categories themselves, nothing about grants
+            list(visible_categories(member))

@@ -1,19 +1,19 @@
 import random
 import time
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from community.exceptions import ApplicationError
-from forums.demo import demo_forums_create
+from forums.demo import SCALES, demo_forums_create
 from members.demo import (
     DEMO_DEFAULT_MEMBERS,
     DEMO_DEFAULT_SEED,
     demo_community_seed,
     member_accounts_exist,
 )
-from members.models import User
+
+LARGE_MEMBERS = 100_000
 
 
 class Command(BaseCommand):
@@ -28,8 +28,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--members",
             type=int,
-            default=DEMO_DEFAULT_MEMBERS,
-            help="How many members to generate besides the demo log-ins (default %(default)s).",
+            default=None,
+            help=(
+                "How many members to generate besides the demo log-ins (default "
+                f"{DEMO_DEFAULT_MEMBERS}, or {LARGE_MEMBERS:,} with --scale large)."
+            ),
+        )
+        parser.add_argument(
+            "--scale",
+            choices=sorted(SCALES),
+            default="demo",
+            help=(
+                "Forum size: 'demo' (about 150 topics) or 'large' (100,000 topics and "
+                "1,000,000 posts, for benchmarks; several minutes on PostgreSQL)."
+            ),
         )
         parser.add_argument(
             "--seed",
@@ -46,7 +58,18 @@ class Command(BaseCommand):
             "--no-progress", action="store_true", help="Do not draw the progress bar."
         )
 
-    def handle(self, *args, members: int, seed: int, if_empty: bool, no_progress: bool, **options):
+    def handle(
+        self,
+        *args,
+        members: int | None,
+        scale: str,
+        seed: int,
+        if_empty: bool,
+        no_progress: bool,
+        **options,
+    ):
+        if members is None:
+            members = LARGE_MEMBERS if scale == "large" else DEMO_DEFAULT_MEMBERS
         if members < 0:
             raise CommandError("--members must be zero or more.")
         if if_empty and member_accounts_exist():
@@ -56,20 +79,21 @@ class Command(BaseCommand):
         try:
             with transaction.atomic():
                 result = demo_community_seed(members=members, seed=seed, progress=not no_progress)
+                members_done = time.monotonic()
                 forums = demo_forums_create(
                     rng=random.Random(seed + 2),  # noqa: S311 - reproducible demo data
-                    people=list(
-                        User.objects.filter(erased_at__isnull=True)
-                        .exclude(username=settings.ANONYMOUS_USER_NAME)
-                        .order_by("pk")[:5000]
-                    ),
+                    scale=scale,
+                    progress=not no_progress,
                 )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
             self.style.SUCCESS(
                 f"Seeded {result.community_name}: {len(result.accounts)} demo log-ins, "
-                f"{result.members_created} members and {forums.topics} forum topics in "
-                f"{time.monotonic() - started:.1f}s."
+                f"{result.members_created:,} members ({members_done - started:.1f}s), "
+                f"{forums.topics:,} forum topics, {forums.posts:,} posts, "
+                f"{forums.reactions:,} reactions and {forums.support_acts:,} forum support acts "
+                f"({time.monotonic() - members_done:.1f}s); {time.monotonic() - started:.1f}s "
+                "in all."
             )
         )

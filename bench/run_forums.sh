@@ -1,0 +1,291 @@
+#!/usr/bin/env bash
+# Forum pages on the peers' data set, next to the ceiling and Spirit (docs/performance.md).
+#
+#   bench/run_forums.sh [--large] [--reseed] [--drop] [--no-spirit]   (make bench-forums)
+#
+# 1. database hearth_bench_forums (--large: hearth_bench_forums_large): reused when it is
+#    already seeded with the same migration files (then only `migrate` runs), else created,
+#    migrated and seeded:
+#    `seed_demo --members 2000` (the demo community: maya, the Beta Program group, the demo
+#    forum) and the peers' data set (../shared/peers/dataset.py: 20 categories, 20,000 topics,
+#    200,000 posts, a hot topic of 500) through bench/forums_seed.py, then VACUUM ANALYZE.
+#    --large: 100,000 members, 100,000 topics and 1,000,000 posts from the same generator.
+# 2. logs maya in (a member of the Beta Program group, so category checks go through group
+#    permissions; bench/forums_setup.py) and counts each page's SQL (bench/members_queries.py);
+# 3. serves Hearth with gunicorn (4 sync workers, production settings, DEBUG off, 127.0.0.1)
+#    and loads each page with wrk -t2 -c16 -d20s after a 5 s warm-up, as the peers were
+#    measured (../shared/peers/RESULTS.md): the ceiling (/bench/bare, a constant response
+#    through Hearth's middleware), the category page, latest, the hot topic's page 1 and last
+#    page, and search (measured only when it answers 200), each for a visitor and for maya;
+# 4. stops Hearth and measures Spirit's topic page 1 the same way, when the peers' Spirit is
+#    installed (/tmp/peers/spirit, `bash ../shared/peers/setup_peers.sh spirit`);
+# 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
+# --reseed drops and seeds the database again; --drop drops it at the end.
+#
+# Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
+# (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
+# Env: BENCH_VENV (./.venv) BENCH_PORT (8191) BENCH_OUT BENCH_PEERS_DIR (../shared/peers)
+#      WRK_THREADS (2) WRK_CONN (16) WRK_DURATION (20s) WRK_WARMUP (5s) WRK_TIMEOUT (10s)
+#      BENCH_IDLE_MAX (25) BENCH_IDLE_WAIT (90): before each page, wait up to that many
+#      seconds for other processes to use less than that % of the CPUs (the box is shared).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+LARGE=0; RESEED=0; DROP=0; SPIRIT=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --large) LARGE=1; shift ;;
+    --reseed) RESEED=1; shift ;;
+    --drop) DROP=1; shift ;;
+    --no-spirit) SPIRIT=0; shift ;;
+    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+
+if [ "$LARGE" = 1 ]; then
+  DB=hearth_bench_forums_large; MEMBERS=100000; SHAPE=large
+else
+  DB=hearth_bench_forums; MEMBERS=2000; SHAPE=peers
+fi
+VENV=${BENCH_VENV:-$ROOT/.venv}
+PY=$VENV/bin/python
+GUNICORN=$VENV/bin/gunicorn
+PG=(psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1 -q)
+PORT=${BENCH_PORT:-8191}
+BASE=http://127.0.0.1:$PORT
+PEERS=$(cd "${BENCH_PEERS_DIR:-$ROOT/../shared/peers}" && pwd)
+T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-20s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
+OUT=${BENCH_OUT:-$ROOT/bench/results/forums-$SHAPE}
+mkdir -p "$OUT/wrk"
+rm -f "$OUT"/{machine.txt,queries.json,queries.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
+TMP=$(mktemp -d /tmp/hearth-forums-bench.XXXXXX)
+COOKIE_FILE=$TMP/cookie
+
+export DJANGO_SETTINGS_MODULE=bench.forums_settings
+SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
+export SECRET_KEY
+export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false
+export REDIS_URL=redis://127.0.0.1:6379/6
+export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB
+export STATIC_ROOT=$TMP/static
+export LOG_LEVEL=WARNING
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+manage() { "$PY" manage.py "$@"; }
+shell_run() { manage shell --no-imports -c "exec(open('$ROOT/bench/$1').read())"; }
+
+GUNICORN_PID=""; SPIRIT_UP=0
+stop_gunicorn() {
+  if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
+    kill -TERM "$GUNICORN_PID"
+    for _ in $(seq 50); do kill -0 "$GUNICORN_PID" 2>/dev/null || break; sleep 0.2; done
+    echo "stopped gunicorn ($GUNICORN_PID)" >&2
+  fi
+  GUNICORN_PID=""
+}
+cleanup() {
+  local rc=$?
+  stop_gunicorn
+  [ "$SPIRIT_UP" = 1 ] && "$PEERS/run_peer.sh" stop spirit >&2 || true
+  rm -rf "$TMP"
+  [ -s "$OUT/gunicorn.log" ] || rm -f "$OUT/gunicorn.log"
+  redis-cli -n 6 flushdb >/dev/null 2>&1 || true
+  if [ "$DROP" = 1 ]; then
+    "${PG[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" && echo "dropped database $DB" >&2
+  else
+    echo "kept database $DB for the next run (--drop removes it)" >&2
+  fi
+  exit $rc
+}
+
+# --- preflight ------------------------------------------------------------------------------
+command -v wrk >/dev/null || { log "installing wrk"; apt-get install -y wrk >/dev/null \
+  || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
+pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }
+redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not answering on 127.0.0.1:6379" >&2; exit 1; }
+if curl -s -o /dev/null "$BASE/"; then echo "port $PORT is taken (set BENCH_PORT)" >&2; exit 1; fi
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+{
+  echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+  if git rev-parse -q --verify HEAD >/dev/null 2>&1; then
+    echo "commit: $(git rev-parse --short HEAD)$(git diff --quiet HEAD || echo ' + uncommitted changes')"
+  fi
+  echo "nproc: $(nproc); cpu: $(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo); memory: $(free -h | awk '/Mem:/ {print $2}')"
+  echo "postgresql: $("${PG[@]}" -d postgres -tAc 'SHOW server_version'); redis: $(redis-cli info server | awk -F: '/redis_version/ {print $2}' | tr -d '\r')"
+  echo "python: $("$PY" -c 'import platform; print(platform.python_version())'); django: $("$PY" -c 'import django; print(django.get_version())'); gunicorn: $("$GUNICORN" --version 2>&1 | awk '{print $NF}' | tr -d '()'); wrk: $(wrk -v 2>&1 | head -1 | awk '{print $2}')"
+  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+} | tee "$OUT/machine.txt" >&2
+
+# --- database -------------------------------------------------------------------------------
+redis-cli -n 6 flushdb >/dev/null
+# The seeded database is stamped with a hash of every migration file: a migration edited in
+# place after it was applied (as happens while a feature is being built) means a fresh seed.
+MIGRATIONS_HASH=$(cat ./*/migrations/0*.py | sha1sum | cut -c1-16)
+seeded() {
+  [ "$("${PG[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" = 1 ] &&
+    [ "$("${PG[@]}" -d postgres -tAc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$DB'")" = "migrations $MIGRATIONS_HASH" ] &&
+    [ "$("${PG[@]}" -d "$DB" -tAc "SELECT count(*) FROM forums_topic WHERE title LIKE 'Topic 1: %'" 2>/dev/null)" = 1 ]
+}
+if [ "$RESEED" = 0 ] && seeded; then
+  log "reusing the seeded database $DB (--reseed to start again)"
+  manage migrate --no-input -v 0
+  echo "seed: reused database $DB" >>"$OUT/machine.txt"
+else
+  log "recreating database $DB"
+  "${PG[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
+  "${PG[@]}" -d postgres -c "CREATE DATABASE $DB"
+  manage migrate --no-input -v 0
+  log "seed_demo --members $MEMBERS --no-progress"
+  s0=$(date +%s.%N)
+  manage seed_demo --members "$MEMBERS" --no-progress | tee "$OUT/seed.log" >&2
+  s1=$(date +%s.%N)
+  log "the peers' data set (bench/forums_seed.py$([ "$LARGE" = 1 ] && echo ', BENCH_LARGE=1'))"
+  BENCH_PEERS_DIR=$PEERS BENCH_LARGE=$LARGE BENCH_SEED_OUT=$OUT/seed.json shell_run forums_seed.py \
+    | tee -a "$OUT/seed.log" >&2
+  s2=$(date +%s.%N)
+  "${PG[@]}" -d "$DB" -c "VACUUM ANALYZE"
+  "${PG[@]}" -d postgres -c "COMMENT ON DATABASE $DB IS 'migrations $MIGRATIONS_HASH'"
+  s3=$(date +%s.%N)
+  awk -v a="$s0" -v b="$s1" -v c="$s2" -v d="$s3" 'BEGIN {
+    printf "seed: seed_demo %.1fs, peers data set %.1fs, VACUUM ANALYZE %.1fs\n", b - a, c - b, d - c }' \
+    | tee -a "$OUT/machine.txt" >&2
+fi
+read -r HOT_PK HOT_SLUG HOT_CAT HOT_LAST < <("${PG[@]}" -d "$DB" -tA -F' ' -c "
+  SELECT t.id, t.slug, c.slug, ceil((t.reply_count + 1) / 20.0)::int
+  FROM forums_topic t JOIN forums_category c ON c.id = t.category_id
+  WHERE t.title LIKE 'Topic 1: %'")
+rows=$("${PG[@]}" -d "$DB" -tA -F', ' -c "SELECT (SELECT count(*) FROM members_user) || ' users', (SELECT count(*) FROM forums_category) || ' categories', (SELECT count(*) FROM forums_topic) || ' topics', (SELECT count(*) FROM forums_post) || ' posts', (SELECT count(*) FROM forums_reaction) || ' reactions', pg_size_pretty(pg_database_size('$DB'))")
+echo "rows: $rows; hot topic $HOT_PK ($HOT_LAST pages) in $HOT_CAT" | tee -a "$OUT/machine.txt" >&2
+
+manage collectstatic --no-input -v 0
+BENCH_COOKIE_FILE=$COOKIE_FILE shell_run forums_setup.py >&2
+COOKIE=$(cat "$COOKIE_FILE")
+
+TOPIC=/forums/t/$HOT_PK/$HOT_SLUG/
+# label|path: each page runs for the visitor, then for maya (the ceiling for the visitor only).
+PAGES=(
+  "ceiling: bare page|/bench/bare"
+  "category page|/forums/c/$HOT_CAT/"
+  "latest|/forums/latest/"
+  "topic page 1|$TOPIC?page=1"
+  "topic last page|$TOPIC?page=$HOT_LAST"
+  "search zeppelin|/forums/search/?q=zeppelin"
+)
+
+log "query counts (test Client + CaptureQueriesContext, second request of each page)"
+QUERY_PAGES=$("$PY" - "${PAGES[@]}" <<'PY'
+import json, sys
+rows = []
+for spec in sys.argv[1:]:
+    label, path = spec.split("|")
+    for who in ("visitor", "member"):
+        rows.append([label, who, path])
+print(json.dumps(rows))
+PY
+)
+BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries.json \
+  shell_run members_queries.py | tee "$OUT/queries.md" || echo "(query counting failed; see above)" >&2
+
+# --- wrk --------------------------------------------------------------------------------------
+to_ms() {  # wrk prints 850.00us / 12.34ms / 1.20s / 1.01m
+  awk -v v="$1" 'BEGIN { n = v + 0; u = v; sub(/^[0-9.]+/, "", u);
+    f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
+    if (f < 0) { print "?"; exit } printf "%.1f", n * f }'
+}
+cpu_total() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
+cpu_busy() {  # percent of all CPUs busy over 2 s, while nothing of ours runs
+  local a b
+  read -ra a <<<"$(cpu_total)"; sleep 2; read -ra b <<<"$(cpu_total)"
+  awk -v bu=$((b[0] - a[0])) -v id=$((b[1] - a[1])) 'BEGIN {printf "%.0f", 100 * bu / (bu + id)}'
+}
+quiet_wait() {
+  local busy waited=0
+  while busy=$(cpu_busy); [ "$busy" -gt "${BENCH_IDLE_MAX:-25}" ] && [ "$waited" -lt "${BENCH_IDLE_WAIT:-90}" ]; do
+    [ "$waited" = 0 ] && echo "other processes use ${busy}% CPU; waiting for a quieter moment" >&2
+    sleep 8; waited=$((waited + 10))
+  done
+  echo "$busy"
+}
+
+TSV=$OUT/wrk.tsv
+printf 'server\tpage\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tothers_cpu_before\n' >"$TSV"
+run_wrk() {  # server label who base path
+  local server=$1 label=$2 who=$3 base=$4 path=$5 hdr=() code busy f
+  [ "$who" = member ] && hdr=(-H "Cookie: $COOKIE")
+  code=$(curl -s -o /dev/null -w '%{http_code}' "${hdr[@]}" "$base$path")
+  if [ "$code" != 200 ]; then
+    echo "$path answered $code for the $who: not measured" >&2
+    printf '%s\t%s\t%s\t%s\t%s\tnot yet\t\t\t\t\t\n' "$server" "$label" "$who" "$path" "$code" >>"$TSV"
+    return
+  fi
+  busy=$(quiet_wait)
+  log "$server: wrk -t$T -c$C -d$D --timeout $TO --latency $base$path ($who); others' CPU just before: ${busy}%"
+  wrk -t"$T" -c"$C" -d"$W" --timeout "$TO" "${hdr[@]}" "$base$path" >/dev/null
+  f=$OUT/wrk/$(printf '%s' "$server-$label-$who" | tr -c 'a-zA-Z0-9-' '_').txt
+  wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" --latency "${hdr[@]}" "$base$path" >"$f"
+  local rps p50 p99 non2xx errs
+  rps=$(awk '/Requests\/sec/ {print $2}' "$f")
+  p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
+  p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
+  non2xx=$(awk '/Non-2xx/ {print $NF}' "$f"); non2xx=${non2xx:-0}
+  errs=$(awk '/Socket errors/ {$1 = $2 = ""; print substr($0, 3)}' "$f"); errs=${errs:-none}
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$server" "$label" "$who" "$path" "$code" "$rps" "$p50" "$p99" "$non2xx" "$errs" "$busy" >>"$TSV"
+  printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms\n' "$path" "$who" "$rps" "$p50" "$p99" >&2
+}
+
+log "starting gunicorn (4 workers) on $BASE"
+"$GUNICORN" community.wsgi --workers 4 --bind "127.0.0.1:$PORT" \
+  --error-logfile "$OUT/gunicorn.log" --log-level warning &
+GUNICORN_PID=$!
+for _ in $(seq 100); do
+  [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/bench/bare")" = 200 ] && break
+  kill -0 "$GUNICORN_PID" 2>/dev/null || { echo "gunicorn exited; see $OUT/gunicorn.log" >&2; exit 1; }
+  sleep 0.2
+done
+for spec in "${PAGES[@]}"; do
+  IFS='|' read -r label path <<<"$spec"
+  run_wrk hearth "$label" visitor "$BASE" "$path"
+  [ "$path" = /bench/bare ] || run_wrk hearth "$label" member "$BASE" "$path"
+done
+stop_gunicorn
+
+# --- Spirit, same machine, same run ---------------------------------------------------------
+SPIRIT_NOTE=""
+if [ "$SPIRIT" = 1 ] && [ -x /tmp/peers/spirit/bin/gunicorn ] && [ -f /tmp/peers/seed_spirit.json ]; then
+  spk=$(python3 -c "import json; print(json.load(open('/tmp/peers/seed_spirit.json'))['hot_topic_pk'])")
+  sslug=$(python3 -c "import json; print(json.load(open('/tmp/peers/seed_spirit.json'))['hot_topic_slug'])")
+  log "Spirit (the peers' install) on 127.0.0.1:8101"
+  "$PEERS/run_peer.sh" start spirit /tmp/peers/spirit/site_spirit site_spirit.settings.bench site_spirit.wsgi 8101 >&2
+  SPIRIT_UP=1
+  run_wrk spirit "topic page 1" visitor http://127.0.0.1:8101 "/topic/$spk/$sslug/"
+  "$PEERS/run_peer.sh" stop spirit >&2; SPIRIT_UP=0
+else
+  SPIRIT_NOTE="Spirit was not run (not installed under /tmp/peers or --no-spirit); its recorded topic page: 39.5 / 39.7 req/s (../shared/peers/RESULTS.md)."
+fi
+
+# --- report ---------------------------------------------------------------------------------
+"$PY" - "$TSV" "$SHAPE" "$T" "$C" "$D" "$SPIRIT_NOTE" <<'PY' | tee "$OUT/summary.md"
+import csv, sys
+tsv, shape, t, c, d, note = sys.argv[1:]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+ceiling = next((float(r["req_per_s"]) for r in rows if r["path"] == "/bench/bare" and r["req_per_s"] not in ("", "not yet")), None)
+print(f"\n## Hearth forum pages, {shape} data set (wrk -t{t} -c{c} -d{d}, gunicorn 4 workers)\n")
+print("| server | page | user | req/s | % of ceiling | p50 ms | p99 ms | non-2xx | others' CPU before |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for r in rows:
+    rps = r["req_per_s"]
+    if rps in ("", "not yet"):
+        print(f"| {r['server']} | {r['page']} | {r['user']} | not yet (HTTP {r['status']}) | | | | | |")
+        continue
+    share = f"{100 * float(rps) / ceiling:.1f} %" if ceiling else "?"
+    extra = "" if r["socket_errors"] == "none" else f" (socket errors: {r['socket_errors']})"
+    print(f"| {r['server']} | {r['page']} | {r['user']} | {rps} | {share} | {r['p50_ms']} | {r['p99_ms']} | {r['non2xx']}{extra} | {r['others_cpu_before']}% |")
+if note:
+    print(f"\n{note}")
+print("\nTargets (issue 4): topic page >= 40 % of the ceiling for a visitor, >= 25 % for a member with group permissions.")
+PY
