@@ -7,6 +7,8 @@ a former member) and their flags stay, so nothing the community relies on is los
 from collections.abc import Iterator
 from pathlib import PurePosixPath
 
+from django.utils import timezone
+
 from forums.models import (
     Bookmark,
     Draft,
@@ -133,6 +135,10 @@ def export_images(member: User) -> Iterator[ExportItem]:
 @data_eraser
 def erase_forum_data(member: User) -> None:
     Post.objects.filter(author=member).update(author_name=FORMER_MEMBER)
+    # Cached pages show the old name until their topic changes: change them all now.
+    Topic.objects.filter(pk__in=Post.objects.filter(author=member).values("topic_id")).update(
+        updated_at=timezone.now()
+    )
     Topic.objects.filter(author=member).update(author_name=FORMER_MEMBER)
     Topic.objects.filter(last_poster=member).update(last_poster_name=FORMER_MEMBER)
     # Their private state goes; searches stay for metrics, no longer tied to them.

@@ -220,3 +220,17 @@ def _with_viewer_state(result: TopicPage, viewer) -> TopicPage:
     result.bookmarked_post_ids = bookmarked_post_ids(viewer, post_ids)
     result.watch_level = topic_watch_level(viewer, result.topic)
     return result
+
+
+@dataclass(frozen=True)
+class VisitorTopicPage:
+    """What the topic page needs besides the post list, for a visitor whose post list came
+    from the cache (forums.views.topics)."""
+
+    reply_refusal: str | None
+    can_moderate: bool = False
+    page: None = None
+
+    @property
+    def can_reply(self) -> bool:
+        return False

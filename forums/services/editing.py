@@ -15,7 +15,7 @@ from forums.post_permissions import check_view_post, post_delete_refusal
 from forums.services.limits import content_limits_check
 from forums.services.mentions import mentions_for_edit
 from forums.services.moderation import moderation_event_write, post_hide_rows
-from forums.services.posts import post_body_clean
+from forums.services.posts import post_body_clean, topic_touch
 from forums.services.topics import topic_slug, topic_title_clean
 from members.models import User
 
@@ -98,6 +98,8 @@ def post_edit(
         topic.title = new_title
         topic.slug = topic_slug(new_title)
         Topic.objects.filter(pk=topic.pk).update(title=topic.title, slug=topic.slug, updated_at=now)
+    else:
+        topic_touch(topic.pk)
     if not post.is_hidden:
         mentions_for_edit(post, previous_body=previous_body)
 

@@ -15,6 +15,12 @@ from members.services.reciprocity import support_act_record
 POSTS_PER_PAGE = 20  # the topic page; here so a notification can link to the right page
 
 
+def topic_touch(topic_id: int) -> None:
+    """Something on the topic's pages changed (a reaction, an edit): `updated_at` versions
+    the cached post list that visitors see (forums.views.topics)."""
+    Topic.objects.filter(pk=topic_id).update(updated_at=timezone.now())
+
+
 def post_body_clean(body: str) -> str:
     if not (body or "").strip():
         raise ValidationError({"body": "Write something before posting."}, code="blank")

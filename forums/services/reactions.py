@@ -11,6 +11,7 @@ from django.db.models import F
 from community.ratelimit import RateLimit, rate_limit_hit
 from forums.models import Post, Reaction, ReactionKind
 from forums.post_permissions import check_view_post, reaction_refusal
+from forums.services.posts import topic_touch
 from members.models import SupportKind, User
 from members.services.reciprocity import support_act_record
 
@@ -54,6 +55,7 @@ def reaction_add(*, post: Post, user: User, kind: str) -> bool:
     except IntegrityError:
         return False
     Post.objects.filter(pk=post.pk).update(reaction_count=F("reaction_count") + 1)
+    topic_touch(post.topic_id)
     if post.author is not None:
         support_act_record(giver=user, receiver=post.author, kind=SupportKind.REACTION, target=post)
     return True
@@ -74,4 +76,5 @@ def reaction_remove(*, post: Post, user: User, kind: str) -> bool:
     Post.objects.filter(pk=post.pk, reaction_count__gt=0).update(
         reaction_count=F("reaction_count") - 1
     )
+    topic_touch(post.topic_id)
     return True

@@ -1,13 +1,15 @@
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST, require_safe
 
 from community.ratelimit import RateLimited
 from forums.forms import ReplyForm
-from forums.permissions import access_topic, merged_target_for
-from forums.selectors.topic import post_quote, topic_page
+from forums.permissions import access_topic, merged_target_for, reply_refusal
+from forums.selectors.topic import VisitorTopicPage, post_quote, topic_page
 from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
 from forums.services.reading import resume_page, topic_viewed
@@ -19,7 +21,9 @@ def _with_retry_after(response, retry_after: int | None):
     return response
 
 
-def _render_topic(request, topic, *, form, status=200, retry_after=None, context=None):
+def _render_topic(
+    request, topic, *, form, status=200, retry_after=None, context=None, posts_html=None
+):
     if context is None:
         context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
     response = render(
@@ -30,12 +34,53 @@ def _render_topic(request, topic, *, form, status=200, retry_after=None, context
             "category": topic.category,
             "view": context,
             "page": context.page,
-            "posts": context.page.object_list,
+            "posts": context.page.object_list if context.page is not None else [],
+            "posts_html": posts_html,
             "form": form,
         },
         status=status,
     )
     return _with_retry_after(response, retry_after)
+
+
+# Visitors all see the same post list, so it is rendered once per version of the topic:
+# services touch Topic.updated_at on every change that shows there (posts, edits, hiding,
+# reactions, answers, moves); the timeout bounds what they do not track (a new avatar).
+VISITOR_POSTS_SECONDS = 5 * 60
+
+
+def _visitor_posts_key(topic, page) -> str:
+    version = f"{topic.updated_at.timestamp()}:{topic.last_post_at.timestamp()}"
+    return f"forums:visitor-posts:v1:{topic.pk}:{version}:{topic.accepted_answer_id}:{page}"
+
+
+def _topic_detail_for_visitor(request, topic):
+    """The topic page for a visitor: the post list from the cache when it is there. On a
+    hit the page costs the topic query and nothing else from the database."""
+    page_param = request.GET.get("page") or "1"
+    key = _visitor_posts_key(topic, page_param)
+    cached = cache.get(key)
+    if cached is None:
+        context = topic_page(topic=topic, viewer=request.user, page=page_param)
+        posts_html = render_to_string(
+            "forums/_topic_posts.html",
+            {
+                "topic": topic,
+                "category": topic.category,
+                "view": context,
+                "page": context.page,
+                "posts": context.page.object_list,
+            },
+            request=request,
+        )
+        cache.set(key, (posts_html, context.page.number), VISITOR_POSTS_SECONDS)
+    else:
+        posts_html, _ = cached
+        context = None
+    topic_viewed(request.user, topic, [])
+    if context is None:
+        context = VisitorTopicPage(reply_refusal=reply_refusal(request.user, topic))
+    return _render_topic(request, topic, form=ReplyForm(), context=context, posts_html=posts_html)
 
 
 @require_safe
@@ -53,6 +98,8 @@ def topic_detail(request, pk: int, slug: str):
         if request.GET:
             url += "?" + request.GET.urlencode()
         return redirect(url, permanent=True)
+    if not request.user.is_authenticated:
+        return _topic_detail_for_visitor(request, topic)
     if not request.GET.get("page") and not request.GET.get("quote"):
         resume = resume_page(request.user, topic)
         if resume is not None:
