@@ -55,6 +55,11 @@ class Topic(BaseModel):
             ),
             # "Latest" across categories.
             models.Index(fields=["-last_post_at"], name="forums_topic_latest_idx"),
+            # "Latest" with pinned topics first: read in order, stopping at the page's end,
+            # instead of sorting every visible topic.
+            models.Index(
+                fields=["-is_pinned", "-last_post_at", "-id"], name="forums_topic_pinned_latest_idx"
+            ),
         ]
 
     def __str__(self) -> str:
