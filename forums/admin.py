@@ -43,26 +43,10 @@ from forums.services.moderation import (
     topic_pin_set,
 )
 
-MANAGE_FORUMS = "forums.change_category"  # held by Community managers (forums/0002)
 
-
-def _is_forum_manager(request) -> bool:
-    user = request.user
-    return bool(
-        user.is_active and user.is_staff and (user.is_superuser or user.has_perm(MANAGE_FORUMS))
-    )
-
-
-class ForumManagerReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(admin.ModelAdmin):
     """For the append-only tables (the moderation log, search queries): community managers
-    read them; nobody edits them here. The roles hold no model permissions for these tables,
-    so access follows the forum-management grant."""
-
-    def has_module_permission(self, request):
-        return _is_forum_manager(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_forum_manager(request)
+    read them (their view permissions, forums/0006); nobody edits them here."""
 
     def has_add_permission(self, request):
         return False
@@ -324,9 +308,6 @@ class FlagInline(admin.TabularInline):
     def has_change_permission(self, request, obj=None):
         return False
 
-    def has_view_permission(self, request, obj=None):
-        return _is_forum_manager(request)
-
 
 @admin.register(Post)
 class PostAdmin(TopicActions, admin.ModelAdmin):
@@ -535,24 +516,9 @@ class TagAdmin(admin.ModelAdmin):
         names = [c.name for c in tag.categories.all()]
         return ", ".join(names) if names else "Every category"
 
-    def has_module_permission(self, request):
-        return _is_forum_manager(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _is_forum_manager(request)
-
-    def has_add_permission(self, request):
-        return _is_forum_manager(request)
-
-    def has_change_permission(self, request, obj=None):
-        return _is_forum_manager(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return _is_forum_manager(request)
-
 
 @admin.register(ModerationEvent)
-class ModerationEventAdmin(ForumManagerReadOnlyAdmin):
+class ModerationEventAdmin(ReadOnlyAdmin):
     list_display = [
         "created_at",
         "action",
@@ -609,7 +575,7 @@ class ClickedFilter(admin.SimpleListFilter):
 
 
 @admin.register(SearchQuery)
-class SearchQueryAdmin(ForumManagerReadOnlyAdmin):
+class SearchQueryAdmin(ReadOnlyAdmin):
     list_display = ["query", "result_count", "clicked", "clicked_topic", "user", "created_at"]
     list_filter = [ClickedFilter]
     search_fields = ["query"]

@@ -22,11 +22,12 @@ ROLE_PERMISSIONS = {
 }
 
 
-def grant_role_permissions(apps):
-    """Idempotent; tests call it to restore the roles after a transactional flush."""
+def grant_role_permissions(apps, role_permissions=ROLE_PERMISSIONS):
+    """Idempotent; tests call it to restore the roles after a transactional flush, and
+    later migrations call it with the permissions they add."""
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
-    for role, codenames in ROLE_PERMISSIONS.items():
+    for role, codenames in role_permissions.items():
         group, _ = Group.objects.get_or_create(name=role)
         for dotted in codenames:
             app_label, codename = dotted.split(".")
