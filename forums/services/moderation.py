@@ -206,39 +206,35 @@ def _locked_topic(topic: Topic) -> Topic:
     return Topic.objects.select_for_update(of=("self",)).select_related("category").get(pk=topic.pk)
 
 
+def _topic_switch(*, topic: Topic, actor: User, field: str, on: bool, action, reason: str):
+    """Set a topic's yes/no moderation field (is_locked, is_pinned) and log it; setting it
+    to what it already is changes and logs nothing."""
+    current = _locked_topic(topic)
+    check_moderate_category(actor, current.category)
+    setattr(topic, field, on)
+    if getattr(current, field) == on:
+        return
+    Topic.objects.filter(pk=topic.pk).update(**{field: on, "updated_at": timezone.now()})
+    moderation_event_write(
+        action=action, actor=actor, category=current.category, topic=current, reason=reason
+    )
+
+
 @transaction.atomic
 def topic_lock_set(*, topic: Topic, actor: User, locked: bool, reason: str = "") -> None:
     """Lock (no more replies, except from moderators) or unlock `topic`."""
-    current = _locked_topic(topic)
-    check_moderate_category(actor, current.category)
-    topic.is_locked = locked
-    if current.is_locked == locked:
-        return
-    Topic.objects.filter(pk=topic.pk).update(is_locked=locked, updated_at=timezone.now())
-    moderation_event_write(
-        action=ModerationAction.LOCK if locked else ModerationAction.UNLOCK,
-        actor=actor,
-        category=current.category,
-        topic=current,
-        reason=reason,
+    action = ModerationAction.LOCK if locked else ModerationAction.UNLOCK
+    _topic_switch(
+        topic=topic, actor=actor, field="is_locked", on=locked, action=action, reason=reason
     )
 
 
 @transaction.atomic
 def topic_pin_set(*, topic: Topic, actor: User, pinned: bool, reason: str = "") -> None:
     """Pin `topic` to the top of its category's list, or unpin it."""
-    current = _locked_topic(topic)
-    check_moderate_category(actor, current.category)
-    topic.is_pinned = pinned
-    if current.is_pinned == pinned:
-        return
-    Topic.objects.filter(pk=topic.pk).update(is_pinned=pinned, updated_at=timezone.now())
-    moderation_event_write(
-        action=ModerationAction.PIN if pinned else ModerationAction.UNPIN,
-        actor=actor,
-        category=current.category,
-        topic=current,
-        reason=reason,
+    action = ModerationAction.PIN if pinned else ModerationAction.UNPIN
+    _topic_switch(
+        topic=topic, actor=actor, field="is_pinned", on=pinned, action=action, reason=reason
     )
 
 
