@@ -10,12 +10,11 @@ from django.db.models import Count, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from forums.models import Post, Reaction, ReactionKind, Topic, WatchLevel
+from forums.models import Post, Reaction, ReactionKind, Topic
 from forums.permissions import can_moderate_category, post_edit_refusal, reply_refusal
 from forums.post_permissions import answer_refusal, post_delete_refusal, reaction_refusal
 from forums.services.bookmarks import bookmarked_post_ids
 from forums.services.posts import POSTS_PER_PAGE
-from forums.services.watching import topic_watch_level
 
 # A quote carries the gist; the whole of a 32,000-character post would crowd out the reply.
 QUOTE_MAX_LENGTH = 3_000
@@ -60,7 +59,6 @@ class TopicPage:
     can_moderate: bool
     reply_refusal: str | None  # None: the viewer may reply
     bookmarked_post_ids: set[int] = field(default_factory=set)
-    watch_level: WatchLevel | None = None  # None: the viewer has not chosen one
     # Post interactions. Each post of the page also carries its bar as `post.reaction_bar`.
     reaction_bars: dict[int, ReactionBar] = field(default_factory=dict)
     editable_post_ids: set[int] = field(default_factory=set)
@@ -218,7 +216,6 @@ def _with_viewer_state(result: TopicPage, viewer) -> TopicPage:
         return result
     post_ids = [post.pk for post in result.page.object_list]
     result.bookmarked_post_ids = bookmarked_post_ids(viewer, post_ids)
-    result.watch_level = topic_watch_level(viewer, result.topic)
     return result
 
 
