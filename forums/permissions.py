@@ -24,6 +24,7 @@ from datetime import timedelta
 from typing import NamedTuple
 from uuid import uuid4
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -138,6 +139,27 @@ def _signed_in(user) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
+def _visitor_visible_ids() -> frozenset[int]:
+    """The categories visitors see (none on a members-only community), cached under the ACL
+    version like a member's reach: the same for every visitor."""
+    if branding_get().members_only:
+        return frozenset()
+    key = "forums:reach:v1:visitors"
+    cached = cache.get_many([ACL_VERSION_KEY, key])
+    version = _acl_version(cached)
+    reach = cached.get(key)
+    if reach is not None and reach.version == version:
+        return reach.visible
+    own, parent = _access_conditions(AnonymousUser())
+    visible = frozenset(
+        Category.objects.filter(own & (Q(parent__isnull=True) | parent)).values_list(
+            "pk", flat=True
+        )
+    )
+    cache.set(key, Reach(version, False, False, visible, frozenset()), REACH_CACHE_SECONDS)
+    return visible
+
+
 def _sees_everything(user) -> bool:
     return _signed_in(user) and (user.is_superuser or member_reach(user).sees_all)
 
@@ -170,22 +192,14 @@ def visible_category_ids(user) -> frozenset[int] | None:
             return None
         reach = member_reach(user)
         return None if reach.sees_all else reach.visible
-    own, parent = _access_conditions(user)
-    return frozenset(
-        Category.objects.filter(own & (Q(parent__isnull=True) | parent)).values_list(
-            "pk", flat=True
-        )
-    )
+    return _visitor_visible_ids()
 
 
 def visible_categories(user) -> QuerySet[Category]:
     """Every category `user` may see, as one SQL query."""
     queryset = Category.objects.all()
-    if _signed_in(user):
-        ids = visible_category_ids(user)
-        return queryset if ids is None else queryset.filter(pk__in=ids)
-    own, parent = _access_conditions(user)
-    return queryset.filter(own & (Q(parent__isnull=True) | parent))
+    ids = visible_category_ids(user)
+    return queryset if ids is None else queryset.filter(pk__in=ids)
 
 
 def _moderated_category_ids(user) -> frozenset[int] | None:
@@ -207,15 +221,23 @@ def moderated_categories(user) -> QuerySet[Category]:
 def visible_topics(user) -> QuerySet[Topic]:
     """Topics in visible categories; hidden topics only for moderators of their category."""
     topics = Topic.objects.all()
-    if _signed_in(user):
-        visible = visible_category_ids(user)
-        if visible is not None:
-            topics = topics.filter(category_id__in=visible)
-        moderated = _moderated_category_ids(user)
-        if moderated is None:
-            return topics
-        return topics.filter(Q(is_hidden=False) | Q(category_id__in=moderated))
-    return topics.filter(category__in=visible_categories(user), is_hidden=False)
+    visible = visible_category_ids(user)
+    if visible is not None:
+        topics = topics.filter(category_id__in=visible)
+    moderated = _moderated_category_ids(user)
+    if moderated is None:
+        return topics
+    if not moderated:
+        return topics.filter(is_hidden=False)
+    return topics.filter(Q(is_hidden=False) | Q(category_id__in=moderated))
+
+
+def can_view_topic(user, topic: Topic) -> bool:
+    """visible_topics, judged for one topic (its category loaded) without a query."""
+    visible = visible_category_ids(user)
+    if visible is not None and topic.category_id not in visible:
+        return False
+    return not topic.is_hidden or can_moderate_category(user, topic.category)
 
 
 def access_category(user, **lookup) -> Category:
@@ -227,8 +249,11 @@ def access_category(user, **lookup) -> Category:
 
 
 def access_topic(user, **lookup) -> Topic:
-    topic = visible_topics(user).select_related("category").filter(**lookup).first()
-    if topic is None:
+    """The topic (category joined) if `user` may see it; the same Http404 as for a missing
+    one otherwise. Fetched by its key and judged against the viewer's cached reach: the
+    simplest query there is, which matters on the busiest page of the forum."""
+    topic = Topic.objects.select_related("category").filter(**lookup).first()
+    if topic is None or not can_view_topic(user, topic):
         raise Http404(TOPIC_NOT_FOUND)
     return topic
 

@@ -88,7 +88,7 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "community.cache.HearthRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hearth",
             "TIMEOUT": 300,

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q
+from django.core.paginator import Page
+from django.db.models import Count, Q, Value
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from forums.models import Post, Reaction, ReactionKind, Topic
-from forums.permissions import can_moderate_category, post_edit_refusal, reply_refusal
-from forums.post_permissions import answer_refusal, post_delete_refusal, reaction_refusal
-from forums.services.bookmarks import bookmarked_post_ids
+from forums.models import Bookmark, Post, Reaction, ReactionKind, Topic
+from forums.permissions import can_moderate_category, reply_refusal
+from forums.post_permissions import answer_refusal, reaction_refusal
 from forums.services.posts import POSTS_PER_PAGE
 
 # A quote carries the gist; the whole of a 32,000-character post would crowd out the reply.
@@ -55,28 +55,52 @@ class AcceptedAnswer:
 @dataclass
 class TopicPage:
     topic: Topic
-    page: Page
+    page: Page | None  # set by forums.views.post_list
     can_moderate: bool
     reply_refusal: str | None  # None: the viewer may reply
     bookmarked_post_ids: set[int] = field(default_factory=set)
-    # Post interactions. Each post of the page also carries its bar as `post.reaction_bar`.
-    reaction_bars: dict[int, ReactionBar] = field(default_factory=dict)
+    # Post interactions, for the posts being rendered; each also carries `post.reaction_bar`.
     editable_post_ids: set[int] = field(default_factory=set)
     deletable_post_ids: set[int] = field(default_factory=set)
     can_accept: bool = False  # the viewer may mark (or unmark) this topic's answer
     accepted_answer: AcceptedAnswer | None = None  # filled on the page with the opening post
+    tags: list | None = None  # the topic's tags, set with `page`
 
     @property
     def can_reply(self) -> bool:
         return self.reply_refusal is None
 
 
-def topic_page(*, topic: Topic, viewer, page: int | str | None) -> TopicPage:
-    """One page of `topic`'s posts (POSTS_PER_PAGE) with their authors and profiles
-    joined; hidden posts only for the category's moderators. `topic` must be visible to
-    `viewer` (forums.permissions.access_topic). The reactions of the whole page cost one
-    grouped query, the accepted answer one more on the page that shows the opening post."""
+def topic_rights(*, topic: Topic, viewer) -> TopicPage:
+    """What `viewer` may do on `topic`'s pages; no posts, no page yet (forums.views.post_list
+    picks the page and renders its posts, mostly from the cache). `topic` must be visible to
+    `viewer` (forums.permissions.access_topic). No queries."""
     moderates = can_moderate_category(viewer, topic.category)
+    return TopicPage(
+        topic=topic,
+        page=None,
+        can_moderate=moderates,
+        reply_refusal=reply_refusal(viewer, topic, moderates=moderates),
+        can_accept=(
+            viewer.is_authenticated and answer_refusal(viewer, topic, moderates=moderates) is None
+        ),
+    )
+
+
+def post_count(topic: Topic, *, moderates: bool) -> int:
+    """How many posts the topic page pages through: hidden ones only for moderators."""
+    posts = Post.objects.filter(topic=topic)
+    if not moderates:
+        posts = posts.filter(is_hidden=False)
+    return posts.count()
+
+
+def page_posts(
+    topic: Topic, *, moderates: bool, page: Page | None = None, ids: Iterable[int] = ()
+) -> list[Post]:
+    """The posts of `page` (from topic_rights), or those of `ids`, in the topic page's order,
+    with their authors and profiles joined and `post.topic` set: one query. Hidden posts
+    only for moderators."""
     posts = (
         Post.objects.filter(topic=topic)
         .select_related("author__profile")
@@ -84,38 +108,43 @@ def topic_page(*, topic: Topic, viewer, page: int | str | None) -> TopicPage:
     )
     if not moderates:
         posts = posts.filter(is_hidden=False)
-    paged = Paginator(posts, POSTS_PER_PAGE).get_page(page)
-    page_posts = list(paged.object_list)
-    for post in page_posts:
-        post.topic = topic  # the partials read post.topic: no query per post
-    paged.object_list = page_posts
-    result = TopicPage(
-        topic=topic,
-        page=paged,
-        can_moderate=moderates,
-        reply_refusal=reply_refusal(viewer, topic, moderates=moderates),
-    )
-    _with_interactions(result, viewer)
-    return _with_viewer_state(result, viewer)
-
-
-def _with_interactions(result: TopicPage, viewer) -> None:
-    topic, posts, moderates = result.topic, result.page.object_list, result.can_moderate
-    result.reaction_bars = reaction_bars_for(posts, viewer)
+    if page is not None:
+        posts = posts[page.start_index() - 1 : page.end_index()]
+    else:
+        posts = posts.filter(pk__in=list(ids))
+    posts = list(posts)
     for post in posts:
-        post.reaction_bar = result.reaction_bars[post.pk]
-    if viewer.is_authenticated:
-        result.editable_post_ids = {
-            post.pk
-            for post in posts
-            if post_edit_refusal(viewer, post, moderates=moderates) is None
-        }
-        result.deletable_post_ids = {
-            post.pk for post in posts if post_delete_refusal(viewer, post) is None
-        }
-        result.can_accept = answer_refusal(viewer, topic, moderates=moderates) is None
-    if topic.accepted_answer_id and any(post.is_opening for post in posts):
-        result.accepted_answer = _accepted_answer(topic, posts)
+        post.topic = topic  # the partials read post.topic: no query per post
+    return posts
+
+
+def viewer_marks(viewer, post_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """Which of `post_ids` `viewer` reacted to and which they bookmarked: one query."""
+    post_ids = list(post_ids)
+    if not viewer.is_authenticated or not post_ids:
+        return set(), set()
+    reacted = (
+        Reaction.objects.filter(user_id=viewer.pk, post_id__in=post_ids)
+        .annotate(mark=Value("r"))
+        .values_list("post_id", "mark")
+    )
+    bookmarked = (
+        Bookmark.objects.filter(user_id=viewer.pk, post_id__in=post_ids)
+        .annotate(mark=Value("b"))
+        .values_list("post_id", "mark")
+    )
+    marks: dict[str, set[int]] = {"r": set(), "b": set()}
+    for post_id, mark in reacted.union(bookmarked, all=True):
+        marks[mark].add(post_id)
+    return marks["r"], marks["b"]
+
+
+def accepted_answer_for(topic: Topic, posts: list[Post]) -> AcceptedAnswer | None:
+    """The accepted answer's summary for the opening post, when `posts` hold it (else None);
+    a query only when the answer is not among `posts`."""
+    if not topic.accepted_answer_id or not any(post.is_opening for post in posts):
+        return None
+    return _accepted_answer(topic, posts)
 
 
 def _accepted_answer(topic: Topic, posts: list[Post]) -> AcceptedAnswer | None:
@@ -209,25 +238,3 @@ def post_quote(*, topic: Topic, viewer, post_id: str | int | None) -> str:
     name = _MARKDOWN_SPECIALS.sub(r"\\\1", row["author_name"] or "Former member")
     quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in body.splitlines())
     return f"> **{name}** wrote:\n{quoted}\n\n"
-
-
-def _with_viewer_state(result: TopicPage, viewer) -> TopicPage:
-    if not viewer.is_authenticated:
-        return result
-    post_ids = [post.pk for post in result.page.object_list]
-    result.bookmarked_post_ids = bookmarked_post_ids(viewer, post_ids)
-    return result
-
-
-@dataclass(frozen=True)
-class VisitorTopicPage:
-    """What the topic page needs besides the post list, for a visitor whose post list came
-    from the cache (forums.views.topics)."""
-
-    reply_refusal: str | None
-    can_moderate: bool = False
-    page: None = None
-
-    @property
-    def can_reply(self) -> bool:
-        return False

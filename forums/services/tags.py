@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 
 from forums.models import Category, Tag, Topic
 from forums.permissions import can_moderate_category, check_post_in
+from forums.services.posts import topic_touch
 from members.models import User
 
 MAX_TAGS_PER_TOPIC = 5
@@ -63,4 +64,5 @@ def topic_tags_set(*, topic: Topic, tags: Iterable[Tag], actor: User) -> list[Ta
             raise PermissionDenied("This topic is closed: its tags can no longer be changed.")
     cleaned = topic_tags_clean(category=topic.category, tags=tags)
     topic.tags.set(cleaned)
+    topic_touch(topic.pk)  # the topic's cached pages show its tags
     return cleaned

@@ -1,18 +1,27 @@
 from django.contrib.auth.decorators import login_required
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.views.decorators.http import require_POST, require_safe
 
 from community.ratelimit import RateLimited
+from community.selectors import branding_get
 from forums.forms import ReplyForm
-from forums.permissions import access_topic, merged_target_for, reply_refusal
-from forums.selectors.topic import VisitorTopicPage, post_quote, topic_page
+from forums.permissions import access_topic, merged_target_for
+from forums.selectors.topic import post_quote, topic_rights
 from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
 from forums.services.reading import resume_page, topic_viewed
+from forums.views.post_list import (
+    POST_LIST_SECONDS,
+    csrf_placeholder,
+    page_and_cached,
+    post_list,
+    topic_version,
+)
 
 
 def _with_retry_after(response, retry_after: int | None):
@@ -22,65 +31,54 @@ def _with_retry_after(response, retry_after: int | None):
 
 
 def _render_topic(
-    request, topic, *, form, status=200, retry_after=None, context=None, posts_html=None
+    request, topic, *, form, view=None, status=200, retry_after=None, posts_html=None, extra=None
 ):
-    if context is None:
-        context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
+    if view is None:
+        view = topic_rights(topic=topic, viewer=request.user)
+    if posts_html is None:
+        posts_html, _ = post_list(request, view, request.GET.get("page"))
     response = render(
         request,
         "forums/topic_detail.html",
         {
             "topic": topic,
             "category": topic.category,
-            "view": context,
-            "page": context.page,
-            "posts": context.page.object_list if context.page is not None else [],
+            "view": view,
+            "page": view.page,
             "posts_html": posts_html,
             "form": form,
+            **(extra or {}),
         },
         status=status,
     )
     return _with_retry_after(response, retry_after)
 
 
-# Visitors all see the same post list, so it is rendered once per version of the topic:
-# services touch Topic.updated_at on every change that shows there (posts, edits, hiding,
-# reactions, answers, moves); the timeout bounds what they do not track (a new avatar).
-VISITOR_POSTS_SECONDS = 5 * 60
-
-
-def _visitor_posts_key(topic, page) -> str:
-    version = f"{topic.updated_at.timestamp()}:{topic.last_post_at.timestamp()}"
-    return f"forums:visitor-posts:v1:{topic.pk}:{version}:{topic.accepted_answer_id}:{page}"
+def _visitor_page_key(topic, page_number: int) -> str:
+    return f"forums:visitor-page:v1:{topic_version(topic)}:{page_number}:{branding_get().version}"
 
 
 def _topic_detail_for_visitor(request, topic):
-    """The topic page for a visitor: the post list from the cache when it is there. On a
-    hit the page costs the topic query and nothing else from the database."""
-    page_param = request.GET.get("page") or "1"
-    key = _visitor_posts_key(topic, page_param)
-    cached = cache.get(key)
-    if cached is None:
-        context = topic_page(topic=topic, viewer=request.user, page=page_param)
-        posts_html = render_to_string(
-            "forums/_topic_posts.html",
-            {
-                "topic": topic,
-                "category": topic.category,
-                "view": context,
-                "page": context.page,
-                "posts": context.page.object_list,
-            },
-            request=request,
-        )
-        cache.set(key, (posts_html, context.page.number), VISITOR_POSTS_SECONDS)
-    else:
-        posts_html, _ = cached
-        context = None
+    """Visitors all see the same page, so the whole of it is rendered once per version of
+    the topic (forums.views.post_list says what versions it) and of the branding. A hit
+    costs the topic query and a cache read. Pages with other query parameters or with a
+    message to show are rendered as usual."""
+    view = topic_rights(topic=topic, viewer=request.user)
     topic_viewed(request.user, topic, [])
-    if context is None:
-        context = VisitorTopicPage(reply_refusal=reply_refusal(request.user, topic))
-    return _render_topic(request, topic, form=ReplyForm(), context=context, posts_html=posts_html)
+    if request.GET.keys() - {"page"} or len(get_messages(request)):
+        return _render_topic(request, topic, form=ReplyForm(), view=view)
+    html = page_and_cached(
+        view,
+        raw_page=request.GET.get("page"),
+        key_for=lambda number: _visitor_page_key(topic, number),
+    )
+    if html is None:
+        response = _render_topic(
+            request, topic, form=ReplyForm(), view=view, extra={"csrf_token": csrf_placeholder()}
+        )
+        html = response.content.decode()
+        cache.set(_visitor_page_key(topic, view.page.number), html, POST_LIST_SECONDS)
+    return HttpResponse(html.replace(csrf_placeholder(), get_token(request)))
 
 
 @require_safe
@@ -105,12 +103,13 @@ def topic_detail(request, pk: int, slug: str):
         if resume is not None:
             page, post_id = resume
             return redirect(f"{topic.get_absolute_url()}?page={page}#post-{post_id}")
-    context = topic_page(topic=topic, viewer=request.user, page=request.GET.get("page"))
-    topic_viewed(request.user, topic, list(context.page.object_list))
+    view = topic_rights(topic=topic, viewer=request.user)
+    posts_html, posts = post_list(request, view, request.GET.get("page"))
+    topic_viewed(request.user, topic, posts)
     form = ReplyForm()
-    if context.can_reply and request.GET.get("quote"):
+    if view.can_reply and request.GET.get("quote"):
         form = _reply_form_quoting(request, topic, request.GET["quote"])
-    return _render_topic(request, topic, form=form, context=context)
+    return _render_topic(request, topic, form=form, view=view, posts_html=posts_html)
 
 
 def _reply_form_quoting(request, topic, post_id: str) -> ReplyForm:

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from forums.models import Post, Reaction, ReactionKind
 from forums.services.answers import answer_accept
 from forums.services.posts import topic_touch
-from forums.views import topics
+from forums.views import post_list, topics
 from tests.forums.factories import CategoryFactory, PostFactory, TopicFactory, private_category_for
 from tests.members.factories import UserFactory
 
@@ -40,8 +40,13 @@ def _count(client, url) -> int:
 def test_topic_page_queries_do_not_grow_with_reacted_posts(
     viewer_kind, django_assert_max_num_queries, monkeypatch
 ):
-    # Measure the page as rendered, never a visitor's post list served from the cache.
-    monkeypatch.setattr(topics, "_visitor_posts_key", lambda topic, page: uuid4().hex)
+    # Measure the page as rendered, never posts or a page served from the cache.
+    for module, key in [
+        (post_list, "_page_key"),
+        (post_list, "_facts_key"),
+        (topics, "_visitor_page_key"),
+    ]:
+        monkeypatch.setattr(module, key, lambda *args: uuid4().hex)
     client, viewer = Client(), None
     if viewer_kind == "visitor":
         category = CategoryFactory(qa=True)
