@@ -17,6 +17,8 @@
 #    measured (../shared/peers/RESULTS.md): the ceiling (/bench/bare, a constant response
 #    through Hearth's middleware), the category page, latest, the hot topic's page 1 and last
 #    page, and search (measured only when it answers 200), each for a visitor and for maya;
+#    and three floors (bench/forums_urls.py): a 24 KB page from the cache, alone and after one
+#    ORM or one SQL query, what any topic page must at least do;
 # 4. stops Hearth and measures Spirit's topic page 1 the same way, when the peers' Spirit is
 #    installed (/tmp/peers/spirit, `bash ../shared/peers/setup_peers.sh spirit`);
 # 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
@@ -169,6 +171,9 @@ TOPIC=/forums/t/$HOT_PK/$HOT_SLUG/
 # label|path: each page runs for the visitor, then for maya (the ceiling for the visitor only).
 PAGES=(
   "ceiling: bare page|/bench/bare"
+  "floor: cached 24 KB page|/bench/floor/cached"
+  "floor: + one ORM query|/bench/floor/cached-orm?pk=$HOT_PK"
+  "floor: + one SQL query|/bench/floor/cached-sql?pk=$HOT_PK"
   "category page|/forums/c/$HOT_CAT/"
   "latest|/forums/latest/"
   "topic page 1|$TOPIC?page=1"
