@@ -107,10 +107,7 @@ def post_edit(
         moderation_event_write(
             action=ModerationAction.EDIT,
             actor=editor,
-            category=topic.category,
-            topic=topic,
             post=post,
-            target_user=post.author,
             reason=reason,
             details={"revision": revision.pk, "title_changed": title_changed},
         )

@@ -127,10 +127,7 @@ def _auto_hide(*, post: Post, weight: Decimal, tipped_by: User) -> None:
     moderation_event_write(
         action=ModerationAction.AUTO_HIDE,
         actor=None,
-        category=post.topic.category,
-        topic=post.topic,
         post=post,
-        target_user=post.author,
         reason=f"Flags: {label}",
         details={
             "flags": [pk for pk, _ in flags],

@@ -50,7 +50,15 @@ def moderation_event_write(
     details: dict | None = None,
 ) -> ModerationEvent:
     """Append one entry to the moderation log. Callers run inside their action's
-    transaction, so the entry and the change it records commit or roll back together."""
+    transaction, so the entry and the change it records commit or roll back together.
+    An entry about a post is also about its topic, its category and its author; an entry
+    about a topic, about its category, unless the caller says otherwise (a move names the
+    category it left)."""
+    if post is not None:
+        topic = topic or post.topic
+        target_user = target_user or post.author
+    if topic is not None:
+        category = category or topic.category
     return ModerationEvent.objects.create(
         actor=actor,
         action=action,
@@ -127,10 +135,7 @@ def post_hide(*, post: Post, actor: User, reason: str) -> Post:
     moderation_event_write(
         action=ModerationAction.HIDE,
         actor=actor,
-        category=post.topic.category,
-        topic=post.topic,
         post=post,
-        target_user=post.author,
         reason=reason,
         details=details,
     )
@@ -164,10 +169,7 @@ def post_restore(*, post: Post, actor: User, reason: str = "") -> Post:
     moderation_event_write(
         action=ModerationAction.RESTORE,
         actor=actor,
-        category=post.topic.category,
-        topic=post.topic,
         post=post,
-        target_user=post.author,
         reason=reason,
         details={"flags_dismissed": flag_ids},
     )
@@ -192,10 +194,7 @@ def flags_dismiss(*, post: Post, actor: User, reason: str = "") -> int:
         moderation_event_write(
             action=ModerationAction.DISMISS_FLAGS,
             actor=actor,
-            category=post.topic.category,
-            topic=post.topic,
             post=post,
-            target_user=post.author,
             reason=reason,
             details={"flags_dismissed": flag_ids},
         )
@@ -215,9 +214,7 @@ def _topic_switch(*, topic: Topic, actor: User, field: str, on: bool, action, re
     if getattr(current, field) == on:
         return
     Topic.objects.filter(pk=topic.pk).update(**{field: on, "updated_at": timezone.now()})
-    moderation_event_write(
-        action=action, actor=actor, category=current.category, topic=current, reason=reason
-    )
+    moderation_event_write(action=action, actor=actor, topic=current, reason=reason)
 
 
 @transaction.atomic
@@ -359,7 +356,6 @@ def topic_merge(*, topic: Topic, into: Topic, actor: User, reason: str = "") -> 
     moderation_event_write(
         action=ModerationAction.MERGE,
         actor=actor,
-        category=topic.category,
         topic=topic,
         reason=reason,
         details={
