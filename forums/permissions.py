@@ -100,17 +100,22 @@ def _acl_version(cached: dict) -> str:
     return version
 
 
-def member_reach(user) -> Reach:
-    """`user`'s reach (an active, signed-in user): one cache round trip when it is cached."""
-    key = _reach_key(user.pk)
+def _reach_cached(key: str, compute) -> Reach:
+    """The reach under `key` if it carries the current ACL version, else `compute(version)`
+    kept there: one cache round trip when it is cached."""
     cached = cache.get_many([ACL_VERSION_KEY, key])
     version = _acl_version(cached)
     reach = cached.get(key)
     if reach is not None and reach.version == version:
         return reach
-    reach = _reach_compute(user, version)
+    reach = compute(version)
     cache.set(key, reach, timeout=REACH_CACHE_SECONDS)
     return reach
+
+
+def member_reach(user) -> Reach:
+    """`user`'s reach (an active, signed-in user)."""
+    return _reach_cached(_reach_key(user.pk), lambda version: _reach_compute(user, version))
 
 
 def _reach_compute(user, version: str) -> Reach:
@@ -119,12 +124,7 @@ def _reach_compute(user, version: str) -> Reach:
     visible: frozenset[int] = frozenset()
     moderated: frozenset[int] = frozenset()
     if not sees_all:
-        own, parent = _access_conditions(user)
-        visible = frozenset(
-            Category.objects.filter(own & (Q(parent__isnull=True) | parent)).values_list(
-                "pk", flat=True
-            )
-        )
+        visible = _visible_by_access(user)
     if not moderates_all and is_community_member(user):
         granted = objects_for_user(user, MODERATE_CATEGORY, Category.objects.all()).values("pk")
         moderated = frozenset(
@@ -144,24 +144,23 @@ def _visitor_visible_ids() -> frozenset[int]:
     version like a member's reach: the same for every visitor."""
     if branding_get().members_only:
         return frozenset()
-    key = "forums:reach:v1:visitors"
-    cached = cache.get_many([ACL_VERSION_KEY, key])
-    version = _acl_version(cached)
-    reach = cached.get(key)
-    if reach is not None and reach.version == version:
-        return reach.visible
-    own, parent = _access_conditions(AnonymousUser())
-    visible = frozenset(
+    reach = _reach_cached(
+        "forums:reach:v1:visitors",
+        lambda version: Reach(
+            version, False, False, _visible_by_access(AnonymousUser()), frozenset()
+        ),
+    )
+    return reach.visible
+
+
+def _visible_by_access(user) -> frozenset[int]:
+    """The ids of the categories `user` sees by the access rules, without global grants."""
+    own, parent = _access_conditions(user)
+    return frozenset(
         Category.objects.filter(own & (Q(parent__isnull=True) | parent)).values_list(
             "pk", flat=True
         )
     )
-    cache.set(key, Reach(version, False, False, visible, frozenset()), REACH_CACHE_SECONDS)
-    return visible
-
-
-def _sees_everything(user) -> bool:
-    return _signed_in(user) and (user.is_superuser or member_reach(user).sees_all)
 
 
 def _access_conditions(user) -> tuple[Q, Q]:

@@ -7,7 +7,8 @@ appear. Only three kinds of post differ from one viewer to the next: the viewer'
 (edit, delete, no flag, no reactions), the posts they reacted to and the posts they
 bookmarked. So each post is rendered once per topic version, shape and page, kept in the
 cache, and per request only the viewer's own few are rendered again. A busy topic page then
-costs a member three small queries and no template work for most of its posts.
+costs a member one small query (their reactions and bookmarks there) and no template work
+for most of its posts.
 
 Forms in the shared chunks carry a placeholder instead of a CSRF token; every response swaps
 in the viewer's own. The placeholder is derived from SECRET_KEY, so nobody can write it into
@@ -205,7 +206,6 @@ def _own_chunks(
     topic, moderates = view.topic, view.can_moderate
     own = dataclasses.replace(
         view,
-        bookmarked_post_ids=view.bookmarked_post_ids,
         editable_post_ids={
             post.pk for post in posts if post_edit_refusal(user, post, moderates=moderates) is None
         },

@@ -54,8 +54,9 @@ def _render_topic(
     return _with_retry_after(response, retry_after)
 
 
-def _visitor_page_key(topic, page_number: int) -> str:
-    return f"forums:visitor-page:v1:{topic_version(topic)}:{page_number}:{branding_get().version}"
+def _visitor_page_key(request, topic, page_number: int) -> str:
+    branding = getattr(request, "branding", None) or branding_get()
+    return f"forums:visitor-page:v1:{topic_version(topic)}:{page_number}:{branding.version}"
 
 
 def _topic_detail_for_visitor(request, topic):
@@ -70,14 +71,14 @@ def _topic_detail_for_visitor(request, topic):
     html = page_and_cached(
         view,
         raw_page=request.GET.get("page"),
-        key_for=lambda number: _visitor_page_key(topic, number),
+        key_for=lambda number: _visitor_page_key(request, topic, number),
     )
     if html is None:
         response = _render_topic(
             request, topic, form=ReplyForm(), view=view, extra={"csrf_token": csrf_placeholder()}
         )
         html = response.content.decode()
-        cache.set(_visitor_page_key(topic, view.page.number), html, POST_LIST_SECONDS)
+        cache.set(_visitor_page_key(request, topic, view.page.number), html, POST_LIST_SECONDS)
     return HttpResponse(html.replace(csrf_placeholder(), get_token(request)))
 
 
