@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page
-from django.db.models import Count, Q, Value
+from django.db import connection
+from django.db.models import Count, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
@@ -119,23 +120,25 @@ def page_posts(
 
 
 def viewer_marks(viewer, post_ids: Iterable[int]) -> tuple[set[int], set[int]]:
-    """Which of `post_ids` `viewer` reacted to and which they bookmarked: one query."""
-    post_ids = list(post_ids)
+    """Which of `post_ids` `viewer` reacted to and which they bookmarked: one query. Plain
+    SQL because it runs on every member's topic page, where compiling the ORM's UNION cost
+    more than the rest of the post list."""
+    post_ids = [int(post_id) for post_id in post_ids]
     if not viewer.is_authenticated or not post_ids:
         return set(), set()
-    reacted = (
-        Reaction.objects.filter(user_id=viewer.pk, post_id__in=post_ids)
-        .annotate(mark=Value("r"))
-        .values_list("post_id", "mark")
-    )
-    bookmarked = (
-        Bookmark.objects.filter(user_id=viewer.pk, post_id__in=post_ids)
-        .annotate(mark=Value("b"))
-        .values_list("post_id", "mark")
-    )
     marks: dict[str, set[int]] = {"r": set(), "b": set()}
-    for post_id, mark in reacted.union(bookmarked, all=True):
-        marks[mark].add(post_id)
+    in_list = ", ".join(["%s"] * len(post_ids))
+    # Only table names and placeholders go into the string; the values are parameters.
+    sql = (
+        f"SELECT post_id, 'r' FROM {Reaction._meta.db_table} "  # noqa: S608
+        f"WHERE user_id = %s AND post_id IN ({in_list}) "
+        f"UNION ALL SELECT post_id, 'b' FROM {Bookmark._meta.db_table} "
+        f"WHERE user_id = %s AND post_id IN ({in_list})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [viewer.pk, *post_ids, viewer.pk, *post_ids])
+        for post_id, mark in cursor.fetchall():
+            marks[mark].add(post_id)
     return marks["r"], marks["b"]
 
 

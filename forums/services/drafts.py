@@ -83,7 +83,9 @@ def draft_get(*, user: User, category: Category | None = None, topic: Topic | No
     """The member's draft for that place, or None (visitors have none)."""
     if not user.is_authenticated:
         return None
-    return Draft.objects.filter(user=user, **_place(category=category, topic=topic)).first()
+    # One draft per member and place (a unique constraint): no ORDER BY needed.
+    drafts = Draft.objects.filter(user=user, **_place(category=category, topic=topic))
+    return next(iter(drafts[:1]), None)
 
 
 def draft_discard(*, user: User, category: Category | None = None, topic: Topic | None = None):

@@ -7,6 +7,8 @@ visitors or sign-ups still awaiting approval."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from django import template
 from django.db.models import Q
 
@@ -50,17 +52,27 @@ def _relevant_watches(target, kind: str) -> Q:
     return Q(tag_id=target.pk)
 
 
+class _WatchRow(NamedTuple):
+    level: int
+    topic_id: int | None
+    category_id: int | None
+    tag_id: int | None
+    category_name: str | None
+    tag_name: str | None
+
+
 def watch_controls_context(user, target) -> dict:
     """What _watch_controls.html needs for `user` and `target`; {"show": False} for
     visitors and anything that is not a topic, category or tag. One query."""
     kind = target_kind(target)
     if kind is None or not is_community_member(user):
         return {"show": False}
-    watches = list(
-        Watch.objects.filter(user=user)
+    watches = [
+        _WatchRow(*row)
+        for row in Watch.objects.filter(user=user)
         .filter(_relevant_watches(target, kind))
-        .select_related("category", "tag")
-    )
+        .values_list("level", "topic_id", "category_id", "tag_id", "category__name", "tag__name")
+    ]
     explicit = None
     inherited: tuple[int, str] | None = None
     tag_watches = []
@@ -71,7 +83,7 @@ def watch_controls_context(user, target) -> dict:
             tag_watches.append(watch)
     if kind == "topic" and tag_watches:
         strongest = max(tag_watches, key=lambda watch: watch.level)
-        inherited = (strongest.level, f"the tag “{strongest.tag.name}”")
+        inherited = (strongest.level, f"the tag “{strongest.tag_name}”")
     elif kind in ("topic", "category"):
         category = target.category if kind == "topic" else target
         candidates = [category.pk] if kind == "topic" else []
@@ -81,7 +93,7 @@ def watch_controls_context(user, target) -> dict:
         for category_id in candidates:
             if category_id in by_category:
                 watch = by_category[category_id]
-                inherited = (watch.level, f"the category “{watch.category.name}”")
+                inherited = (watch.level, f"the category “{watch.category_name}”")
                 break
     applying = explicit if explicit is not None else (inherited[0] if inherited else None)
     applying = WatchLevel(applying if applying is not None else WatchLevel.MENTIONS)
