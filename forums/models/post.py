@@ -135,6 +135,13 @@ class PostImage(BaseModel):
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     size = models.PositiveIntegerField(default=0, help_text="Bytes, after re-encoding.")
+    in_use_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the nightly clean-up first found a post showing it; unset until then. "
+        "Images still unset two days after upload, in no post, draft or edit history, are "
+        "deleted (forums.services.uploads.unused_images_purge).",
+    )
 
     def __str__(self) -> str:
         return self.image.name

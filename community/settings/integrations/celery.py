@@ -49,6 +49,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60.0,
         "options": {"expires": 4 * 60},
     },
+    # 04:15 nightly: images uploaded and never posted (forums.services.uploads).
+    "forums-purge-unused-images": {
+        "task": "forums.purge_unused_images",
+        "schedule": crontab(hour=4, minute=15),
+        "options": {"expires": 6 * 60 * 60},
+    },
     # Digests at 07:00: daily every day, weekly on Mondays (the task decides who is due).
     "forums-send-digests": {
         "task": "forums.send_digests",
