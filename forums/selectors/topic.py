@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.core.paginator import Page
 from django.db import connection
@@ -12,7 +13,7 @@ from django.db.models import Count, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from forums.models import Bookmark, Post, Reaction, ReactionKind, Topic
+from forums.models import Bookmark, Draft, Post, Reaction, ReactionKind, Topic, Watch
 from forums.permissions import can_moderate_category, reply_refusal
 from forums.post_permissions import answer_refusal, reaction_refusal
 from forums.services.posts import POSTS_PER_PAGE
@@ -66,6 +67,8 @@ class TopicPage:
     can_accept: bool = False  # the viewer may mark (or unmark) this topic's answer
     accepted_answer: AcceptedAnswer | None = None  # filled on the page with the opening post
     tags: list | None = None  # the topic's tags, set with `page`
+    has_draft: bool | None = None  # None: not looked up (forums.views.post_list does)
+    watches: list | None = None  # the WatchRows of the watch menu; None: not looked up
 
     @property
     def can_reply(self) -> bool:
@@ -119,27 +122,94 @@ def page_posts(
     return posts
 
 
-def viewer_marks(viewer, post_ids: Iterable[int]) -> tuple[set[int], set[int]]:
-    """Which of `post_ids` `viewer` reacted to and which they bookmarked: one query. Plain
-    SQL because it runs on every member's topic page, where compiling the ORM's UNION cost
-    more than the rest of the post list."""
+class WatchRow(NamedTuple):
+    """One of a member's watches that bears on a page (forums.templatetags.forum_watching)."""
+
+    level: int
+    topic_id: int | None
+    category_id: int | None
+    tag_id: int | None
+    category_name: str | None
+    tag_name: str | None
+
+
+@dataclass(frozen=True)
+class ViewerState:
+    reacted: set[int]  # post ids
+    bookmarked: set[int]  # post ids
+    has_draft: bool  # a reply draft for the topic
+    watches: list[WatchRow]  # on the topic, its category or parent, its tags
+
+
+def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerState:
+    """What is the viewer's own on a topic page (a signed-in member; `topic` with its
+    category, `tags` the topic's): the posts they reacted to and bookmarked, whether they
+    have a draft reply, and the watches that decide the watch menu. One query, in plain SQL:
+    it runs on every member's topic page, where compiling the ORM's version of these four
+    lookups cost more than the rest of the post list."""
     post_ids = [int(post_id) for post_id in post_ids]
-    if not viewer.is_authenticated or not post_ids:
-        return set(), set()
-    marks: dict[str, set[int]] = {"r": set(), "b": set()}
-    in_list = ", ".join(["%s"] * len(post_ids))
+    category = topic.category
+    category_ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
+    tag_names = {tag.pk: tag.name for tag in tags}
+
+    def in_list(values) -> str:
+        return ", ".join(["%s"] * len(values))
+
+    no_id = "CAST(NULL AS BIGINT)"
     # Only table names and placeholders go into the string; the values are parameters.
-    sql = (
-        f"SELECT post_id, 'r' FROM {Reaction._meta.db_table} "  # noqa: S608
-        f"WHERE user_id = %s AND post_id IN ({in_list}) "
-        f"UNION ALL SELECT post_id, 'b' FROM {Bookmark._meta.db_table} "
-        f"WHERE user_id = %s AND post_id IN ({in_list})"
-    )
+    branches = [
+        (
+            f"SELECT post_id, 'r', {no_id}, {no_id}, {no_id} FROM {Reaction._meta.db_table} "  # noqa: S608
+            f"WHERE user_id = %s AND post_id IN ({in_list(post_ids)})",
+            [viewer.pk, *post_ids],
+        ),
+        (
+            f"SELECT post_id, 'b', {no_id}, {no_id}, {no_id} FROM {Bookmark._meta.db_table} "  # noqa: S608
+            f"WHERE user_id = %s AND post_id IN ({in_list(post_ids)})",
+            [viewer.pk, *post_ids],
+        ),
+        (
+            f"SELECT id, 'd', {no_id}, {no_id}, {no_id} FROM {Draft._meta.db_table} "  # noqa: S608
+            "WHERE user_id = %s AND topic_id = %s",
+            [viewer.pk, topic.pk],
+        ),
+        (
+            f"SELECT level, 'w', topic_id, category_id, tag_id FROM {Watch._meta.db_table} "  # noqa: S608
+            f"WHERE user_id = %s AND (topic_id = %s OR category_id IN ({in_list(category_ids)})"
+            + (f" OR tag_id IN ({in_list(tag_names)}))" if tag_names else ")"),
+            [viewer.pk, topic.pk, *category_ids, *tag_names],
+        ),
+    ]
+    if not post_ids:
+        branches = branches[2:]
+    reacted: set[int] = set()
+    bookmarked: set[int] = set()
+    has_draft = False
+    watches: list[WatchRow] = []
     with connection.cursor() as cursor:
-        cursor.execute(sql, [viewer.pk, *post_ids, viewer.pk, *post_ids])
-        for post_id, mark in cursor.fetchall():
-            marks[mark].add(post_id)
-    return marks["r"], marks["b"]
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _ in branches),
+            [param for _, params in branches for param in params],
+        )
+        for value, kind, topic_id, category_id, tag_id in cursor.fetchall():
+            if kind == "r":
+                reacted.add(value)
+            elif kind == "b":
+                bookmarked.add(value)
+            elif kind == "d":
+                has_draft = True
+            else:
+                category_name = None
+                if category_id == category.pk:
+                    category_name = category.name
+                elif category_id is not None:
+                    category_name = category.parent.name
+                watches.append(
+                    WatchRow(
+                        value, topic_id, category_id, tag_id, category_name, tag_names.get(tag_id)
+                    )
+                )
+    return ViewerState(reacted, bookmarked, has_draft, watches)
 
 
 def accepted_answer_for(topic: Topic, posts: list[Post]) -> AcceptedAnswer | None:

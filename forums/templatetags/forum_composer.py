@@ -9,8 +9,9 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def reply_draft(context, topic):
+def reply_draft(context, topic, has_draft=None):
+    """`has_draft`: False when the page already knows there is none (no query then)."""
     user = context.get("user")
-    if user is None or not user.is_authenticated:
+    if user is None or not user.is_authenticated or has_draft is False:
         return None
     return draft_get(user=user, topic=topic)

@@ -7,12 +7,11 @@ visitors or sign-ups still awaiting approval."""
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from django import template
 from django.db.models import Q
 
 from forums.models import Category, Tag, Topic, Watch, WatchLevel
+from forums.selectors.topic import WatchRow
 from members.permissions import is_community_member
 
 register = template.Library()
@@ -52,27 +51,22 @@ def _relevant_watches(target, kind: str) -> Q:
     return Q(tag_id=target.pk)
 
 
-class _WatchRow(NamedTuple):
-    level: int
-    topic_id: int | None
-    category_id: int | None
-    tag_id: int | None
-    category_name: str | None
-    tag_name: str | None
-
-
-def watch_controls_context(user, target) -> dict:
+def watch_controls_context(user, target, rows: list[WatchRow] | None = None) -> dict:
     """What _watch_controls.html needs for `user` and `target`; {"show": False} for
     visitors and anything that is not a topic, category or tag. One query."""
     kind = target_kind(target)
     if kind is None or not is_community_member(user):
         return {"show": False}
-    watches = [
-        _WatchRow(*row)
-        for row in Watch.objects.filter(user=user)
-        .filter(_relevant_watches(target, kind))
-        .values_list("level", "topic_id", "category_id", "tag_id", "category__name", "tag__name")
-    ]
+    watches = rows
+    if watches is None:
+        watches = [
+            WatchRow(*row)
+            for row in Watch.objects.filter(user=user)
+            .filter(_relevant_watches(target, kind))
+            .values_list(
+                "level", "topic_id", "category_id", "tag_id", "category__name", "tag__name"
+            )
+        ]
     explicit = None
     inherited: tuple[int, str] | None = None
     tag_watches = []
@@ -123,9 +117,11 @@ def watch_controls_context(user, target) -> dict:
 
 
 @register.inclusion_tag("forums/_watch_controls.html", takes_context=True)
-def watch_controls(context, target):
+def watch_controls(context, target, rows=None):
+    """`rows`: the member's relevant watches when the page has them already (the topic
+    page: forums.selectors.topic.viewer_state); else one query."""
     request = context.get("request")
     user = getattr(request, "user", None) or context.get("user")
     if user is None:
         return {"show": False}
-    return {"request": request, **watch_controls_context(user, target)}
+    return {"request": request, **watch_controls_context(user, target, rows)}

@@ -7,8 +7,8 @@ appear. Only three kinds of post differ from one viewer to the next: the viewer'
 (edit, delete, no flag, no reactions), the posts they reacted to and the posts they
 bookmarked. So each post is rendered once per topic version, shape and page, kept in the
 cache, and per request only the viewer's own few are rendered again. A busy topic page then
-costs a member one small query (their reactions and bookmarks there) and no template work
-for most of its posts.
+costs a member one small query (their reactions, bookmarks, draft and watches there) and
+no template work for most of its posts.
 
 Forms in the shared chunks carry a placeholder instead of a CSRF token; every response swaps
 in the viewer's own. The placeholder is derived from SECRET_KEY, so nobody can write it into
@@ -41,7 +41,7 @@ from forums.selectors.topic import (
     page_posts,
     post_count,
     reaction_bars_for,
-    viewer_marks,
+    viewer_state,
 )
 from forums.services.posts import POSTS_PER_PAGE
 from members.permissions import is_community_member
@@ -247,9 +247,15 @@ def post_list(
         loaded = {post.pk: post for post in posts}
     own_ids: set[int] = set()
     if user.is_authenticated:
-        reacted, bookmarked = viewer_marks(user, [chunk.pk for chunk in chunks])
-        view.bookmarked_post_ids = bookmarked
-        own_ids = reacted | bookmarked | {c.pk for c in chunks if c.author_id == user.pk}
+        state = viewer_state(user, topic, [chunk.pk for chunk in chunks], view.tags)
+        view.bookmarked_post_ids, view.has_draft, view.watches = (
+            state.bookmarked,
+            state.has_draft,
+            state.watches,
+        )
+        own_ids = (
+            state.reacted | state.bookmarked | {c.pk for c in chunks if c.author_id == user.pk}
+        )
     token = get_token(request) if shape.signed_in else ""
     own_html: dict[int, str] = {}
     if own_ids:

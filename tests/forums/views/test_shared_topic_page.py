@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from forums.models import ReactionKind, Tag
+from forums.models import ReactionKind, Tag, WatchLevel
 from forums.services.bookmarks import bookmark_save
 from forums.services.editing import post_edit
 from forums.services.moderation import member_suspend, post_hide
@@ -21,6 +21,7 @@ from forums.services.posts import post_create
 from forums.services.reactions import reaction_add
 from forums.services.tags import topic_tags_set
 from forums.services.topics import topic_create
+from forums.services.watching import watch_set
 from forums.views.post_list import csrf_placeholder
 from members import roles
 from members.models import TrustLevel
@@ -193,3 +194,26 @@ def test_a_suspended_member_gets_no_reaction_buttons(conversation):
 def test_odd_page_numbers_get_a_real_page(client, topic, query):
     html = _page(client, topic, query)
     assert "First words" in html
+
+
+@pytest.mark.parametrize("watched", ["topic", "category", "parent", "tag", "nothing"])
+def test_the_topic_pages_watch_menu_says_what_applies_and_why(watched):
+    parent = CategoryFactory(name="Products")
+    category = CategoryFactory(name="Billing", parent=parent)
+    author, member = (UserFactory(trust_level=TrustLevel.MEMBER) for _ in range(2))
+    topic = topic_create(category=category, author=author, title="Refunds", body="How?")
+    tag = Tag.objects.create(name="Invoices", slug="invoices")
+    topic_tags_set(topic=topic, tags=[tag], actor=author)
+    targets = {"topic": {"topic": topic}, "category": {"category": category}}
+    targets |= {"parent": {"category": parent}, "tag": {"tag": tag}}
+    if watched != "nothing":
+        watch_set(user=member, level=WatchLevel.EVERY_POST, **targets[watched])
+    html = _page(_client_for(member), topic)
+    expected = {
+        "topic": "Watching for this topic: every new post notifies you.",
+        "category": "Watching, from the category “Billing”: every new post notifies you.",
+        "parent": "Watching, from the category “Products”: every new post notifies you.",
+        "tag": "Watching, from the tag “Invoices”: every new post notifies you.",
+        "nothing": "Normal (the default): you hear of mentions and replies to you.",
+    }
+    assert expected[watched] in html
