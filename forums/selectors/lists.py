@@ -8,8 +8,9 @@ import operator
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import reduce
+from functools import cached_property, reduce
 
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Count,
@@ -18,7 +19,6 @@ from django.db.models import (
     Func,
     IntegerField,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -29,7 +29,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from forums.models import Category, Post, Tag, Topic
-from forums.permissions import can_post_in, visible_categories, visible_topics
+from forums.permissions import (
+    can_post_in,
+    reach_fingerprint,
+    visible_categories,
+    visible_topics,
+)
 from forums.services.reading import read_positions
 from members.models import SupportAct, SupportKind
 
@@ -86,10 +91,9 @@ def category_page_can_post(*, category: Category, viewer) -> bool:
 
 
 def _for_rows(topics: QuerySet[Topic]) -> QuerySet[Topic]:
-    """What a row shows: category, last poster with avatar, tags (one prefetch query)."""
-    return topics.select_related("category", "last_poster__profile").prefetch_related(
-        Prefetch("tags", queryset=Tag.objects.only("pk", "name", "slug").order_by("name"))
-    )
+    """What a row shows: category, last poster with avatar. Their tags are fetched by
+    forums.views.topic_rows for the rows it renders (most come from the cache)."""
+    return topics.select_related("category", "last_poster__profile")
 
 
 def _with_tag(topics: QuerySet[Topic], tag: Tag | None) -> QuerySet[Topic]:
@@ -152,12 +156,43 @@ class TopicListPage:
     topics: list[Topic]
 
 
+# A list's length only numbers its pages ("page 2 of 40", whether there is a next page),
+# and counting every visible topic was the costliest query of the latest list: it is
+# counted once a minute per kind of viewer, so a new topic can take that long to add a page.
+LIST_COUNT_SECONDS = 60
+
+
+class _CachedCountPaginator(Paginator):
+    def __init__(self, *args, count_key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        count = cache.get(self.count_key)
+        if count is None:
+            count = Paginator.count.func(self)
+            cache.set(self.count_key, count, LIST_COUNT_SECONDS)
+        return count
+
+
 def topic_list_page(
-    topics: QuerySet[Topic], *, viewer, number: str | int | None, per_page: int = TOPICS_PER_PAGE
+    topics: QuerySet[Topic],
+    *,
+    viewer,
+    number: str | int | None,
+    per_page: int = TOPICS_PER_PAGE,
+    count_scope: str | None = None,
 ) -> TopicListPage:
-    """One page of `topics` with each row's reading state: the count, the page, the tags
-    prefetch and (members) one or two reading-state queries."""
-    page = Paginator(topics, per_page).get_page(number)
+    """One page of `topics` with each row's reading state: the count, the page and (members)
+    one or two reading-state queries. With `count_scope` (what the list is: "latest",
+    "category:7", ...), the count is shared by viewers with the same reach for a minute."""
+    if count_scope is None:
+        paginator = Paginator(topics, per_page)
+    else:
+        key = f"forums:list-count:v1:{count_scope}:{reach_fingerprint(viewer)}"
+        paginator = _CachedCountPaginator(topics, per_page, count_key=key)
+    page = paginator.get_page(number)
     rows = with_reading_state(list(page.object_list), viewer=viewer)
     return TopicListPage(page=page, topics=rows)
 

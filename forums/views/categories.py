@@ -13,15 +13,20 @@ from forums.selectors.lists import (
     topic_list_for_category,
     topic_list_page,
 )
+from forums.views.topic_rows import topic_rows_html
 
 TOPIC_ROWS_TEMPLATE = "forums/_topic_rows.html"
 
 
-def render_topic_list(request, template: str, topics, context: dict):
+def render_topic_list(request, template: str, topics, context: dict, *, count_scope=None):
     """A page of topic rows. An htmx "Load more" request gets only the next rows and the
-    next control; without JavaScript the same link opens the next page."""
-    listing = topic_list_page(topics, viewer=request.user, number=request.GET.get("page"))
+    next control; without JavaScript the same link opens the next page. `count_scope`:
+    forums.selectors.lists.topic_list_page."""
+    listing = topic_list_page(
+        topics, viewer=request.user, number=request.GET.get("page"), count_scope=count_scope
+    )
     context = {**context, "page": listing.page, "topics": listing.topics}
+    context["rows_html"] = topic_rows_html(listing.topics, context=context)
     response = render(request, TOPIC_ROWS_TEMPLATE if request.htmx else template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
@@ -45,6 +50,7 @@ def latest(request):
         "forums/latest.html",
         topics,
         {"tag": tag, "tag_error": tag_error, "show_category": True},
+        count_scope=None if tag_error else f"latest:{tag.pk if tag else '-'}",
     )
 
 
@@ -62,4 +68,10 @@ def category_detail(request, slug: str):
             "can_post": category_page_can_post(category=category, viewer=request.user),
             "category_tags": tags_offered_in(category=category),
         }
-    return render_topic_list(request, "forums/category_detail.html", topics, context)
+    return render_topic_list(
+        request,
+        "forums/category_detail.html",
+        topics,
+        context,
+        count_scope=None if tag_error else f"category:{category.pk}:{tag.pk if tag else '-'}",
+    )

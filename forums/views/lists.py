@@ -56,6 +56,7 @@ def tag_detail(request, slug: str):
         "forums/tag_detail.html",
         tag_topics_for(tag=tag, viewer=request.user),
         {"tag": tag, "show_category": True},
+        count_scope=f"latest:{tag.pk}",
     )
 
 
