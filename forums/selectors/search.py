@@ -18,6 +18,7 @@ hidden posts only for the moderators of their category, who see them on the topi
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -37,7 +38,6 @@ from django.db.models import (
     F,
     FloatField,
     Max,
-    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -45,7 +45,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce, Length, Lower, Replace, RowNumber
+from django.db.models.functions import Length, Lower, Replace, RowNumber
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -209,7 +209,9 @@ class _Search:
         return Post.objects.filter(shown)
 
     def results(self, page) -> SearchResults:
-        topics = self.ranked_topics().select_related("category")
+        topics = self.ranked_topics()
+        if isinstance(topics, QuerySet):
+            topics = topics.select_related("category")
         result_page = Paginator(topics, RESULTS_PER_PAGE).get_page(page)
         topic_list = list(result_page.object_list)
         best = self.best_posts([topic.pk for topic in topic_list])
@@ -238,6 +240,24 @@ class _Search:
 
     def snippet_html(self, post: Post) -> SafeString:
         raise NotImplementedError
+
+
+class _RankedTopics(Sequence):
+    """Topic ids in rank order that a Paginator pages through; a page's slice loads its
+    topics (with their categories) in one query."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        ids = self.ids[index]
+        by_pk = Topic.objects.select_related("category").in_bulk(ids)
+        return [by_pk[pk] for pk in ids if pk in by_pk]
 
 
 class PostSearchVector(Expression):
@@ -281,33 +301,33 @@ class _PostgresSearch(_Search):
     def title_condition(self) -> Q:
         return Q(title_vector=self.query) & self.written()
 
-    def ranked_topics(self) -> QuerySet[Topic]:
+    def ranked_topics(self) -> _RankedTopics:
+        """Every matching topic's rank: its title's (when the title matches) plus its best
+        matching post's. Two grouped queries, each answered from its own GIN index, merged
+        and ordered here: ranking inside one statement took a correlated subquery per
+        candidate topic (it read every post of every matching topic)."""
         topics = self.topics().alias(title_vector=SearchVector("title", config=SEARCH_CONFIG))
-        # Each branch of the UNION is answered from its own GIN index.
-        title_hits = topics.filter(self.title_condition()).values("pk")
-        post_hits = self.matching_posts().values("topic_id")
-        best_post_rank = (
+        title_rows = (
+            topics.filter(self.title_condition())
+            .annotate(rank=SearchRank(F("title_vector"), self.query, weights=TITLE_WEIGHTS))
+            .values_list("pk", "last_post_at", "rank")
+        )
+        post_rows = (
             self.matching_posts()
-            .filter(topic_id=OuterRef("pk"))
-            .annotate(rank=SearchRank(F("body_vector"), self.query, weights=BODY_WEIGHTS))
-            .order_by("-rank")
-            .values("rank")[:1]
+            .filter(topic__in=self.topics())
+            .values_list("topic_id", "topic__last_post_at")
+            .annotate(rank=Max(SearchRank(F("body_vector"), self.query, weights=BODY_WEIGHTS)))
+            .order_by()
         )
-        title_rank = Case(
-            When(
-                self.title_condition(),
-                then=SearchRank(F("title_vector"), self.query, weights=TITLE_WEIGHTS),
-            ),
-            default=Value(0.0),
-            output_field=FloatField(),
+        ranks: dict[int, list] = {}
+        for rows in (title_rows, post_rows):
+            for pk, last_post_at, rank in rows:
+                entry = ranks.setdefault(pk, [0.0, last_post_at])
+                entry[0] += rank
+        ordered = sorted(
+            ranks.items(), key=lambda item: (-item[1][0], -item[1][1].timestamp(), -item[0])
         )
-        return (
-            topics.filter(pk__in=title_hits.union(post_hits))
-            .annotate(
-                rank=title_rank + Coalesce(Subquery(best_post_rank), Value(0.0)),
-            )
-            .order_by("-rank", "-last_post_at", "-pk")
-        )
+        return _RankedTopics([pk for pk, _ in ordered])
 
     def best_posts(self, topic_ids: list[int]) -> dict[int, Post]:
         """Per topic the best-ranked matching post, else the opening post (a title-only
