@@ -253,11 +253,10 @@ class _RankedTopics(Sequence):
         return len(self.ids)
 
     def __getitem__(self, index):
-        if not isinstance(index, slice):
-            return self[index : index + 1][0]
-        ids = self.ids[index]
+        ids = self.ids[index] if isinstance(index, slice) else [self.ids[index]]
         by_pk = Topic.objects.select_related("category").in_bulk(ids)
-        return [by_pk[pk] for pk in ids if pk in by_pk]
+        topics = [by_pk[pk] for pk in ids if pk in by_pk]
+        return topics if isinstance(index, slice) else topics[0]
 
 
 class PostSearchVector(Expression):
