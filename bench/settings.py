@@ -5,6 +5,11 @@ of the checkout's staticfiles/ (which WhiteNoise in a developer's runserver woul
 Everything else is community.settings.production as deployed: DEBUG off, the manifest
 static storage, Redis cache and sessions, persistent database connections."""
 
+import os
+
+# Benchmarks send no e-mail; production insists on a mail server being named.
+os.environ.setdefault("EMAIL_URL", "consolemail://")
+
 from community.settings.production import *  # noqa: F403
 from community.settings.production import env
 

@@ -44,7 +44,7 @@ def _snapshot(branding: SiteBranding, links: list[FooterLink]) -> Branding:
         members_only=branding.members_only,
         directory_public=branding.directory_public,
         approve_new_members=branding.approve_new_members,
-        version=str(int(branding.updated_at.timestamp())) if branding.updated_at else "0",
+        version=f"{branding.updated_at:%Y%m%d%H%M%S%f}" if branding.updated_at else "0",
         footer_links=tuple(Link(label=link.label, url=link.url) for link in links),
     )
 

@@ -18,6 +18,23 @@ if not env.list("ALLOWED_HOSTS", default=[]):
         "ALLOWED_HOSTS must list the host names the community is served on, e.g. "
         "ALLOWED_HOSTS=community.example.com"
     )
+# Without Redis every gunicorn worker keeps its own cache: a branding change would show in
+# one worker only, and rate limits would count per process.
+if not REDIS_URL:
+    raise ImproperlyConfigured(
+        "REDIS_URL must point at the Redis that holds the cache, sessions and the task queue in "
+        "production, e.g. REDIS_URL=redis://127.0.0.1:6379/0"
+    )
+# Sign-up needs the verification e-mail to reach people; the console default would swallow it.
+if not env("EMAIL_URL", default=""):
+    raise ImproperlyConfigured(
+        "EMAIL_URL must name the mail server in production, e.g. "
+        "EMAIL_URL=smtp+tls://user:password@smtp.example.com:587"
+    )
+
+# Outside the demo every address is verified before its first log-in (the environment
+# variable only applies to the demo and development profiles).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
 
 STORAGES = {
     **STORAGES,
