@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -78,6 +79,22 @@ def test_branding_service_change_busts_the_cache_after_commit(
     with django_capture_on_commit_callbacks(execute=True):
         branding_update(branding=SiteBranding.objects.get(pk=1), community_name="Globex Guild")
     assert "Globex Guild" in client.get("/").content.decode()
+
+
+def test_two_colour_changes_within_a_second_give_the_stylesheet_two_addresses(
+    client, django_capture_on_commit_callbacks
+):
+    """Browsers keep /brand.css?v=… for a year, so each save needs an address of its own."""
+    branding = SiteBranding.objects.get(pk=1)
+    addresses = []
+    for colour in ("#1d4ed8", "#b91c1c"):
+        with django_capture_on_commit_callbacks(execute=True):
+            branding_update(branding=branding, primary_color=colour)
+        page = client.get("/").content.decode()
+        address = re.search(r'href="(/brand\.css\?v=[^"]+)"', page).group(1)
+        assert f"--brand-primary: {colour};" in client.get(address).content.decode()
+        addresses.append(address)
+    assert addresses[0] != addresses[1]
 
 
 @pytest.mark.parametrize(

@@ -48,6 +48,12 @@ def test_members_only_lets_members_through(client_as_member, members_only):
     response = client_as_member.get("/")
     assert response.status_code == 200
     assert b"Welcome back" in response.content
+    # Every page a visitor was turned away from answers a member without the sign-in detour.
+    paths = [path for path in _plain_paths() if not path.startswith(PUBLIC_PATH_PREFIXES)]
+    for path in paths:
+        response = client_as_member.get(path)
+        location = response.get("Location", "")
+        assert not location.startswith("/accounts/login/"), path
 
 
 def test_public_community_shows_the_home_page_to_visitors(client):

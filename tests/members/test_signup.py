@@ -214,6 +214,38 @@ def test_password_reset_answers_the_same_for_known_and_unknown_addresses(client)
     assert known["Location"] == unknown["Location"]
 
 
+def test_password_reset_link_sets_a_new_password_once(client):
+    user = UserFactory(username="hal", email="hal@example.org")
+    client.post("/accounts/password/reset/", {"email": "hal@example.org"})
+    (message,) = [m for m in mail.outbox if "hal@example.org" in m.to]
+    link = re.search(r"https?://\S+/accounts/password/reset/key/\S+", message.body).group(0)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+    # allauth swaps the key for a session-held token and redirects to a keyless form.
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200
+    form_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else path
+    assert b"Hearth" in form_page.content  # the reset form is in the site's look
+    assert b"invalid" not in form_page.content.lower()
+    response = client.post(form_url, {"password1": GOOD_PASSWORD, "password2": GOOD_PASSWORD})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(GOOD_PASSWORD)
+
+    client.logout()
+    response = client.post(
+        "/accounts/login/", {"login": "hal@example.org", "password": GOOD_PASSWORD}
+    )
+    assert response.status_code == 302 and "_auth_user_id" in client.session
+
+    # The link is spent: it can't set the password a second time.
+    client.logout()
+    again = client.get(path, follow=True)
+    assert b"invalid" in again.content.lower() or b"expired" in again.content.lower()
+    user.refresh_from_db()
+    assert user.check_password(GOOD_PASSWORD)
+
+
 def test_password_change_and_logout_need_a_post(client):
     user = UserFactory(username="ivy")
     client.force_login(user)
@@ -240,6 +272,50 @@ def test_email_change_keeps_the_old_address_until_the_new_one_is_verified(client
     assert addresses["jay@example.org"].primary
     assert not addresses["jay.new@example.org"].verified
     assert any("jay.new@example.org" in m.to for m in mail.outbox)
+
+
+def test_confirming_a_changed_email_makes_it_the_only_login(client):
+    user = UserFactory(username="kim", email="kim@example.org")
+    client.force_login(user)
+    client.post("/accounts/email/", {"action_add": "", "email": "kim.new@example.org"})
+    link = _confirmation_link([m for m in mail.outbox if "kim.new@example.org" in m.to])
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    assert client.post(path).status_code == 302
+
+    assert list(EmailAddress.objects.filter(user=user).values_list("email", flat=True)) == [
+        "kim.new@example.org"
+    ]
+    user.refresh_from_db()
+    assert user.email == "kim.new@example.org"
+    client.logout()
+    old = client.post("/accounts/login/", {"login": "kim@example.org", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session and old.status_code == 200
+    client.post("/accounts/login/", {"login": "kim.new@example.org", "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+@pytest.mark.parametrize(
+    "next_url", ["https://evil.example/", "//evil.example/", "/\\evil.example/"]
+)
+def test_signup_next_parameter_never_leads_off_site(client, next_url):
+    response = client.post(
+        f"/accounts/signup/?{urlencode({'next': next_url})}",
+        {
+            "email": "lou@example.org",
+            "username": "lou",
+            "password1": GOOD_PASSWORD,
+            "password2": GOOD_PASSWORD,
+            "next": next_url,
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.filter(username="lou").exists()
+    path = "/" + _confirmation_link(mail.outbox).split("://", 1)[1].split("/", 1)[1]
+    confirmed = client.post(path)
+    for location in (response["Location"], confirmed["Location"]):
+        parts = urlsplit(location)
+        assert (parts.scheme, parts.netloc) == ("", ""), location
+        assert not location.startswith(("//", "/\\"))
 
 
 def test_new_accounts_have_only_the_members_role():
