@@ -28,7 +28,7 @@ seed: migrate
 	$(BIN)/python manage.py seed_demo --if-empty --members $(DEMO_MEMBERS)
 
 run: seed
-	@$(BIN)/python manage.py demo_logins
+	@$(BIN)/python manage.py demo_logins --base-url http://$(HOST):$(PORT)
 	@if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL is set: starting a Celery worker with beat beside the web server"; \
 		$(BIN)/celery -A community worker --beat --scheduler django --pidfile= -Q default,email --loglevel INFO & \
