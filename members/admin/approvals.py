@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.utils.html import format_html_join
 
 from members.models import ApprovalStatus, MemberApplication
+from members.selectors.groups import invitations_open_for_user, invited_group_names_for_users
 from members.services.approvals import member_application_approve, member_application_decline
 
 
@@ -26,9 +28,30 @@ class ApprovalFilter(admin.SimpleListFilter):
             }
 
 
+class ApplicationChangeList(ChangeList):
+    def get_results(self, request):
+        super().get_results(request)
+        # The page's open invitations in one query, not one per row. Iterating fills the
+        # page's result cache, so the rows the template shows are these same objects.
+        invited = invited_group_names_for_users(
+            user_ids=[application.user_id for application in self.result_list]
+        )
+        for application in self.result_list:
+            application.invited_group_names = invited.get(application.user_id, [])
+
+
 @admin.register(MemberApplication)
 class MemberApplicationAdmin(admin.ModelAdmin):
-    list_display = ["user", "email", "company", "headline", "created_at", "status", "decided_by"]
+    list_display = [
+        "user",
+        "email",
+        "company",
+        "headline",
+        "invited_to",
+        "created_at",
+        "status",
+        "decided_by",
+    ]
     list_filter = [ApprovalFilter]
     list_select_related = ["user", "decided_by"]
     search_fields = ["user__username", "user__email", "company"]
@@ -38,12 +61,16 @@ class MemberApplicationAdmin(admin.ModelAdmin):
         "company",
         "headline",
         "reason",
+        "invited_to",
         "decided_by",
         "decided_at",
     ]
-    fields = ["user", "answers", "decision_note", "decided_by", "decided_at"]
+    fields = ["user", "answers", "invited_to", "decision_note", "decided_by", "decided_at"]
     actions = ["approve", "decline"]
     ordering = ["created_at"]
+
+    def get_changelist(self, request, **kwargs):
+        return ApplicationChangeList
 
     def has_add_permission(self, request):
         return False
@@ -58,6 +85,20 @@ class MemberApplicationAdmin(admin.ModelAdmin):
     @admin.display(description="status")
     def status(self, application):
         return application.user.get_approval_status_display()
+
+    @admin.display(description="invited to")
+    def invited_to(self, application):
+        """Groups with an open invitation to one of this person's verified addresses:
+        approving the account accepts them, so the manager sees where the person lands."""
+        names = getattr(application, "invited_group_names", None)
+        if names is None:  # the change form: one application, one query
+            names = list(
+                invitations_open_for_user(user=application.user)
+                .order_by("group_profile__group__name")
+                .values_list("group_profile__group__name", flat=True)
+                .distinct()
+            )
+        return ", ".join(names) or "—"
 
     @admin.display(description="What they told us")
     def answers(self, application):

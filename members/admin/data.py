@@ -2,19 +2,22 @@
 their account. The actions are wired into UserAdmin (members/admin/users.py) with
 `actions = [export_member_data, erase_members]`; they only call services."""
 
-import io
-import zipfile
-
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import FileResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 
-from members.services.data import member_data_export, member_erase_many
+from community.exceptions import ApplicationError
+from members.services.data import (
+    member_data_export_bundle,
+    member_data_export_file,
+    member_erase_many,
+)
 
-# Exports are built in memory; a manager selecting a whole changelist page gets refused.
+# Exports are built while the manager waits (on disk, streamed back): a whole changelist page
+# at once would hold the request for too long, so it is refused.
 MAX_EXPORT_MEMBERS = 20
 
 
@@ -28,26 +31,20 @@ def export_member_data(modeladmin, request, queryset):
             messages.ERROR,
         )
         return None
+    stamp = timezone.localdate().isoformat()
     try:
-        archives = {
-            member.username: member_data_export(member=member, actor=request.user)
-            for member in members
-        }
-    except PermissionDenied as exc:
+        if len(members) == 1:
+            archive = member_data_export_file(member=members[0], actor=request.user)
+            filename = f"{members[0].username}-data-{stamp}.zip"
+        else:
+            archive = member_data_export_bundle(members=members, actor=request.user)
+            filename = f"member-data-{stamp}.zip"
+    except (PermissionDenied, ApplicationError) as exc:  # ApplicationError: RateLimited
         modeladmin.message_user(request, str(exc), messages.ERROR)
         return None
-    stamp = timezone.localdate().isoformat()
-    if len(archives) == 1:
-        ((username, data),) = archives.items()
-        filename = f"{username}-data-{stamp}.zip"
-    else:
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as outer:
-            for username, archive in archives.items():
-                outer.writestr(f"{username}.zip", archive)
-        data, filename = buffer.getvalue(), f"member-data-{stamp}.zip"
-    response = HttpResponse(data, content_type="application/zip")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response = FileResponse(
+        archive, as_attachment=True, filename=filename, content_type="application/zip"
+    )
     response["Cache-Control"] = "no-store"
     return response
 

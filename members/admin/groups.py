@@ -293,7 +293,6 @@ class GroupMembershipRequestAdmin(admin.ModelAdmin):
                     actor=request.user,
                     membership_request=membership_request,
                     approve=approve,
-                    site_url=request.build_absolute_uri("/"),
                 )
                 done += 1
             except (ValidationError, PermissionDenied) as exc:

@@ -193,6 +193,9 @@ class DirectoryFilterForm(forms.Form):
             *directory_group_choices(viewer),
         ]
         self.fields["sort"].choices = [(s.key, s.label) for s in DIRECTORY_SORTS.values()]
+        self.fields["sort"].help_text = " ".join(
+            s.help_text for s in DIRECTORY_SORTS.values() if s.help_text
+        )
 
     def clean_tag(self) -> str:
         # Links from profiles carry the slug; a person typing "Customer Success" means it too.

@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Lower, NullIf
 from django.utils import timezone
 
 from community.db import BaseModel
@@ -22,6 +23,13 @@ class ApprovalStatus(models.TextChoices):
     APPROVED = "approved", "Approved"
     PENDING = "pending", "Waiting for approval"
     DECLINED = "declined", "Declined"
+
+
+def sort_name():
+    """How lists order members by name: the display name, else the username, ignoring case.
+    The directory orders by it and two indexes are built on exactly this expression
+    (migrations 0005 and 0007), so it lives here rather than in a selector."""
+    return Lower(Coalesce(NullIf("display_name", Value("")), "username"))
 
 
 class User(BaseModel, AbstractUser):
@@ -53,6 +61,10 @@ class User(BaseModel, AbstractUser):
     # (forums.services.moderation.member_suspend writes both with a moderation log entry).
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
+    # The directory's "most helpful" sort: reactions and accepted answers received in the
+    # last 90 days. Stored and refreshed nightly (members.services.trust.helpfulness_recompute)
+    # because counting support acts per request took ~400 ms of SQL on 100,000 members.
+    helpful_score = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [
@@ -64,7 +76,11 @@ class User(BaseModel, AbstractUser):
                 fields=["approval_status"],
                 name="members_user_pending_idx",
                 condition=models.Q(approval_status="pending"),
-            )
+            ),
+            # The "most helpful" sort walks this index: score, then the name sort's tiebreak.
+            models.Index(
+                F("helpful_score").desc(), sort_name(), F("id"), name="members_user_helpful_idx"
+            ),
         ]
         permissions = [
             ("view_member_directory", "Can browse the member directory"),

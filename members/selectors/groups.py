@@ -4,9 +4,11 @@ prefetched guardian checker, so the query count does not grow with the number of
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Value
+from allauth.account.models import EmailAddress
+from django.db.models import BooleanField, Exists, OuterRef, QuerySet, Subquery, Value
 from django.utils import timezone
 
 from members.models import (
@@ -212,6 +214,42 @@ def group_open_invitations(*, group_profile: GroupProfile) -> QuerySet[GroupInvi
         .select_related("invited_by")
         .order_by("-created_at")
     )
+
+
+def _open_invitations() -> QuerySet[GroupInvitation]:
+    return GroupInvitation.objects.filter(
+        accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+    )
+
+
+def invitations_open_for_user(*, user: User) -> QuerySet[GroupInvitation]:
+    """Open invitations sent to one of `user`'s *verified* addresses (compared ignoring
+    case, as invitation_check_acceptable does): the ones approving their account accepts."""
+    verified = EmailAddress.objects.filter(
+        user_id=user.pk, verified=True, email__iexact=OuterRef("email")
+    )
+    return _open_invitations().filter(Exists(verified))
+
+
+def invited_group_names_for_users(*, user_ids: Iterable[int]) -> dict[int, list[str]]:
+    """{user id: names of the groups with an open invitation to one of their verified
+    addresses}, for a page of the approval queue in one query. A verified address belongs
+    to one account (allauth keeps them unique), so each invitation has at most one owner."""
+    owner = EmailAddress.objects.filter(
+        user_id__in=list(user_ids), verified=True, email__iexact=OuterRef("email")
+    ).values("user_id")[:1]
+    rows = (
+        _open_invitations()
+        .annotate(invitee_id=Subquery(owner))
+        .filter(invitee_id__isnull=False)
+        .order_by("group_profile__group__name")
+        .values_list("invitee_id", "group_profile__group__name")
+        .distinct()
+    )
+    names: dict[int, list[str]] = {}
+    for user_id, group_name in rows:
+        names.setdefault(user_id, []).append(group_name)
+    return names
 
 
 def group_manager_ids(*, group_profile: GroupProfile) -> set[int]:

@@ -39,14 +39,18 @@ def _decide(*, user: User, actor: User, status: str, note: str) -> bool:
 @transaction.atomic
 def member_application_approve(*, user: User, actor: User) -> bool:
     """Let a waiting sign-up in: they become a Member and get the welcome e-mail (which says
-    they were approved). Returns False when someone had already decided."""
+    they were approved), and the open group invitations sent to their verified addresses
+    are accepted for them (the approval queue shows them). Returns False when someone had
+    already decided."""
     from members.services.accounts import member_onboard
+    from members.services.groups import invitations_accept_on_approval
 
     if not _decide(user=user, actor=actor, status=ApprovalStatus.APPROVED, note=""):
         return False
     user.refresh_from_db()
     _profile_fill_from_application(user=user)
     member_onboard(user=user)
+    invitations_accept_on_approval(user=user)
     return True
 
 

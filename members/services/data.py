@@ -1,7 +1,8 @@
 """Data ownership: a member downloads everything they own, or erases their account.
 
 Export is a registry of exporters. Each takes the member and yields (path in the zip,
-content): JSON-serialisable content becomes a .json file, bytes are written as they are.
+content): a stored file (a django File, such as an ImageField's value) is copied into the
+zip in chunks, bytes are written as they are, anything else is written as a .json file.
 Forums (posts, votes) and the library register theirs with `@data_exporter` from their own
 module, imported by their AppConfig.ready(); nothing here changes when they do."""
 
@@ -10,17 +11,20 @@ from __future__ import annotations
 import io
 import json
 import logging
+import shutil
+import tempfile
 import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import PurePosixPath
-from typing import Any
+from typing import IO, Any
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import F, Q, Value
@@ -31,6 +35,7 @@ from guardian.models import UserObjectPermission
 from community.exceptions import ApplicationError
 from community.models import EmailPreferences, Notification
 from community.notifications import notifications_delete_for_user
+from community.ratelimit import RateLimit, rate_limit_hit
 from members.models import (
     VISIBLE_FIELDS,
     Follow,
@@ -52,7 +57,7 @@ logger = logging.getLogger(__name__)
 # A manager acting on someone else's account needs this global permission.
 MANAGE_MEMBER_PERMISSION = "members.change_user"
 
-ExportItem = tuple[str, Any]
+ExportItem = tuple[str, Any]  # (path in the zip, a File, bytes or JSON-serialisable data)
 Exporter = Callable[[User], Iterable[ExportItem]]
 
 DATA_EXPORTERS: list[Exporter] = []
@@ -171,11 +176,7 @@ def _export_profile(member: User) -> Iterator[ExportItem]:
         },
     )
     if profile.avatar:
-        try:
-            with profile.avatar.open("rb") as avatar:
-                yield f"files/{PurePosixPath(profile.avatar.name).name}", avatar.read()
-        except FileNotFoundError:
-            logger.warning("Avatar of member %s is missing from storage", member.pk)
+        yield f"files/{PurePosixPath(profile.avatar.name).name}", profile.avatar
 
 
 @data_exporter
@@ -309,35 +310,109 @@ def _export_groups(member: User) -> Iterator[ExportItem]:
     )
 
 
-def member_data_export(*, member: User, actor: User | None = None) -> bytes:
-    """A zip of everything `member` owns: one JSON file per kind of data plus their files
-    under files/. `actor` defaults to the member; anyone else needs the manage-member
-    permission. Built in memory: a member's own data is small (posts and files arrive with
-    forums; when they are large this becomes a task that stores the zip and mails a link)."""
+# A member's own download: each one reads every table they appear in and copies their files,
+# so a script (or an impatient double click) must not be able to run it back to back.
+# Community managers exporting someone from the admin are not limited.
+DATA_EXPORT_LIMITS = (
+    RateLimit(count=3, seconds=60 * 60, description="3 downloads of your data an hour"),
+)
+# The archive stays in memory up to this size and spills to a temporary file beyond it, so a
+# member with years of uploads costs disk, not the web process's memory.
+EXPORT_SPOOL_BYTES = 2 * 1024 * 1024
+# Files are copied into the zip this much at a time, never read whole.
+EXPORT_COPY_CHUNK_BYTES = 256 * 1024
+
+
+def _archive_write_file(archive: zipfile.ZipFile, name: str, content: File) -> bool:
+    """Copy a stored file into the zip in chunks; False (and a warning) when it is missing."""
+    try:
+        source = content.open("rb")
+    except (FileNotFoundError, ValueError):  # gone from storage, or a field with no file
+        logger.warning("Export skipped %s: the file is missing from storage", name)
+        return False
+    with source, archive.open(name, "w") as target:
+        shutil.copyfileobj(source, target, EXPORT_COPY_CHUNK_BYTES)
+    return True
+
+
+def _archive_write_json(archive: zipfile.ZipFile, name: str, content: Any) -> None:
+    # Encoded straight into the zip entry: no second copy of the text in memory.
+    with archive.open(name, "w") as raw, io.TextIOWrapper(raw, encoding="utf-8") as text:
+        json.dump(content, text, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
+
+
+def member_data_export_file(*, member: User, actor: User | None = None) -> IO[bytes]:
+    """A zip of everything `member` owns, as an open temporary file positioned at its start:
+    one JSON file per kind of data plus their files under files/. The caller closes it
+    (a FileResponse does, once sent); closing deletes it.
+
+    `actor` defaults to the member; anyone else needs the manage-member permission. A
+    member exporting their own data is rate limited (DATA_EXPORT_LIMITS: RateLimited)."""
     actor = actor or member
     check_manage_member_data(actor=actor, member=member)
-    buffer = io.BytesIO()
+    if actor.pk == member.pk:
+        rate_limit_hit(scope="data-export", key=member.pk, limits=DATA_EXPORT_LIMITS)
     root = f"{member.username}-data"
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        manifest = []
-        for exporter in DATA_EXPORTERS:
-            for path, content in exporter(member):
-                if isinstance(content, bytes):
-                    data = content
-                else:
-                    text = json.dumps(content, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False)
-                    data = text.encode()
-                archive.writestr(f"{root}/{path}", data)
-                manifest.append(path)
-        archive.writestr(
-            f"{root}/README.txt",
-            "Your data, as JSON files (UTF-8) plus your uploaded files under files/.\n"
-            f"Exported {timezone.now().isoformat()}.\n\nFiles:\n"
-            + "".join(f"- {path}\n" for path in manifest),
-        )
+    spooled = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)  # noqa: SIM115 - returned open
+    try:
+        with zipfile.ZipFile(spooled, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            manifest = []
+            for exporter in DATA_EXPORTERS:
+                for path, content in exporter(member):
+                    name = f"{root}/{path}"
+                    if isinstance(content, File):
+                        if not _archive_write_file(archive, name, content):
+                            continue
+                    elif isinstance(content, bytes):
+                        archive.writestr(name, content)
+                    else:
+                        _archive_write_json(archive, name, content)
+                    manifest.append(path)
+            archive.writestr(
+                f"{root}/README.txt",
+                "Your data, as JSON files (UTF-8) plus your uploaded files under files/.\n"
+                f"Exported {timezone.now().isoformat()}.\n\nFiles:\n"
+                + "".join(f"- {path}\n" for path in manifest),
+            )
+    except BaseException:
+        spooled.close()
+        raise
+    spooled.seek(0)
     if actor.pk != member.pk:
         logger.info("Member %s's data exported by %s", member.pk, actor.pk)
-    return buffer.getvalue()
+    return spooled
+
+
+def member_data_export(*, member: User, actor: User | None = None) -> bytes:
+    """member_data_export_file's archive as bytes, for callers that want it in memory (tests,
+    the shell). The download views stream the file instead."""
+    with member_data_export_file(member=member, actor=actor) as archive:
+        return archive.read()
+
+
+def member_data_export_bundle(*, members: Iterable[User], actor: User) -> IO[bytes]:
+    """One zip holding a zip per member (`<username>.zip`), for a community manager's
+    download of several members from the admin. Checks every member before building any
+    archive; each member's archive is copied in and closed before the next is built, so at
+    most one is open at a time. The caller closes the returned file."""
+    members = list(members)
+    for member in members:
+        check_manage_member_data(actor=actor, member=member)
+    bundle = tempfile.SpooledTemporaryFile(max_size=EXPORT_SPOOL_BYTES)  # noqa: SIM115 - returned open
+    try:
+        # Stored, not deflated: the archives inside are compressed already.
+        with zipfile.ZipFile(bundle, "w", compression=zipfile.ZIP_STORED) as outer:
+            for member in members:
+                with (
+                    member_data_export_file(member=member, actor=actor) as archive,
+                    outer.open(f"{member.username}.zip", "w") as target,
+                ):
+                    shutil.copyfileobj(archive, target, EXPORT_COPY_CHUNK_BYTES)
+    except BaseException:
+        bundle.close()
+        raise
+    bundle.seek(0)
+    return bundle
 
 
 # --- Erase --------------------------------------------------------------------------------

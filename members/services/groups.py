@@ -59,6 +59,7 @@ from members.permissions import (
     has_perm,
     is_community_member,
 )
+from members.selectors.groups import invitations_open_for_user
 from members.tasks import (
     group_invitation_email_send_task,
     group_request_decision_email_send_task,
@@ -545,12 +546,10 @@ def group_request_decide(
     actor: User,
     membership_request: GroupMembershipRequest,
     approve: bool,
-    site_url: str,
 ) -> GroupMembershipRequest:
     """Approve (the requester joins) or deny a pending request; group managers only. The
     row is locked, so two managers deciding at once cannot both act. The requester hears
-    the outcome after commit, in the app and by e-mail; `site_url` (scheme and host) makes
-    the e-mail's link."""
+    the outcome after commit, in the app and by e-mail."""
     locked = (
         GroupMembershipRequest.objects.select_for_update(of=("self",))
         .select_related("group_profile__group", "user")
@@ -585,14 +584,12 @@ def group_request_decide(
         robust=True,
     )
     transaction.on_commit(
-        lambda: group_request_decision_email_send_task.delay(
-            request_id=request_id, site_url=site_url
-        )
+        lambda: group_request_decision_email_send_task.delay(request_id=request_id)
     )
     return locked
 
 
-def group_request_decision_email_send(*, request_id: int, site_url: str) -> bool:
+def group_request_decision_email_send(*, request_id: int) -> bool:
     membership_request = (
         GroupMembershipRequest.objects.select_related("group_profile__group", "user")
         .filter(pk=request_id)
@@ -607,7 +604,7 @@ def group_request_decision_email_send(*, request_id: int, site_url: str) -> bool
         "user": membership_request.user,
         "group_name": group_profile.name,
         "approved": membership_request.status == RequestStatus.APPROVED,
-        "group_url": _absolute(site_url, reverse("groups:detail", args=[group_profile.slug])),
+        "group_url": absolute_url(reverse("groups:detail", args=[group_profile.slug])),
     }
     EmailMessage(
         subject=_one_line(render_to_string("email/group_request_decided_subject.txt", context)),
@@ -637,10 +634,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _absolute(site_url: str, path: str) -> str:
-    return f"{site_url.rstrip('/')}{path}"
-
-
 def _invitation_is_open_q(now: datetime) -> dict:
     return {"accepted_at__isnull": True, "revoked_at__isnull": True, "expires_at__gt": now}
 
@@ -664,9 +657,7 @@ def _check_invitation_limit(*, actor: User, now: datetime) -> None:
 
 
 @transaction.atomic
-def group_invite(
-    *, actor: User, group_profile: GroupProfile, email: str, site_url: str
-) -> GroupInvitation:
+def group_invite(*, actor: User, group_profile: GroupProfile, email: str) -> GroupInvitation:
     """Invite someone by e-mail, account or not (group managers; invitation-only and
     ask-to-join groups: an open group needs no invitation). The e-mail with the signed
     link is sent by a Celery task after commit. Refuses a second open invitation to the
@@ -703,16 +694,16 @@ def group_invite(
     invitation.save()
     invitation_id = invitation.pk
     transaction.on_commit(
-        lambda: group_invitation_email_send_task.delay(
-            invitation_id=invitation_id, site_url=site_url
-        )
+        lambda: group_invitation_email_send_task.delay(invitation_id=invitation_id)
     )
     return invitation
 
 
-def group_invitation_email_send(*, invitation_id: int, site_url: str) -> bool:
+def group_invitation_email_send(*, invitation_id: int) -> bool:
     """Send the invitation e-mail; False when the invitation is no longer open. The token is
-    signed here, so its max_age starts when the e-mail leaves (expires_at still rules)."""
+    signed here, so its max_age starts when the e-mail leaves (expires_at still rules). The
+    link is built on SITE_URL like every other e-mail's, not on the host the manager happened
+    to use (an internal name, a preview deployment)."""
     invitation = (
         GroupInvitation.objects.select_related("group_profile__group", "invited_by")
         .filter(pk=invitation_id, **_invitation_is_open_q(timezone.now()))
@@ -725,7 +716,7 @@ def group_invitation_email_send(*, invitation_id: int, site_url: str) -> bool:
         "invitation": invitation,
         "group_name": invitation.group_profile.name,
         "inviter_name": invitation.invited_by.public_name if invitation.invited_by else "",
-        "invitation_url": _absolute(site_url, invitation_url_path(invitation=invitation)),
+        "invitation_url": absolute_url(invitation_url_path(invitation=invitation)),
     }
     EmailMessage(
         subject=_one_line(render_to_string("email/group_invitation_subject.txt", context)),
@@ -847,6 +838,13 @@ def invitation_accept(*, user: User, token: str) -> InvitationAcceptance:
         .get(pk=invitation.pk)
     )
     invitation_check_acceptable(user=user, invitation=invitation)
+    joined = _invitation_use(invitation=invitation, user=user)
+    return InvitationAcceptance(invitation=invitation, joined=joined)
+
+
+def _invitation_use(*, invitation: GroupInvitation, user: User) -> bool:
+    """Use up an open invitation, locked by the caller, for `user` and put them in its
+    group; False when they already were a member. The inviter is notified after commit."""
     invitation.accepted_by = user
     invitation.accepted_at = timezone.now()
     invitation.created_account = user.date_joined >= invitation.created_at
@@ -856,10 +854,11 @@ def invitation_accept(*, user: User, token: str) -> InvitationAcceptance:
     _pending_requests_close(
         group_profile=group_profile, user_id=user.pk, decided_by=invitation.invited_by
     )
-    if invitation.invited_by is not None:  # None once the inviter's account is deleted
+    inviter = invitation.invited_by
+    if inviter is not None:  # None once the inviter's account is deleted
         transaction.on_commit(
             lambda: notification_create(
-                recipient=invitation.invited_by,
+                recipient=inviter,
                 actor=user,
                 kind="group_invitation_accepted",
                 verb=f"{user.public_name} accepted your invitation to join {group_profile.name}",
@@ -867,7 +866,29 @@ def invitation_accept(*, user: User, token: str) -> InvitationAcceptance:
             ),
             robust=True,
         )
-    return InvitationAcceptance(invitation=invitation, joined=joined)
+    return joined
+
+
+@transaction.atomic
+def invitations_accept_on_approval(*, user: User) -> list[GroupInvitation]:
+    """Accept every open invitation sent to one of `user`'s verified addresses, for an
+    account that has just been approved (member_application_approve calls this).
+
+    Someone who signs up through an invitation while approval is on cannot accept it yet,
+    and by the time they are approved the link's ?next= is long gone: the approval e-mail
+    sends them to sign in. Accepting was what they came for, and the community manager
+    saw the invitations in the queue before approving. Returns the invitations used."""
+    if not is_community_member(user):
+        return []
+    invitations = list(
+        invitations_open_for_user(user=user)
+        .select_for_update(of=("self",))
+        .select_related("group_profile__group", "invited_by")
+        .order_by("created_at")
+    )
+    for invitation in invitations:
+        _invitation_use(invitation=invitation, user=user)
+    return invitations
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Trust levels, recomputed for every member in one UPDATE (no Python loop over members).
+"""Trust levels, recomputed for every member in one UPDATE (no Python loop over members), and
+the directory's "most helpful" score, refreshed by the same nightly job.
 
 The signals are the ones every later app feeds without knowing about trust: days visited
 (MemberVisit) and support given and received (SupportAct — forum reactions, replies and
@@ -14,7 +15,14 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
-from members.models import ApprovalStatus, MemberVisit, SupportAct, TrustLevel, User
+from members.models import (
+    ApprovalStatus,
+    MemberVisit,
+    SupportAct,
+    SupportKind,
+    TrustLevel,
+    User,
+)
 
 
 @dataclass(frozen=True)
@@ -93,3 +101,36 @@ def trust_levels_recompute(*, now: datetime | None = None, rules: TrustRules = R
         .filter(approval_status=ApprovalStatus.APPROVED)
         .update(trust_level=Greatest(earned, kept))
     )
+
+
+# "Most helpful" means help that others acknowledged: reactions to a member's posts and
+# their answers accepted, the two the issue names. A reply's support act goes to the topic's
+# author (being answered is being helped, not helping), a shout-out is a recommendation with
+# its own place on the profile, and a follow is popularity (docs/decisions.md).
+HELPFUL_KINDS = (SupportKind.REACTION, SupportKind.ACCEPTED_ANSWER)
+HELPFUL_WINDOW = timedelta(days=90)
+
+
+def helpfulness_recompute(*, now: datetime | None = None) -> int:
+    """Store every member's `helpful_score`: HELPFUL_KINDS acts received in the HELPFUL_WINDOW
+    before `now`. One UPDATE with a grouped count per member, like the trust levels; members
+    whose score did not move are not written (the score is indexed, so every write costs a
+    new entry in each index of the user table). Returns how many scores changed.
+
+    The directory sorts by the stored score, so "most helpful" is as of the last run: the
+    nightly job, and seed_demo after it seeds support acts."""
+    now = now or timezone.now()
+    score = _count(
+        SupportAct.objects.filter(kind__in=HELPFUL_KINDS, occurred_at__gte=now - HELPFUL_WINDOW),
+        owner_field="receiver",
+    )
+    return User.objects.exclude(helpful_score=score).update(helpful_score=score)
+
+
+def member_standing_recompute(*, now: datetime | None = None) -> int:
+    """The nightly job (members.recompute_trust_levels): trust levels, then "most helpful"
+    scores, both as of the same moment. Returns how many members were evaluated for trust."""
+    now = now or timezone.now()
+    evaluated = trust_levels_recompute(now=now)
+    helpfulness_recompute(now=now)
+    return evaluated

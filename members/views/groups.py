@@ -34,10 +34,6 @@ from members.services.groups import InvitationError
 MEMBERS_PER_PAGE = 30
 
 
-def _site_url(request) -> str:
-    return request.build_absolute_uri("/")
-
-
 def _signed_in_for(view):
     """Visitors who press a group button go to sign in, and come back to the group page
     (not to the POST-only action URL, which would answer a GET with 405)."""
@@ -182,7 +178,6 @@ def group_request_decide(request, slug, request_id):
                 actor=request.user,
                 membership_request=membership_request,
                 approve=form.approve,
-                site_url=_site_url(request),
             )
         except (ValidationError, PermissionDenied) as exc:
             error = error_text(exc)
@@ -221,7 +216,6 @@ def group_invite(request, slug):
                 actor=request.user,
                 group_profile=group_profile,
                 email=form.cleaned_data["email"],
-                site_url=_site_url(request),
             )
         except (ValidationError, PermissionDenied) as exc:
             form.add_error("email", error_text(exc))

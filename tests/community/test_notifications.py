@@ -34,7 +34,6 @@ pytestmark = pytest.mark.django_db
 
 LIST_URL = "/notifications/"
 READ_URL = "/notifications/read/"
-SITE = "http://testserver/"
 
 
 def _open_url(notification) -> str:
@@ -250,9 +249,7 @@ def test_a_decision_notifies_the_requester(
     Notification.objects.all().delete()  # the managers' notice of the request
 
     with django_capture_on_commit_callbacks(execute=True):
-        group_request_decide(
-            actor=manager, membership_request=membership_request, approve=approve, site_url=SITE
-        )
+        group_request_decide(actor=manager, membership_request=membership_request, approve=approve)
 
     notification = Notification.objects.get()
     assert notification.recipient == member
@@ -267,9 +264,7 @@ def test_an_accepted_invitation_notifies_the_inviter(
 ):
     inviter = _manager_of(request_group, community_manager)
     guest = UserFactory(display_name="Guest Star")
-    invitation = group_invite(
-        actor=inviter, group_profile=request_group, email=guest.email, site_url=SITE
-    )
+    invitation = group_invite(actor=inviter, group_profile=request_group, email=guest.email)
 
     with django_capture_on_commit_callbacks(execute=True):
         invitation_accept(user=guest, token=invitation_token_make(invitation=invitation))

@@ -23,6 +23,7 @@ from members.demo import (
     demo_members_generate,
 )
 from members.models import User
+from members.services.trust import helpfulness_recompute
 from members.validators import username_validators
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +101,14 @@ def test_seed_creates_exactly_the_requested_members_ready_to_log_in(seeded):
     assert verified.count() == 25
     # Marked as welcomed, so nothing was queued to the (fictional) addresses.
     assert mail.outbox == []
+
+
+def test_the_seeded_directory_ranks_most_helpful_members_without_waiting_a_night(seeded):
+    # The seed stores the same scores the nightly job would compute from its support acts.
+    stored = dict(_accounts().values_list("pk", "helpful_score"))
+    assert any(stored.values())
+    helpfulness_recompute()
+    assert dict(_accounts().values_list("pk", "helpful_score")) == stored
 
 
 def test_join_dates_spread_over_the_last_eighteen_months(seeded):

@@ -12,6 +12,7 @@ from members.demo import (
     demo_community_seed,
     member_accounts_exist,
 )
+from members.services.trust import helpfulness_recompute
 
 LARGE_MEMBERS = 100_000
 
@@ -85,6 +86,10 @@ class Command(BaseCommand):
                     scale=scale,
                     progress=not no_progress,
                 )
+                # The directory's "most helpful" sort reads a stored score that the nightly
+                # job refreshes; without this the seeded reactions and answers would not
+                # show in it until the next night.
+                helpfulness_recompute()
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(

@@ -26,7 +26,8 @@ CELERY_TASK_ROUTES = {
 CELERY_TIMEZONE = env("TIME_ZONE", default="UTC")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
-    # 02:30 nightly, after the day's visits are in: one UPDATE over all members.
+    # 02:30 nightly, after the day's visits are in: one UPDATE over all members for trust
+    # levels, one for the directory's "most helpful" scores (members.services.trust).
     "members-recompute-trust-levels": {
         "task": "members.recompute_trust_levels",
         "schedule": crontab(hour=2, minute=30),

@@ -57,15 +57,17 @@ def test_manager_downloads_one_members_data_from_the_changelist(manager_client, 
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
         assert "frida-data/profile.json" in archive.namelist()
 
 
 def test_manager_downloads_several_members_as_a_zip_of_zips(manager_client, rich_member, member):
     response = _action(manager_client, "export_member_data", [rich_member, member])
 
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content))) as archive:
         assert sorted(archive.namelist()) == sorted(["frida.zip", f"{member.username}.zip"])
+        with zipfile.ZipFile(archive.open("frida.zip")) as frida:
+            assert "frida-data/profile.json" in frida.namelist()
 
 
 def test_export_action_refuses_too_many_members_at_once(manager, user_admin):

@@ -1,12 +1,16 @@
 import io
 import json
+import os
 import zipfile
+from pathlib import PurePosixPath
 
 import pytest
 from django.contrib.messages import get_messages
+from django.core.files.base import ContentFile
+from django.http import FileResponse
 from django.test import Client
 
-from members.models import ApprovalStatus, User
+from members.models import ApprovalStatus, Profile, User
 from tests.members.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -14,6 +18,11 @@ pytestmark = pytest.mark.django_db
 DATA = "/members/me/data/"
 EXPORT = "/members/me/data/export/"
 ERASE = "/members/me/data/erase/"
+
+
+def _body(response) -> bytes:
+    """A streamed download, read to the end (which also closes its temporary file)."""
+    return b"".join(response.streaming_content)
 
 
 def _erase(client, user, **overrides):
@@ -63,7 +72,7 @@ def test_download_my_data_returns_a_zip_attachment(client_as_member, member):
         f'attachment; filename="{member.username}-data-'
     )
     assert "no-store" in response["Cache-Control"]
-    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+    with zipfile.ZipFile(io.BytesIO(_body(response))) as archive:
         account = json.loads(archive.read(f"{member.username}-data/account.json"))
     assert account["username"] == member.username
 
@@ -72,7 +81,44 @@ def test_an_account_waiting_for_approval_can_still_download_its_data(client):
     pending = UserFactory(approval_status=ApprovalStatus.PENDING)
     client.force_login(pending)
 
-    assert client.post(EXPORT).status_code == 200
+    response = client.post(EXPORT)
+    assert response.status_code == 200
+    assert _body(response)
+
+
+def test_a_large_file_is_streamed_back_in_blocks_and_arrives_whole(client_as_member, member):
+    photo = os.urandom(3 * 1024 * 1024)  # random: the zip cannot shrink it
+    profile = Profile.objects.create(user=member)
+    profile.avatar.save("portrait.png", ContentFile(photo))
+
+    response = client_as_member.post(EXPORT)
+
+    assert isinstance(response, FileResponse) and response.streaming
+    chunks = list(response.streaming_content)
+    response.close()
+    assert len(chunks) > 1  # sent as it is read, not as one body built in memory
+    body = b"".join(chunks)
+    assert int(response["Content-Length"]) == len(body)
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        name = PurePosixPath(profile.avatar.name).name
+        assert archive.read(f"{member.username}-data/files/{name}") == photo
+
+
+def test_downloading_my_data_is_limited_to_3_an_hour_with_a_clear_message(client_as_member, member):
+    for _ in range(3):
+        response = client_as_member.post(EXPORT)
+        assert response.status_code == 200
+        _body(response)
+
+    refused = client_as_member.post(EXPORT)
+
+    assert refused.status_code == 429
+    assert 3500 < int(refused["Retry-After"]) <= 3600
+    page = refused.content.decode()
+    assert "You have reached the limit of 3 downloads of your data an hour." in page
+    assert "Please try again in about 1 hour." in page
+    assert refused["Content-Type"].startswith("text/html")  # the page, not a zip
+    assert _unchanged(member)
 
 
 def test_erase_with_password_and_username_erases_signs_out_and_says_so(client_as_member, member):

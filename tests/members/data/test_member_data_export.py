@@ -1,10 +1,16 @@
 import io
 import json
+import os
+import tracemalloc
 import zipfile
+from pathlib import PurePosixPath
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.files.base import ContentFile
 
+from community.ratelimit import RateLimited
 from members import roles
 from members.models import Profile
 from members.services import data as data_services
@@ -140,3 +146,83 @@ def test_export_holds_the_members_notifications_and_nobody_elses(rich_member):
     notifications = _json(_open(member_data_export(member=rich_member)), "notifications.json")
 
     assert [n["text"] for n in notifications] == ["Diego cheered"]
+
+
+# --- Large files, and how often -------------------------------------------------------------
+
+
+class _ReadRecorder(io.BytesIO):
+    """A stored file that remembers how much each read asked for."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.reads: list[int] = []
+
+    def read(self, size=-1):
+        self.reads.append(size)
+        return super().read(size)
+
+
+def test_files_are_copied_into_the_export_in_chunks_never_read_whole(member, monkeypatch):
+    monkeypatch.setattr(data_services, "DATA_EXPORTERS", list(data_services.DATA_EXPORTERS))
+    recording = _ReadRecorder(os.urandom(3 * data_services.EXPORT_COPY_CHUNK_BYTES + 5))
+    expected = recording.getvalue()
+
+    @data_services.data_exporter
+    def library_files(user):
+        yield "library/handbook.pdf", File(recording, name="handbook.pdf")
+
+    files = _open(member_data_export(member=member))
+
+    assert files["library/handbook.pdf"] == expected
+    assert recording.reads and all(
+        0 < size <= data_services.EXPORT_COPY_CHUNK_BYTES for size in recording.reads
+    )
+    assert "- library/handbook.pdf" in files["README.txt"].decode()
+
+
+def test_a_large_avatar_is_exported_without_holding_it_in_memory(member):
+    photo = os.urandom(16 * 1024 * 1024)
+    profile = Profile.objects.create(user=member)
+    profile.avatar.save("portrait.png", ContentFile(photo))
+    name = f"{member.username}-data/files/{PurePosixPath(profile.avatar.name).name}"
+
+    tracemalloc.start()
+    try:
+        archive = data_services.member_data_export_file(member=member)
+        _current, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    # The old in-memory export held the file, then the whole zip: at least twice its size.
+    assert peak < 8 * 1024 * 1024
+    with archive, zipfile.ZipFile(archive) as zf:
+        assert zf.read(name) == photo
+
+
+def test_a_file_missing_from_storage_is_left_out_and_the_rest_exported(member, caplog):
+    profile = Profile.objects.create(user=member, headline="Still here")
+    profile.avatar.save("gone.png", ContentFile(b"png"))
+    profile.avatar.storage.delete(profile.avatar.name)
+
+    files = _open(member_data_export(member=member))
+
+    assert not [name for name in files if name.startswith("files/")]
+    assert _json(files, "profile.json")["headline"] == "Still here"
+    assert "missing from storage" in caplog.text
+
+
+def test_a_member_may_export_3_times_an_hour_then_is_told_when_to_retry(member):
+    for _ in range(3):
+        member_data_export(member=member)
+
+    with pytest.raises(RateLimited, match="3 downloads of your data an hour") as refused:
+        member_data_export(member=member)
+    assert 3500 < refused.value.retry_after <= 3600
+
+
+def test_a_community_manager_exporting_others_is_not_rate_limited(rich_member):
+    manager = UserFactory(roles=[roles.COMMUNITY_MANAGERS])
+
+    for _ in range(5):
+        assert _open(member_data_export(member=rich_member, actor=manager))["profile.json"]

@@ -28,6 +28,7 @@ from members.selectors.directory import (
     member_directory_filter,
 )
 from members.services.profiles import profile_get_or_create, profile_update
+from members.services.trust import helpfulness_recompute
 from tests.members.factories import UserFactory
 from tests.members.profiles.helpers import (
     LEVELS,
@@ -314,28 +315,58 @@ def test_most_active_sort_does_not_reveal_a_hidden_last_seen_date(client_as_memb
     assert names.index(visible.username) < names.index(private.username)
 
 
-def test_most_helpful_sort_counts_support_received_in_the_last_90_days(client_as_member):
+def test_most_helpful_sort_ranks_by_reactions_and_accepted_answers_after_the_refresh(
+    client_as_member,
+):
     now = timezone.now()
-    helper, old_helper, followed_only = UserFactory.create_batch(3)
+    helper, answerer, old_helper, followed_only = UserFactory.create_batch(4)
     givers = UserFactory.create_batch(3)
-    for giver in givers[:2]:
-        SupportAct.objects.create(
-            giver=giver, receiver=helper, kind=SupportKind.SHOUT_OUT, occurred_at=now
-        )
     for giver in givers:
+        SupportAct.objects.create(
+            giver=giver, receiver=helper, kind=SupportKind.REACTION, occurred_at=now
+        )
         SupportAct.objects.create(
             giver=giver,
             receiver=old_helper,
-            kind=SupportKind.SHOUT_OUT,
+            kind=SupportKind.REACTION,
             occurred_at=now - timedelta(days=120),
         )
         SupportAct.objects.create(
             giver=giver, receiver=followed_only, kind=SupportKind.FOLLOW, occurred_at=now
         )
+    for giver in givers[:2]:
+        SupportAct.objects.create(
+            giver=giver, receiver=answerer, kind=SupportKind.ACCEPTED_ANSWER, occurred_at=now
+        )
+
+    # The ranking is stored and refreshed nightly: until then everyone ties, in name order.
+    before = usernames(client_as_member.get(URL, {"sort": "helpful"}))
+    assert before == usernames(client_as_member.get(URL, {"sort": "name"}))
+    helpfulness_recompute()
+    response = client_as_member.get(URL, {"sort": "helpful"})
+    names = usernames(response)
+
+    assert names[:2] == [helper.username, answerer.username]
+    assert names.index(old_helper.username) > 1
+    assert names.index(followed_only.username) > 1
+    assert "reactions and accepted answers received in the last 90 days, updated nightly" in (
+        response.content.decode()
+    )
+
+
+def test_most_helpful_ties_are_broken_by_name(client_as_member, member):
+    User.objects.filter(pk=member.pk).update(display_name="Zed Zane")
+    giver = UserFactory(display_name="Zoe Giver")
+    cy, ann, bob = (UserFactory(display_name=name) for name in ("Cy", "Ann", "Bob"))
+    for receiver in (cy, ann):
+        SupportAct.objects.create(
+            giver=giver, receiver=receiver, kind=SupportKind.REACTION, occurred_at=timezone.now()
+        )
+    helpfulness_recompute()
 
     names = usernames(client_as_member.get(URL, {"sort": "helpful"}))
 
-    assert names[0] == helper.username
+    assert names[:3] == [ann.username, cy.username, bob.username]
 
 
 # --- Bad input ----------------------------------------------------------------------------

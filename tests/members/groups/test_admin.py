@@ -259,7 +259,6 @@ def test_the_invitation_admin_is_read_only_with_a_withdraw_action(
         actor=community_manager,
         group_profile=hidden_group,
         email="guest@example.net",
-        site_url="http://testserver/",
     )
     change_url = reverse("admin:members_groupinvitation_change", args=[invitation.pk])
 

@@ -4,21 +4,26 @@ from urllib.parse import quote
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core import mail, signing
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from community.models import BRANDING_ID, SiteBranding
-from community.services import branding_cache_clear
+from community.models import BRANDING_ID, Notification, SiteBranding
+from community.services import branding_cache_clear, branding_update
 from members.models import (
+    ApprovalStatus,
     GroupInvitation,
     GroupMembershipRequest,
     GroupProfile,
     JoinPolicy,
+    MemberApplication,
     RequestStatus,
     User,
 )
+from members.services.approvals import member_application_approve
 from members.services.groups import (
     INVITATION_SALT,
     INVITATIONS_PER_ACTOR_PER_DAY,
@@ -29,13 +34,13 @@ from members.services.groups import (
     invitation_revoke,
     invitation_token_make,
     invitation_url_path,
+    invitations_accept_on_approval,
 )
+from members.tasks import group_invitation_email_send_task
 from tests.members.factories import PASSWORD, UserFactory
 from tests.members.groups.conftest import add_member
 
 pytestmark = pytest.mark.django_db
-
-SITE = "http://testserver/"
 
 
 @pytest.fixture
@@ -57,7 +62,6 @@ def invite(board, board_manager, django_capture_on_commit_callbacks):
                 actor=board_manager,
                 group_profile=group_profile or board,
                 email=email,
-                site_url=SITE,
             )
 
     return make
@@ -68,7 +72,8 @@ def _member_ids(group_profile) -> set[int]:
 
 
 def _link_from_mail(message) -> str:
-    match = re.search(r"http://testserver(/groups/invitations/[^/\s]+/)", message.body)
+    site = re.escape(settings.SITE_URL.rstrip("/"))
+    match = re.search(site + r"(/groups/invitations/[^/\s]+/)", message.body)
     assert match, message.body
     return match.group(1)
 
@@ -99,10 +104,41 @@ def test_group_invite_stores_a_14_day_invitation_and_emails_a_signed_link(invite
     }
 
 
+def test_the_invitation_link_uses_the_sites_address_not_the_host_the_manager_used(
+    client, board, board_manager, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://community.example.com"
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "intranet.local"]
+    client.force_login(board_manager)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("groups:invite", args=[board.slug]),
+            {"email": "guest@example.net"},
+            HTTP_HOST="intranet.local",
+        )
+
+    body = mail.outbox[0].body
+    assert "https://community.example.com/groups/invitations/" in body
+    assert "intranet.local" not in body
+
+
+def test_an_invitation_email_queued_by_the_previous_release_still_goes_out(
+    board, board_manager, settings
+):
+    settings.SITE_URL = "https://community.example.com"
+    invitation = group_invite(actor=board_manager, group_profile=board, email="g@example.net")
+
+    # The old message still carries the host the manager used; it is ignored.
+    group_invitation_email_send_task(invitation_id=invitation.pk, site_url="http://old.local/")
+
+    assert "https://community.example.com/groups/invitations/" in mail.outbox[0].body
+
+
 def test_group_invite_by_a_plain_member_is_refused_and_sends_nothing(board, member):
     add_member(board, member)
     with pytest.raises(PermissionDenied):
-        group_invite(actor=member, group_profile=board, email="x@example.net", site_url=SITE)
+        group_invite(actor=member, group_profile=board, email="x@example.net")
     assert not GroupInvitation.objects.exists()
     assert mail.outbox == []
 
@@ -111,7 +147,7 @@ def test_group_invite_for_an_open_group_is_refused(make_group, make_manager):
     open_group = make_group(join_policy=JoinPolicy.OPEN)
     manager = make_manager(open_group)
     with pytest.raises(ValidationError, match="share its address"):
-        group_invite(actor=manager, group_profile=open_group, email="x@example.net", site_url=SITE)
+        group_invite(actor=manager, group_profile=open_group, email="x@example.net")
     assert not GroupInvitation.objects.exists()
 
 
@@ -120,25 +156,21 @@ def test_group_invite_for_an_open_group_is_refused(make_group, make_manager):
 )
 def test_group_invite_with_a_bad_address_gives_a_clear_error(board, board_manager, bad_email):
     with pytest.raises(ValidationError):
-        group_invite(actor=board_manager, group_profile=board, email=bad_email, site_url=SITE)
+        group_invite(actor=board_manager, group_profile=board, email=bad_email)
     assert not GroupInvitation.objects.exists()
 
 
 def test_a_second_open_invitation_to_the_same_address_is_refused(invite, board, board_manager):
     invite("twice@example.net")
     with pytest.raises(ValidationError, match="already has an invitation"):
-        group_invite(
-            actor=board_manager, group_profile=board, email="TWICE@example.net", site_url=SITE
-        )
+        group_invite(actor=board_manager, group_profile=board, email="TWICE@example.net")
     assert GroupInvitation.objects.count() == 1
 
 
 def test_inviting_an_existing_member_is_refused(board, board_manager):
     existing = add_member(board, UserFactory())
     with pytest.raises(ValidationError, match="already a member"):
-        group_invite(
-            actor=board_manager, group_profile=board, email=existing.email.upper(), site_url=SITE
-        )
+        group_invite(actor=board_manager, group_profile=board, email=existing.email.upper())
 
 
 def test_a_manager_cannot_send_more_than_the_daily_invitation_limit(board, board_manager):
@@ -155,9 +187,7 @@ def test_a_manager_cannot_send_more_than_the_daily_invitation_limit(board, board
         ]
     )
     with pytest.raises(ValidationError) as refused:
-        group_invite(
-            actor=board_manager, group_profile=board, email="one-more@example.net", site_url=SITE
-        )
+        group_invite(actor=board_manager, group_profile=board, email="one-more@example.net")
     # The window rolls: the message names when the oldest of the 50 turns 24 hours old.
     frees_up = timezone.localtime(
         GroupInvitation.objects.order_by("created_at").first().created_at + timedelta(days=1)
@@ -462,5 +492,129 @@ def test_signing_up_through_an_invitation_with_another_address_does_not_join(cli
     response = client.post(path)
 
     assert response.status_code == 403
+    assert _member_ids(board) == set()
+    assert _state(invitation) == (None, None, False)
+
+
+# --- invitations and account approval -----------------------------------------------------------
+
+
+@pytest.fixture
+def approval_on(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        branding_update(branding=SiteBranding.objects.get(pk=BRANDING_ID), approve_new_members=True)
+
+
+def _sign_up_and_confirm(client, signup_url: str, email: str, username: str):
+    response = client.post(
+        signup_url,
+        {
+            "email": email,
+            "username": username,
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "reason": "The board invited me",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    confirmation = next(m for m in mail.outbox if "confirm-email" in m.body)
+    confirm_path = re.search(r"https?://[^/\s]+(/accounts/confirm-email/\S+/)", confirmation.body)
+    return client.post(confirm_path.group(1))
+
+
+def test_with_approval_on_an_invited_sign_up_joins_the_group_once_approved(
+    client,
+    invite,
+    board,
+    board_manager,
+    community_manager,
+    approval_on,
+    django_capture_on_commit_callbacks,
+):
+    invitation = invite("Newcomer@Example.net")
+    invitation_path = _link_from_mail(mail.outbox[0])
+    mail.outbox.clear()
+
+    # 1. They sign up through the invitation link and land in the approval queue.
+    signup_url = client.get(invitation_path).context["signup_url"]
+    response = _sign_up_and_confirm(client, signup_url, "newcomer@example.net", "newcomer")
+    assert response["Location"] == "/accounts/pending/"
+    newcomer = User.objects.get(username="newcomer")
+    assert newcomer.approval_status == ApprovalStatus.PENDING
+    assert _member_ids(board) == set()
+    assert _state(invitation) == (None, None, False)
+
+    # 2. The community manager sees the invitation in the queue, and approves.
+    manager = Client()
+    manager.force_login(community_manager)
+    queue = manager.get(reverse("admin:members_memberapplication_changelist"))
+    assert "newcomer@example.net" in queue.content.decode()
+    assert board.name in queue.content.decode()
+    application = MemberApplication.objects.get(user=newcomer)
+    assert (
+        board.name
+        in manager.get(
+            reverse("admin:members_memberapplication_change", args=[application.pk])
+        ).content.decode()
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        manager.post(
+            reverse("admin:members_memberapplication_changelist"),
+            {"action": "approve", "_selected_action": [application.pk]},
+        )
+
+    # 3. The invitation was used for them: they are in the group, and the inviter knows.
+    assert _member_ids(board) == {newcomer.pk}
+    assert GroupProfile.objects.get(pk=board.pk).member_count == 1
+    accepted_by, accepted_at, created_account = _state(invitation)
+    assert (accepted_by, created_account) == (newcomer.pk, True)
+    assert accepted_at is not None
+    notice = Notification.objects.get(kind="group_invitation_accepted")
+    assert notice.recipient == board_manager and notice.actor == newcomer
+
+    # 4. They sign in and the hidden group is theirs.
+    client.post(reverse("account_login"), {"login": "newcomer@example.net", "password": PASSWORD})
+    assert client.get(reverse("groups:detail", args=[board.slug])).status_code == 200
+
+
+def test_approval_accepts_only_open_invitations_to_a_verified_address(
+    make_group, make_manager, community_manager
+):
+    person = UserFactory(approval_status=ApprovalStatus.PENDING)
+    EmailAddress.objects.create(user=person, email="second@example.net", verified=False)
+    groups = {
+        label: make_group(join_policy=JoinPolicy.INVITATION, name=label)
+        for label in ("Open", "Twice", "Expired", "Withdrawn", "Unverified", "Someone else")
+    }
+    manager = make_manager(groups["Open"])
+    for group_profile in groups.values():
+        make_manager(group_profile, user=manager)
+
+    def send(label: str, email: str) -> GroupInvitation:
+        return group_invite(actor=manager, group_profile=groups[label], email=email)
+
+    wanted = [send("Open", person.email.upper()), send("Twice", person.email)]
+    expired = send("Expired", person.email)
+    GroupInvitation.objects.filter(pk=expired.pk).update(expires_at=timezone.now())
+    withdrawn = send("Withdrawn", person.email)
+    invitation_revoke(actor=manager, invitation=withdrawn)
+    unverified = send("Unverified", "second@example.net")
+    elsewhere = send("Someone else", "someone@example.net")
+
+    assert member_application_approve(user=person, actor=community_manager)
+
+    joined = set(person.groups.filter(profile__isnull=False).values_list("name", flat=True))
+    assert joined == {"Open", "Twice"}
+    for invitation in wanted:
+        assert _state(invitation)[0] == person.pk
+    for invitation in (expired, withdrawn, unverified, elsewhere):
+        assert _state(invitation)[0] is None
+
+
+def test_an_account_still_waiting_cannot_be_put_in_a_group_by_its_invitations(board, invite):
+    person = UserFactory(approval_status=ApprovalStatus.PENDING)
+    invitation = invite(person.email)
+
+    assert invitations_accept_on_approval(user=person) == []
     assert _member_ids(board) == set()
     assert _state(invitation) == (None, None, False)

@@ -3,10 +3,12 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import Http404
 from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import assign_perm
 
 from community.models import BRANDING_ID, SiteBranding
 from community.services import branding_cache_clear
-from members.models import ApprovalStatus, GroupProfile, GroupVisibility, JoinPolicy
+from forums.models import Category
+from members.models import ApprovalStatus, GroupProfile, GroupVisibility, JoinPolicy, User
 from members.permissions import (
     MANAGE_GROUP,
     VIEW_GROUP,
@@ -21,7 +23,8 @@ from members.permissions import (
     objects_for_user,
     visible_groups,
 )
-from members.services.groups import group_create
+from members.services.groups import group_create, group_join, group_leave
+from tests.forums.factories import CategoryFactory
 from tests.members.factories import UserFactory
 from tests.members.groups.conftest import add_member
 
@@ -216,3 +219,52 @@ def test_prefetched_checker_for_a_visitor_denies_everything(make_group):
     groups = [make_group() for _ in range(3)]
     perms = ObjectPermissions(AnonymousUser(), groups)
     assert not any(perms.has_perm(MANAGE_GROUP, group) for group in groups)
+
+
+# --- Object grants to a group's auth Group (how a private category opens to a group) ---------
+
+
+@pytest.mark.parametrize(
+    ("perm", "helper"),
+    [("forums.post_category", can_post), ("forums.moderate_category", can_moderate)],
+    ids=["post", "moderate"],
+)
+def test_a_grant_to_a_groups_auth_group_lets_its_members_in_and_nobody_else(
+    make_group, perm, helper
+):
+    group_profile = make_group(visibility=GroupVisibility.HIDDEN)
+    insider = add_member(group_profile, UserFactory())
+    outsider = UserFactory()
+    category, other = CategoryFactory(private=True), CategoryFactory(private=True)
+    assign_perm(perm, group_profile.group, category)
+
+    # The per-object helpers, resolving the default `forums.<verb>_category` themselves.
+    assert helper(insider, category) is True
+    assert helper(outsider, category) is False
+    assert helper(insider, other) is False  # the grant is on that one category
+    # The prefetched checker gives the same answers.
+    inside = ObjectPermissions(insider, [category, other])
+    outside = ObjectPermissions(outsider, [category, other])
+    assert [inside.has_perm(perm, c) for c in (category, other)] == [True, False]
+    assert [outside.has_perm(perm, c) for c in (category, other)] == [False, False]
+    # And the SQL filter.
+    categories = Category.objects.filter(pk__in=[category.pk, other.pk])
+    assert list(objects_for_user(insider, perm, categories)) == [category]
+    assert list(objects_for_user(outsider, perm, categories)) == []
+
+
+def test_leaving_the_group_takes_the_grant_away_with_no_permission_rows_to_clean(make_group):
+    group_profile = make_group(join_policy=JoinPolicy.OPEN)
+    member = UserFactory()
+    category = CategoryFactory(private=True)
+    assign_perm("forums.post_category", group_profile.group, category)
+
+    group_join(user=member, group_profile=group_profile)
+    joined = User.objects.get(pk=member.pk)  # no permission cache carried over
+    assert can_post(joined, category)
+    assert ObjectPermissions(joined, [category]).has_perm("forums.post_category", category)
+
+    group_leave(user=joined, group_profile=group_profile)
+    left = User.objects.get(pk=member.pk)
+    assert not can_post(left, category)
+    assert not ObjectPermissions(left, [category]).has_perm("forums.post_category", category)

@@ -37,8 +37,6 @@ from tests.members.groups.conftest import add_member
 
 pytestmark = pytest.mark.django_db
 
-SITE = "http://testserver/"
-
 
 def _member_ids(group_profile) -> set[int]:
     return set(group_profile.group.user_set.values_list("pk", flat=True))
@@ -218,15 +216,14 @@ def test_group_request_with_an_overlong_message_is_refused(request_group, member
 
 
 def test_approving_a_request_adds_the_member_and_emails_them_after_commit(
-    request_group, make_manager, member, django_capture_on_commit_callbacks
+    request_group, make_manager, member, settings, django_capture_on_commit_callbacks
 ):
+    settings.SITE_URL = "https://hearth.example"
     manager = make_manager(request_group)
     membership_request, _ = group_request_create(user=member, group_profile=request_group)
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        group_request_decide(
-            actor=manager, membership_request=membership_request, approve=True, site_url=SITE
-        )
+        group_request_decide(actor=manager, membership_request=membership_request, approve=True)
 
     membership_request.refresh_from_db()
     assert membership_request.status == RequestStatus.APPROVED
@@ -238,7 +235,7 @@ def test_approving_a_request_adds_the_member_and_emails_them_after_commit(
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [member.email]
     assert "approved" in mail.outbox[0].body
-    assert f"http://testserver/groups/{request_group.slug}/" in mail.outbox[0].body
+    assert f"https://hearth.example/groups/{request_group.slug}/" in mail.outbox[0].body
 
 
 def test_denying_a_request_keeps_them_out_and_emails_them(
@@ -248,9 +245,7 @@ def test_denying_a_request_keeps_them_out_and_emails_them(
     membership_request, _ = group_request_create(user=member, group_profile=request_group)
 
     with django_capture_on_commit_callbacks(execute=True):
-        group_request_decide(
-            actor=manager, membership_request=membership_request, approve=False, site_url=SITE
-        )
+        group_request_decide(actor=manager, membership_request=membership_request, approve=False)
 
     membership_request.refresh_from_db()
     assert membership_request.status == RequestStatus.DENIED
@@ -264,7 +259,7 @@ def test_asking_again_within_7_days_of_a_denial_is_refused_with_the_date_to_ask_
 ):
     manager = make_manager(request_group)
     first, _ = group_request_create(user=member, group_profile=request_group)
-    group_request_decide(actor=manager, membership_request=first, approve=False, site_url=SITE)
+    group_request_decide(actor=manager, membership_request=first, approve=False)
     first.refresh_from_db()
     again_from = timezone.localtime(first.decided_at + timedelta(days=7))
 
@@ -280,9 +275,7 @@ def test_asking_again_within_7_days_of_a_denial_is_refused_with_the_date_to_ask_
 def test_a_denial_in_another_group_does_not_stop_asking_here(make_group, make_manager, member):
     elsewhere, here = make_group(), make_group()
     denied, _ = group_request_create(user=member, group_profile=elsewhere)
-    group_request_decide(
-        actor=make_manager(elsewhere), membership_request=denied, approve=False, site_url=SITE
-    )
+    group_request_decide(actor=make_manager(elsewhere), membership_request=denied, approve=False)
 
     _, created = group_request_create(user=member, group_profile=here)
 
@@ -292,7 +285,7 @@ def test_a_denial_in_another_group_does_not_stop_asking_here(make_group, make_ma
 def test_after_7_days_a_denied_member_may_ask_again(request_group, make_manager, member):
     manager = make_manager(request_group)
     first, _ = group_request_create(user=member, group_profile=request_group)
-    group_request_decide(actor=manager, membership_request=first, approve=False, site_url=SITE)
+    group_request_decide(actor=manager, membership_request=first, approve=False)
     GroupMembershipRequest.objects.filter(pk=first.pk).update(
         decided_at=timezone.now() - timedelta(days=7, minutes=1)
     )
@@ -351,9 +344,7 @@ def test_asking_twice_or_deciding_before_the_task_runs_sends_no_second_notice(
         group_request_create(user=member, group_profile=request_group)  # already pending
     assert len(callbacks) == 2  # the first request's in-app notice and e-mail task only
 
-    group_request_decide(
-        actor=manager, membership_request=membership_request, approve=True, site_url=SITE
-    )
+    group_request_decide(actor=manager, membership_request=membership_request, approve=True)
     assert group_request_managers_notify(request_id=membership_request.pk) == 0
     assert mail.outbox == []
 
@@ -363,17 +354,13 @@ def test_deciding_a_request_twice_is_refused_and_changes_nothing(
 ):
     manager = make_manager(request_group)
     membership_request, _ = group_request_create(user=member, group_profile=request_group)
-    group_request_decide(
-        actor=manager, membership_request=membership_request, approve=True, site_url=SITE
-    )
+    group_request_decide(actor=manager, membership_request=membership_request, approve=True)
 
     with (
         django_capture_on_commit_callbacks(execute=True) as callbacks,
         pytest.raises(ValidationError, match="already approved"),
     ):
-        group_request_decide(
-            actor=manager, membership_request=membership_request, approve=False, site_url=SITE
-        )
+        group_request_decide(actor=manager, membership_request=membership_request, approve=False)
     assert callbacks == []
     membership_request.refresh_from_db()
     assert membership_request.status == RequestStatus.APPROVED
@@ -386,9 +373,7 @@ def test_a_plain_member_cannot_decide_requests(request_group, member):
     add_member(request_group, member)
 
     with pytest.raises(PermissionDenied):
-        group_request_decide(
-            actor=member, membership_request=membership_request, approve=True, site_url=SITE
-        )
+        group_request_decide(actor=member, membership_request=membership_request, approve=True)
     membership_request.refresh_from_db()
     assert membership_request.status == RequestStatus.PENDING
     assert requester.pk not in _member_ids(request_group)

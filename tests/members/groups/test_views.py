@@ -383,9 +383,7 @@ def test_a_manager_invites_by_email_from_the_group_page(
 
 
 def _invitation(group_profile, manager, email: str = "guest@example.net"):
-    return group_invite(
-        actor=manager, group_profile=group_profile, email=email, site_url="http://testserver/"
-    )
+    return group_invite(actor=manager, group_profile=group_profile, email=email)
 
 
 def test_a_manager_withdraws_an_open_invitation_from_the_group_page(
