@@ -24,7 +24,7 @@ if not (is_community_member(user) and private.exists() and user.groups.exists())
     raise SystemExit(f"{user.username} is not a member with a group grant on a private category")
 session = import_module(settings.SESSION_ENGINE).SessionStore()
 session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 with open(os.environ["BENCH_COOKIE_FILE"], "w") as f:

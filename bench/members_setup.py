@@ -31,7 +31,7 @@ if not (is_community_member(user) and user.has_perm("members.view_member_directo
     raise SystemExit(f"{user.username} may not browse the directory")
 session = import_module(settings.SESSION_ENGINE).SessionStore()
 session[SESSION_KEY] = user._meta.pk.value_to_string(user)
-session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
 session[HASH_SESSION_KEY] = user.get_session_auth_hash()
 session.create()
 cookie = f"{settings.SESSION_COOKIE_NAME}={session.session_key}"

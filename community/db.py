@@ -1,4 +1,6 @@
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import connections, models
+from django.db.models.query import get_related_populators
 
 
 class BaseModel(models.Model):
@@ -10,3 +12,71 @@ class BaseModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class KeyLookup:
+    """One row by primary key, its SQL compiled once per process instead of per call.
+
+    Compiling a queryset costs more than running it when the query is a key lookup (about
+    0.3 ms for a topic with its category, against 0.2 ms for the round trip), and the pages
+    that make such lookups on every request (the signed-in user, the topic page) are the
+    busiest there are. The SQL comes from the queryset `build()` returns, so it follows the
+    models; the instances are made by Django's own code, as the queryset would make them.
+    Queries still go through the connection's cursor: logged, counted, wrapped."""
+
+    # Stands in for the key while compiling; found again among the parameters afterwards.
+    _KEY_PLACEHOLDER = -8_675_309_000_000_001
+
+    def __init__(self, build):
+        self._build = build
+        self._compiled = {}
+
+    def _compile(self, alias: str):
+        queryset = self._build().filter(pk=self._KEY_PLACEHOLDER)[:1]
+        compiler = queryset.query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        key_index = list(params).index(self._KEY_PLACEHOLDER)
+        klass_info = compiler.klass_info
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        compiled = (
+            compiler,
+            sql,
+            list(params),
+            key_index,
+            (start, end),
+            [column[0].target.attname for column in compiler.select[start:end]],
+            get_related_populators(klass_info, compiler.select, alias),
+        )
+        self._compiled[alias] = compiled
+        return compiled
+
+    def get(self, pk, *, using: str = "default"):
+        """The instance with primary key `pk`, or None."""
+        compiled = self._compiled.get(using) or self._compile(using)
+        compiler, sql, params, key_index, (start, end), attnames, populators = compiled
+        model = compiler.klass_info["model"]
+        try:
+            pk = model._meta.pk.to_python(pk)
+        except ValidationError:
+            return None
+        if not _fits_the_key_column(pk, model._meta.pk, using):
+            return None  # as the ORM does: no row has it, and the database would refuse it
+        params = [*params[:key_index], pk, *params[key_index + 1 :]]
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        (row,) = compiler.results_iter([[row]])
+        instance = model.from_db(using, attnames, row[start:end])
+        for populator in populators:
+            populator.populate(row, instance)
+        return instance
+
+
+def _fits_the_key_column(value, field, using: str) -> bool:
+    if not isinstance(value, int):
+        return True
+    low, high = connections[using].ops.integer_field_range(field.get_internal_type())
+    return (low is None or value >= low) and (high is None or value <= high)

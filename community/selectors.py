@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 
 from community.models import BRANDING_ID, FooterLink, SiteBranding
+from community.per_request import per_request
 
 BRANDING_CACHE_KEY = "community:branding:v2"  # bump when the snapshot changes shape
 BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
@@ -51,6 +52,10 @@ def _snapshot(branding: SiteBranding, links: list[FooterLink]) -> Branding:
 
 def branding_get() -> Branding:
     """The current branding, from the cache (one cache read per request, no query)."""
+    return per_request(BRANDING_CACHE_KEY, _branding_cached)
+
+
+def _branding_cached() -> Branding:
     branding = cache.get(BRANDING_CACHE_KEY)
     if branding is None:
         row = SiteBranding.objects.filter(pk=BRANDING_ID).first() or SiteBranding(pk=BRANDING_ID)

@@ -3,11 +3,13 @@ from django.db import transaction
 
 from community.markdown import render_markdown
 from community.models import SiteBranding
+from community.per_request import per_request_forget
 from community.selectors import BRANDING_CACHE_KEY
 
 
 def branding_cache_clear() -> None:
     cache.delete(BRANDING_CACHE_KEY)
+    per_request_forget()
 
 
 @transaction.atomic

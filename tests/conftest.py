@@ -6,6 +6,7 @@ from django.apps import apps
 from django.contrib.auth.management import create_permissions
 from django.core.cache import cache
 
+from members.services.visits import member_visits_forget_recorded_here
 from tests.members.factories import UserFactory
 
 
@@ -14,6 +15,7 @@ def _clear_cache():
     """allauth's rate-limit counters and the branding snapshot live in the cache; without
     this a 429 or an old community name leaks from one test into the next."""
     cache.clear()
+    member_visits_forget_recorded_here()
     yield
     cache.clear()
 

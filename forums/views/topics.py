@@ -21,7 +21,9 @@ from forums.views.post_list import (
     page_and_cached,
     post_list,
     topic_version,
+    viewer_shape,
 )
+from forums.views.topic_frame import topic_page_from_frame
 
 
 def _with_retry_after(response, retry_after: int | None):
@@ -107,6 +109,9 @@ def topic_detail(request, pk: int, slug: str):
     view = topic_rights(topic=topic, viewer=request.user)
     posts_html, posts = post_list(request, view, request.GET.get("page"))
     topic_viewed(request.user, topic, posts)
+    if not (request.GET.keys() - {"page"} or len(get_messages(request))):
+        shape = viewer_shape(request.user, view)
+        return HttpResponse(topic_page_from_frame(request, view, shape, posts_html))
     form = ReplyForm()
     if view.can_reply and request.GET.get("quote"):
         form = _reply_form_quoting(request, topic, request.GET["quote"])

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from forums.models import Post, Reaction, ReactionKind
 from forums.services.answers import answer_accept
 from forums.services.posts import topic_touch
-from forums.views import post_list, topics
+from forums.views import post_list, topic_frame, topics
 from tests.forums.factories import CategoryFactory, PostFactory, TopicFactory, private_category_for
 from tests.members.factories import UserFactory
 
@@ -45,6 +45,7 @@ def test_topic_page_queries_do_not_grow_with_reacted_posts(
         (post_list, "_page_key"),
         (post_list, "_facts_key"),
         (topics, "_visitor_page_key"),
+        (topic_frame, "_frame_key"),
     ]:
         monkeypatch.setattr(module, key, lambda *args: uuid4().hex)
     client, viewer = Client(), None

@@ -1,0 +1,196 @@
+"""The topic page around its posts, rendered once and shared between members like the posts
+themselves (forums.views.post_list).
+
+Beyond the viewer's shape, little of the page's frame depends on who is looking: the header's
+account corner (their name, menu and unread count), the watch menu, the composer when they
+left a draft there, and the CSRF token. So the frame is rendered with those four left as
+holes ({% hole %}, community.templatetags.page_holes) and with the token's placeholder, cut at
+the holes and cached per topic version, shape, page, reply refusal and branding version; each
+request renders only its own pieces and joins them in. Rendering the whole frame cost a
+member's topic page more than everything else on it.
+
+Pages that show something only one request has (a message, a quote in the composer, other
+query parameters) are rendered whole, as before.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from functools import cache as memoize
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.middleware.csrf import get_token
+from django.template.loader import get_template, render_to_string
+from django.utils.crypto import salted_hmac
+from django.utils.safestring import SafeString, mark_safe
+
+from community.notifications import UnreadBadge, unread_count_for
+from forums.forms import ReplyForm
+from forums.selectors.topic import TopicPage
+from forums.templatetags.forum_watching import watch_controls_context
+from forums.views.post_list import POST_LIST_SECONDS, Shape, csrf_placeholder, topic_version
+
+
+@memoize
+def hole_marker() -> str:
+    """Derived from SECRET_KEY, like the CSRF placeholder: nobody can write it into a title."""
+    return "hole-" + salted_hmac("forums.topic-frame.hole", "marker").hexdigest()[:24]
+
+
+class Frame(NamedTuple):
+    pieces: tuple[str, ...]  # text, a hole's name, text, …, text
+    composer: str  # the composer with no draft in it: what most members get
+
+
+def _frame_key(view: TopicPage, shape: Shape, branding_version: str) -> str:
+    refusal = hashlib.blake2b((view.reply_refusal or "").encode(), digest_size=6).hexdigest()
+    return (
+        f"forums:topic-frame:v1:{topic_version(view.topic)}:{shape.key}:{view.page.number}:"
+        f"{refusal}:{branding_version}"
+    )
+
+
+def _context(view: TopicPage, **extra) -> dict:
+    topic = view.topic
+    return {"topic": topic, "category": topic.category, "view": view, "page": view.page, **extra}
+
+
+def _build(request, view: TopicPage) -> Frame:
+    marker = hole_marker()
+    html = render_to_string(
+        "forums/topic_detail.html",
+        _context(
+            view,
+            form=ReplyForm(),
+            posts_html=mark_safe(f"{marker}posts{marker}"),  # noqa: S308 - our own marker
+            frame_hole_marker=marker,
+            csrf_token=csrf_placeholder(),
+        ),
+        request,
+    )
+    composer = ""
+    if view.can_reply:
+        composer = render_to_string(
+            "forums/_composer.html",
+            _context(
+                dataclasses.replace(view, has_draft=False),
+                form=ReplyForm(),
+                csrf_token=csrf_placeholder(),
+            ),
+            request,
+        )
+    return Frame(tuple(html.split(marker)), composer)
+
+
+class WatchMenu(NamedTuple):
+    """What the watch menu shows (forums.templatetags.forum_watching), hashable."""
+
+    show: bool
+    kind: str = ""
+    target_pk: int = 0
+    explicit: int | None = None
+    state: str = ""
+    choices: tuple[tuple[int, str, str, bool], ...] = ()
+
+    @classmethod
+    def of(cls, context: dict) -> WatchMenu:
+        if not context["show"]:
+            return cls(show=False)
+        return cls(
+            show=True,
+            kind=context["kind"],
+            target_pk=context["target"].pk,
+            explicit=context["explicit"],
+            state=context["state"],
+            choices=tuple(
+                (c["value"], str(c["label"]), str(c["description"]), c["current"])
+                for c in context["choices"]
+            ),
+        )
+
+    def context(self) -> dict:
+        if not self.show:
+            return {"show": False}
+        return {
+            "show": True,
+            "kind": self.kind,
+            "target": SimpleNamespace(pk=self.target_pk),
+            "explicit": self.explicit,
+            "state": self.state,
+            "choices": [
+                {"value": value, "label": label, "description": description, "current": current}
+                for value, label, description, current in self.choices
+            ],
+        }
+
+
+@lru_cache(maxsize=4096)
+def _account_corner(
+    username: str, public_name: str, is_staff: bool, unread: UnreadBadge, section: str | None
+) -> str:
+    """The header's account corner, a function of these alone (the token is the placeholder):
+    each process renders it once per member and unread count."""
+    member = SimpleNamespace(
+        is_authenticated=True, username=username, public_name=public_name, is_staff=is_staff
+    )
+    return get_template("community/_account_nav.html").render(
+        {
+            "user": member,
+            "notification_badge": unread,
+            "request": SimpleNamespace(resolver_match=SimpleNamespace(namespace=section)),
+            "csrf_token": csrf_placeholder(),
+        }
+    )
+
+
+@lru_cache(maxsize=4096)
+def _watch_menu(menu: WatchMenu, next_path: str) -> str:
+    """The watch menu, a function of what it shows: each process renders each state once."""
+    return get_template("forums/_watch_controls.html").render(
+        {
+            **menu.context(),
+            "request": SimpleNamespace(get_full_path=lambda: next_path),
+            "csrf_token": csrf_placeholder(),
+        }
+    )
+
+
+def _viewer_piece(request, name: str, view: TopicPage, frame: Frame, posts_html: str) -> str:
+    if name == "posts":
+        return posts_html
+    if name == "account":
+        user = request.user
+        return _account_corner(
+            user.username,
+            user.public_name,
+            user.is_staff,
+            UnreadBadge(count=unread_count_for(user_id=user.pk)),
+            request.resolver_match.namespace,
+        )
+    if name == "watch":
+        return _watch_menu(
+            WatchMenu.of(watch_controls_context(request.user, view.topic, view.watches)),
+            request.get_full_path(),
+        )
+    if name == "composer" and not view.has_draft:
+        return frame.composer
+    return get_template("forums/_composer.html").render(_context(view, form=ReplyForm()), request)
+
+
+def topic_page_from_frame(request, view: TopicPage, shape: Shape, posts_html: str) -> SafeString:
+    """The member's whole topic page: the shared frame with their own pieces in its holes.
+    `view` has its page and the member's state (forums.views.post_list.post_list)."""
+    key = _frame_key(view, shape, request.branding.version)
+    frame = cache.get(key)
+    if frame is None:
+        frame = _build(request, view)
+        cache.set(key, frame, POST_LIST_SECONDS)
+    pieces = list(frame.pieces)
+    for index in range(1, len(pieces), 2):
+        pieces[index] = _viewer_piece(request, pieces[index], view, frame, posts_html)
+    html = "".join(pieces).replace(csrf_placeholder(), get_token(request))
+    return mark_safe(html)  # noqa: S308 - our templates' output, which escape
