@@ -30,8 +30,9 @@ def bench_client(who: str) -> Client:
     client = Client(HTTP_HOST="127.0.0.1")  # production ALLOWED_HOSTS has no "testserver"
     if who == "member":
         with open(os.environ["BENCH_COOKIE_FILE"]) as f:
-            name, _, value = f.read().strip().partition("=")
-        client.cookies[name] = value
+            for cookie in f.read().strip().split("; "):
+                name, _, value = cookie.partition("=")
+                client.cookies[name] = value
     return client
 
 

@@ -39,8 +39,10 @@ class KeyLookup:
         klass_info = compiler.klass_info
         fields = klass_info["select_fields"]
         start, end = fields[0], fields[-1] + 1
+        select_columns = [column[0] for column in compiler.select]
         compiled = (
             compiler,
+            compiler.get_converters(select_columns),
             sql,
             list(params),
             key_index,
@@ -54,7 +56,7 @@ class KeyLookup:
     def get(self, pk, *, using: str = "default"):
         """The instance with primary key `pk`, or None."""
         compiled = self._compiled.get(using) or self._compile(using)
-        compiler, sql, params, key_index, (start, end), attnames, populators = compiled
+        compiler, converters, sql, params, key_index, (start, end), attnames, populators = compiled
         model = compiler.klass_info["model"]
         try:
             pk = model._meta.pk.to_python(pk)
@@ -68,7 +70,8 @@ class KeyLookup:
             row = cursor.fetchone()
         if row is None:
             return None
-        (row,) = compiler.results_iter([[row]])
+        if converters:
+            (row,) = compiler.apply_converters([row], converters)
         instance = model.from_db(using, attnames, row[start:end])
         for populator in populators:
             populator.populate(row, instance)

@@ -24,6 +24,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 
 from community.models import Notification
+from community.per_request import cache_get_many_prefetched
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -36,12 +37,14 @@ VERB_MAX_LENGTH = Notification._meta.get_field("verb").max_length
 URL_MAX_LENGTH = Notification._meta.get_field("url").max_length
 
 
-def _unread_cache_key(user_id: int) -> str:
+def unread_count_cache_key(user_id: int) -> str:
+    """Where the bell's count is cached (a page may prefetch it:
+    community.per_request.cache_prefetch)."""
     return f"community:notifications:unread:v1:{user_id}"
 
 
 def _unread_counts_forget(user_ids: Iterable[int]) -> None:
-    keys = [_unread_cache_key(user_id) for user_id in set(user_ids)]
+    keys = [unread_count_cache_key(user_id) for user_id in set(user_ids)]
     if keys:
         # After commit: a request that counts before then must not cache the old number
         # after our delete. Outside a transaction this runs at once.
@@ -157,8 +160,8 @@ def notification_get_for(
 def unread_count_for(*, user_id: int) -> int:
     """How many unread notifications the member has, capped at UNREAD_COUNT_CAP + 1 (shown
     as "99+"). One cache read; one COUNT over the partial unread index on a miss."""
-    key = _unread_cache_key(user_id)
-    count = cache.get(key)
+    key = unread_count_cache_key(user_id)
+    count = cache_get_many_prefetched([key]).get(key)
     if count is None:
         count = (
             Notification.objects.filter(recipient_id=user_id, read_at__isnull=True)

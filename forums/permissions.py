@@ -34,7 +34,12 @@ from django.http import Http404
 from django.utils import timezone
 
 from community.db import KeyLookup
-from community.per_request import per_request, per_request_forget
+from community.per_request import (
+    cache_get_many_prefetched,
+    cache_prefetch,
+    per_request,
+    per_request_forget,
+)
 from community.selectors import branding_get
 from forums.models import Category, CategoryAccess, Post, Topic
 from members.permissions import is_community_member, objects_for_user
@@ -112,7 +117,7 @@ def _reach_cached(key: str, compute) -> Reach:
 
 
 def _reach_current(key: str, compute) -> Reach:
-    cached = cache.get_many([ACL_VERSION_KEY, key])
+    cached = cache_get_many_prefetched([ACL_VERSION_KEY, key])
     version = _acl_version(cached)
     reach = cached.get(key)
     if reach is not None and reach.version == version:
@@ -148,13 +153,24 @@ def _signed_in(user) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
+VISITOR_REACH_KEY = "forums:reach:v1:visitors"
+
+
+def reach_cache_keys(user) -> list[str]:
+    """The cache entries `user`'s permission checks read, for a page that prefetches them
+    with its own (community.per_request.cache_prefetch)."""
+    if not _signed_in(user):
+        return [ACL_VERSION_KEY, VISITOR_REACH_KEY]
+    return [] if user.is_superuser else [ACL_VERSION_KEY, _reach_key(user.pk)]
+
+
 def _visitor_visible_ids() -> frozenset[int]:
     """The categories visitors see (none on a members-only community), cached under the ACL
     version like a member's reach: the same for every visitor."""
     if branding_get().members_only:
         return frozenset()
     reach = _reach_cached(
-        "forums:reach:v1:visitors",
+        VISITOR_REACH_KEY,
         lambda version: Reach(
             version, False, False, _visible_by_access(AnonymousUser()), frozenset()
         ),
@@ -272,11 +288,15 @@ def access_category(user, **lookup) -> Category:
 _topic_by_key = KeyLookup(lambda: Topic.objects.select_related("category"))
 
 
-def access_topic(user, *, pk) -> Topic:
+def access_topic(user, *, pk, prefetch=None) -> Topic:
     """The topic (category joined) if `user` may see it; the same Http404 as for a missing
     one otherwise. Fetched by its key, with SQL compiled once, and judged against the
-    viewer's cached reach: the busiest page of the forum starts here."""
+    viewer's cached reach: the busiest page of the forum starts here. `prefetch(topic)`
+    names cache entries the caller reads next, fetched in the same round trip as the
+    viewer's permission entries (community.per_request.cache_prefetch)."""
     topic = _topic_by_key.get(pk)
+    if topic is not None and prefetch is not None:
+        cache_prefetch([*reach_cache_keys(user), *prefetch(topic)])
     if topic is None or not can_view_topic(user, topic):
         raise Http404(TOPIC_NOT_FOUND)
     return topic

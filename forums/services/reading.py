@@ -41,6 +41,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from community.per_request import cache_get_many_prefetched
 from forums.models import Post, Topic, TopicRead
 from forums.permissions import can_moderate_category
 from forums.services.posts import POSTS_PER_PAGE
@@ -86,7 +87,9 @@ def _flushed_key(bucket: int) -> str:
     return f"forums:flushed:{bucket}"
 
 
-def _read_key(user_id: int, topic_id: int) -> str:
+def read_cache_key(user_id: int, topic_id: int) -> str:
+    """Where a member's not yet flushed reading state of a topic waits (a page may prefetch
+    it: community.per_request.cache_prefetch)."""
     return f"forums:read:{user_id}:{topic_id}"
 
 
@@ -144,8 +147,8 @@ def topic_viewed(
             _count_view(topic.pk, bucket)
         return
 
-    key = _read_key(viewer.pk, topic.pk)
-    state = cache.get(key) or {}
+    key = read_cache_key(viewer.pk, topic.pk)
+    state = cache_get_many_prefetched([key]).get(key) or {}
     changed = False
     counted_at = state.get("v")
     if counted_at is None or now.timestamp() - counted_at >= VIEW_DEDUPE_SECONDS:
@@ -191,9 +194,11 @@ def read_positions(*, user, topic_ids: Iterable[int]) -> dict[int, ReadPosition]
             user_id=user.pk, topic_id__in=topic_ids
         ).values_list("topic_id", "last_read_post_id", "last_read_at")
     }
-    cached = cache.get_many([_read_key(user.pk, topic_id) for topic_id in topic_ids])
+    cached = cache_get_many_prefetched(
+        [read_cache_key(user.pk, topic_id) for topic_id in topic_ids]
+    )
     for topic_id in topic_ids:
-        state = cached.get(_read_key(user.pk, topic_id))
+        state = cached.get(read_cache_key(user.pk, topic_id))
         if not state or state.get("at") is None:
             continue
         overlay = ReadPosition(state["p"], state["at"])
@@ -397,10 +402,10 @@ def _flush(now: datetime) -> FlushResult:
     for key, topic_id in view_keys.items():
         if counts.get(key):
             deltas[topic_id] = deltas.get(topic_id, 0) + int(counts[key])
-    states = _get_many([_read_key(user_id, topic_id) for user_id, topic_id in read_pairs])
+    states = _get_many([read_cache_key(user_id, topic_id) for user_id, topic_id in read_pairs])
     positions = {}
     for user_id, topic_id in read_pairs:
-        state = states.get(_read_key(user_id, topic_id))
+        state = states.get(read_cache_key(user_id, topic_id))
         if state and state.get("at") is not None:
             positions[user_id, topic_id] = ReadPosition(state["p"], state["at"])
 

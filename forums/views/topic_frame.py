@@ -23,12 +23,12 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.middleware.csrf import get_token
 from django.template.loader import get_template, render_to_string
 from django.utils.crypto import salted_hmac
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 from community.notifications import UnreadBadge, unread_count_for
+from community.per_request import cache_get_many_prefetched
 from forums.forms import ReplyForm
 from forums.selectors.topic import TopicPage
 from forums.templatetags.forum_watching import watch_controls_context
@@ -46,11 +46,11 @@ class Frame(NamedTuple):
     composer: str  # the composer with no draft in it: what most members get
 
 
-def _frame_key(view: TopicPage, shape: Shape, branding_version: str) -> str:
+def frame_cache_key(view: TopicPage, shape: Shape, page_number: int, branding) -> str:
     refusal = hashlib.blake2b((view.reply_refusal or "").encode(), digest_size=6).hexdigest()
     return (
-        f"forums:topic-frame:v1:{topic_version(view.topic)}:{shape.key}:{view.page.number}:"
-        f"{refusal}:{branding_version}"
+        f"forums:topic-frame:v1:{topic_version(view.topic)}:{shape.key}:{page_number}:"
+        f"{refusal}:{branding.version}"
     )
 
 
@@ -181,16 +181,18 @@ def _viewer_piece(request, name: str, view: TopicPage, frame: Frame, posts_html:
     return get_template("forums/_composer.html").render(_context(view, form=ReplyForm()), request)
 
 
-def topic_page_from_frame(request, view: TopicPage, shape: Shape, posts_html: str) -> SafeString:
-    """The member's whole topic page: the shared frame with their own pieces in its holes.
-    `view` has its page and the member's state (forums.views.post_list.post_list)."""
-    key = _frame_key(view, shape, request.branding.version)
-    frame = cache.get(key)
+def topic_page_from_frame(
+    request, view: TopicPage, shape: Shape, posts_html: str, token: str
+) -> str:
+    """The member's whole topic page: the shared frame with their own pieces in its holes
+    and their CSRF `token` for the placeholders (the posts' too). `view` has its page and
+    the member's state (forums.views.post_list.post_list)."""
+    key = frame_cache_key(view, shape, view.page.number, request.branding)
+    frame = cache_get_many_prefetched([key]).get(key)
     if frame is None:
         frame = _build(request, view)
         cache.set(key, frame, POST_LIST_SECONDS)
     pieces = list(frame.pieces)
     for index in range(1, len(pieces), 2):
         pieces[index] = _viewer_piece(request, pieces[index], view, frame, posts_html)
-    html = "".join(pieces).replace(csrf_placeholder(), get_token(request))
-    return mark_safe(html)  # noqa: S308 - our templates' output, which escape
+    return "".join(pieces).replace(csrf_placeholder(), token)

@@ -7,6 +7,8 @@ from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
+from community.notifications import unread_count_cache_key
+from community.per_request import cache_prefetch
 from community.ratelimit import RateLimited
 from community.selectors import branding_get
 from forums.forms import ReplyForm
@@ -14,16 +16,19 @@ from forums.permissions import access_topic, merged_target_for
 from forums.selectors.topic import post_quote, topic_rights
 from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
-from forums.services.reading import resume_page, topic_viewed
+from forums.services.reading import read_cache_key, resume_page, topic_viewed
 from forums.views.post_list import (
     POST_LIST_SECONDS,
     csrf_placeholder,
+    facts_cache_key,
     page_and_cached,
     post_list,
+    posts_cache_key,
+    requested_page,
     topic_version,
     viewer_shape,
 )
-from forums.views.topic_frame import topic_page_from_frame
+from forums.views.topic_frame import frame_cache_key, topic_page_from_frame
 
 
 def _with_retry_after(response, retry_after: int | None):
@@ -64,7 +69,7 @@ def _visitor_page_key(request, topic, page_number: int) -> str:
 def _topic_detail_for_visitor(request, topic):
     """Visitors all see the same page, so the whole of it is rendered once per version of
     the topic (forums.views.post_list says what versions it) and of the branding. A hit
-    costs the topic query and a cache read. Pages with other query parameters or with a
+    costs the topic query and a cache read or two. Pages with other query parameters or with a
     message to show are rendered as usual."""
     view = topic_rights(topic=topic, viewer=request.user)
     topic_viewed(request.user, topic, [])
@@ -81,13 +86,45 @@ def _topic_detail_for_visitor(request, topic):
         )
         html = response.content.decode()
         cache.set(_visitor_page_key(request, topic, view.page.number), html, POST_LIST_SECONDS)
-    return HttpResponse(html.replace(csrf_placeholder(), get_token(request)))
+    # A visitor's topic page has no form to protect, so it carries no token and sets no
+    # cookie (nor costs the random bytes of one): any shared cache in front may keep it.
+    return HttpResponse(html.replace(csrf_placeholder(), ""))
+
+
+def _first_cache_reads(request, topic) -> list[str]:
+    """What the topic page reads from the cache before it knows the viewer's rights, fetched
+    with their permission entries in one round trip (forums.permissions.access_topic)."""
+    requested = requested_page(request.GET.get("page"))
+    user = request.user
+    if not user.is_authenticated:
+        return [
+            facts_cache_key(topic, moderates=False),
+            _visitor_page_key(request, topic, requested),
+        ]
+    return [
+        facts_cache_key(topic, moderates=False),
+        facts_cache_key(topic, moderates=True),
+        read_cache_key(user.pk, topic.pk),
+        unread_count_cache_key(user.pk),
+    ]
+
+
+def _second_cache_reads(request, view, shape) -> list[str]:
+    """What a member's page reads once their rights (and so their shape) are known."""
+    requested = requested_page(request.GET.get("page"))
+    return [
+        posts_cache_key(view.topic, shape, requested),
+        frame_cache_key(view, shape, requested, request.branding),
+    ]
 
 
 @require_safe
 def topic_detail(request, pk: int, slug: str):
     try:
-        topic = access_topic(request.user, pk=pk)  # 404, identical to a missing id
+        # 404, identical to a missing id
+        topic = access_topic(
+            request.user, pk=pk, prefetch=lambda topic: _first_cache_reads(request, topic)
+        )
     except Http404:
         # A topic merged away (hidden from members) sends its old links to where it went.
         target = merged_target_for(request.user, pk=pk)
@@ -107,11 +144,15 @@ def topic_detail(request, pk: int, slug: str):
             page, post_id = resume
             return redirect(f"{topic.get_absolute_url()}?page={page}#post-{post_id}")
     view = topic_rights(topic=topic, viewer=request.user)
+    shape = viewer_shape(request.user, view)
+    cache_prefetch(_second_cache_reads(request, view, shape))
+    if not (request.GET.keys() - {"page"} or len(get_messages(request))):
+        token = get_token(request)
+        posts_html, posts = post_list(request, view, request.GET.get("page"), token=token)
+        topic_viewed(request.user, topic, posts)
+        return HttpResponse(topic_page_from_frame(request, view, shape, posts_html, token))
     posts_html, posts = post_list(request, view, request.GET.get("page"))
     topic_viewed(request.user, topic, posts)
-    if not (request.GET.keys() - {"page"} or len(get_messages(request))):
-        shape = viewer_shape(request.user, view)
-        return HttpResponse(topic_page_from_frame(request, view, shape, posts_html))
     form = ReplyForm()
     if view.can_reply and request.GET.get("quote"):
         form = _reply_form_quoting(request, topic, request.GET["quote"])

@@ -42,10 +42,10 @@ def test_topic_page_queries_do_not_grow_with_reacted_posts(
 ):
     # Measure the page as rendered, never posts or a page served from the cache.
     for module, key in [
-        (post_list, "_page_key"),
-        (post_list, "_facts_key"),
+        (post_list, "posts_cache_key"),
+        (post_list, "facts_cache_key"),
         (topics, "_visitor_page_key"),
-        (topic_frame, "_frame_key"),
+        (topic_frame, "frame_cache_key"),
     ]:
         monkeypatch.setattr(module, key, lambda *args: uuid4().hex)
     client, viewer = Client(), None

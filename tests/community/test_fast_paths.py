@@ -1,0 +1,116 @@
+"""The shortcuts the busiest pages take must behave exactly like the long way round:
+key lookups compiled once (community.db.KeyLookup), values read once per request and cache
+entries prefetched for it (community.per_request), the member loaded by the authentication
+backends, and the cache's one-trip incr."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from community.db import KeyLookup
+from community.per_request import (
+    PerRequestMiddleware,
+    cache_get_many_prefetched,
+    cache_prefetch,
+    per_request,
+    per_request_forget,
+)
+from forums.models import Topic
+from tests.forums.factories import CategoryFactory, TopicFactory
+from tests.members.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+topic_by_key = KeyLookup(lambda: Topic.objects.select_related("category"))
+
+
+def test_a_key_lookup_gives_what_the_orm_gives_in_one_query():
+    topic = TopicFactory(category=CategoryFactory(name="Billing"))
+    expected = Topic.objects.select_related("category").get(pk=topic.pk)
+    with CaptureQueriesContext(connection) as ctx:
+        found = topic_by_key.get(topic.pk)
+        category_name = found.category.name
+    assert len(ctx.captured_queries) == 1
+    assert category_name == "Billing"
+    for field in Topic._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    assert not found._state.adding and found._state.db == "default"
+    found.title = "Saved through the instance"
+    found.save()
+    assert Topic.objects.get(pk=topic.pk).title == "Saved through the instance"
+
+
+@pytest.mark.parametrize("key", [0, -1, "abc", "", 10**30, "1; DROP TABLE forums_topic"])
+def test_a_key_lookup_of_a_missing_or_malformed_key_is_none(key):
+    TopicFactory()
+    assert topic_by_key.get(key) is None
+
+
+def _in_request(function):
+    """Run `function` as a view would: inside PerRequestMiddleware."""
+    result = {}
+
+    def view(request):
+        result["value"] = function()
+        return None
+
+    PerRequestMiddleware(view)(None)
+    return result["value"]
+
+
+def test_per_request_computes_once_inside_a_request_and_every_time_outside():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert _in_request(lambda: [per_request("k", compute), per_request("k", compute)]) == [1, 1]
+    assert per_request("k", compute) == 2 and per_request("k", compute) == 3
+
+    def forgetting():
+        first = per_request("k", compute)
+        per_request_forget()
+        return first, per_request("k", compute)
+
+    assert _in_request(forgetting) == (4, 5)
+
+
+def test_a_prefetched_entry_serves_one_read_then_the_cache_answers():
+    cache.set("a", "old")
+
+    def read_write_read():
+        cache_prefetch(["a", "missing"])
+        cache.set("a", "new")  # written after the prefetch
+        first = cache_get_many_prefetched(["a", "missing"])
+        second = cache_get_many_prefetched(["a"])
+        return first, second
+
+    first, second = _in_request(read_write_read)
+    assert first == {"a": "old"}  # what the page saw when it started
+    assert second == {"a": "new"}
+    # Outside a request nothing is held back.
+    cache_prefetch(["a"])
+    cache.set("a", "newest")
+    assert cache_get_many_prefetched(["a"]) == {"a": "newest"}
+
+
+def test_the_cache_incr_counts_only_existing_keys():
+    cache.set("views", 1, timeout=60)
+    assert cache.incr("views") == 2
+    assert cache.incr("views", 5) == 7
+    with pytest.raises(ValueError):
+        cache.incr("never-set")
+    assert cache.get("never-set") is None  # incr did not create it
+
+
+def test_members_stay_signed_in_and_deactivated_ones_are_signed_out():
+    user = UserFactory(username="nina")
+    client = Client()
+    client.force_login(user)
+    assert client.get("/").context["user"] == user
+    user.is_active = False
+    user.save()
+    assert not client.get("/").context["user"].is_authenticated
