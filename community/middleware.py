@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 
-from community.selectors import branding_get
+from community.per_request import cache_prefetch
+from community.selectors import BRANDING_CACHE_KEY, branding_get
 
 # What a visitor may reach on a members-only community: the ways in, and the files the
 # sign-in page itself needs.
@@ -36,4 +37,21 @@ class MembersOnlyMiddleware:
             and not request.path.startswith(self.public_prefixes)
         ):
             return redirect_to_login(request.get_full_path())
+        return self.get_response(request)
+
+
+class CommonReadsMiddleware:
+    """Fetches what nearly every page reads from the cache in one round trip: the branding
+    and, when the browser has a session, the session (community.sessions). Placed right
+    after SessionMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        keys = [BRANDING_CACHE_KEY]
+        session = getattr(request, "session", None)
+        if session is not None and session.session_key and hasattr(session, "cache_key"):
+            keys.append(session.cache_key)
+        cache_prefetch(keys)
         return self.get_response(request)

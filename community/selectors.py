@@ -3,7 +3,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 
 from community.models import BRANDING_ID, FooterLink, SiteBranding
-from community.per_request import per_request
+from community.per_request import cache_get_many_prefetched, per_request
 
 BRANDING_CACHE_KEY = "community:branding:v2"  # bump when the snapshot changes shape
 BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
@@ -56,7 +56,7 @@ def branding_get() -> Branding:
 
 
 def _branding_cached() -> Branding:
-    branding = cache.get(BRANDING_CACHE_KEY)
+    branding = cache_get_many_prefetched([BRANDING_CACHE_KEY]).get(BRANDING_CACHE_KEY)
     if branding is None:
         row = SiteBranding.objects.filter(pk=BRANDING_ID).first() or SiteBranding(pk=BRANDING_ID)
         links = [] if row._state.adding else list(row.footer_links.all())

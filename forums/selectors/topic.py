@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
+from community.db import execute_prepared
 from forums.models import Bookmark, Draft, Post, Reaction, ReactionKind, Topic, Watch
 from forums.permissions import can_moderate_category, reply_refusal
 from forums.post_permissions import answer_refusal, reaction_refusal
@@ -146,27 +147,37 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
     category, `tags` the topic's): the posts they reacted to and bookmarked, whether they
     have a draft reply, and the watches that decide the watch menu. One query, in plain SQL:
     it runs on every member's topic page, where compiling the ORM's version of these four
-    lookups cost more than the rest of the post list."""
+    lookups cost more than the rest of the post list; prepared on PostgreSQL."""
     post_ids = [int(post_id) for post_id in post_ids]
     category = topic.category
     category_ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
     tag_names = {tag.pk: tag.name for tag in tags}
+    postgres = connection.vendor == "postgresql"
 
-    def in_list(values) -> str:
-        return ", ".join(["%s"] * len(values))
+    def among(column: str, values) -> tuple[str, list]:
+        # One statement text whatever the values (PostgreSQL prepares it once per
+        # connection: community.db.execute_prepared); elsewhere a list of placeholders.
+        if postgres:
+            return f"{column} = ANY(%s)", [list(values)]
+        if not values:
+            return "1 = 0", []
+        return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
 
+    on_page, page_params = among("post_id", post_ids)
+    in_categories, category_params = among("category_id", category_ids)
+    with_tags, tag_params = among("tag_id", tag_names)
     no_id = "CAST(NULL AS BIGINT)"
     # Only table names and placeholders go into the string; the values are parameters.
     branches = [
         (
             f"SELECT post_id, 'r', {no_id}, {no_id}, {no_id} FROM {Reaction._meta.db_table} "  # noqa: S608
-            f"WHERE user_id = %s AND post_id IN ({in_list(post_ids)})",
-            [viewer.pk, *post_ids],
+            f"WHERE user_id = %s AND {on_page}",
+            [viewer.pk, *page_params],
         ),
         (
             f"SELECT post_id, 'b', {no_id}, {no_id}, {no_id} FROM {Bookmark._meta.db_table} "  # noqa: S608
-            f"WHERE user_id = %s AND post_id IN ({in_list(post_ids)})",
-            [viewer.pk, *post_ids],
+            f"WHERE user_id = %s AND {on_page}",
+            [viewer.pk, *page_params],
         ),
         (
             f"SELECT id, 'd', {no_id}, {no_id}, {no_id} FROM {Draft._meta.db_table} "  # noqa: S608
@@ -175,19 +186,18 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
         ),
         (
             f"SELECT level, 'w', topic_id, category_id, tag_id FROM {Watch._meta.db_table} "  # noqa: S608
-            f"WHERE user_id = %s AND (topic_id = %s OR category_id IN ({in_list(category_ids)})"
-            + (f" OR tag_id IN ({in_list(tag_names)}))" if tag_names else ")"),
-            [viewer.pk, topic.pk, *category_ids, *tag_names],
+            f"WHERE user_id = %s AND (topic_id = %s OR {in_categories} OR {with_tags})",
+            [viewer.pk, topic.pk, *category_params, *tag_params],
         ),
     ]
-    if not post_ids:
-        branches = branches[2:]
     reacted: set[int] = set()
     bookmarked: set[int] = set()
     has_draft = False
     watches: list[WatchRow] = []
     with connection.cursor() as cursor:
-        cursor.execute(
+        execute_prepared(
+            cursor,
+            "hearth_topic_viewer_state",
             " UNION ALL ".join(sql for sql, _ in branches),
             [param for _, params in branches for param in params],
         )

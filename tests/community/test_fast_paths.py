@@ -29,10 +29,11 @@ topic_by_key = KeyLookup(lambda: Topic.objects.select_related("category"))
 def test_a_key_lookup_gives_what_the_orm_gives_in_one_query():
     topic = TopicFactory(category=CategoryFactory(name="Billing"))
     expected = Topic.objects.select_related("category").get(pk=topic.pk)
+    topic_by_key.get(topic.pk)  # PostgreSQL: the first use on a connection prepares it
     with CaptureQueriesContext(connection) as ctx:
         found = topic_by_key.get(topic.pk)
         category_name = found.category.name
-    assert len(ctx.captured_queries) == 1
+    assert len(ctx.captured_queries) == 1, ctx.captured_queries
     assert category_name == "Billing"
     for field in Topic._meta.concrete_fields:
         assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
@@ -114,3 +115,18 @@ def test_members_stay_signed_in_and_deactivated_ones_are_signed_out():
     user.is_active = False
     user.save()
     assert not client.get("/").context["user"].is_authenticated
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+def test_a_prepared_statement_survives_a_rollback_and_a_new_connection(migration_data):
+    from django.db import transaction
+
+    topic = TopicFactory()
+    with transaction.atomic():
+        sid = transaction.savepoint()
+        assert topic_by_key.get(topic.pk) == topic  # prepared inside the savepoint
+        transaction.savepoint_rollback(sid)
+    assert topic_by_key.get(topic.pk) == topic  # PostgreSQL keeps it: still there
+    connection.close()
+    assert topic_by_key.get(topic.pk) == topic  # a new connection prepares it again
