@@ -32,7 +32,13 @@ from community.per_request import cache_get_many_prefetched
 from forums.forms import ReplyForm
 from forums.selectors.topic import TopicPage
 from forums.templatetags.forum_watching import watch_controls_context
-from forums.views.post_list import POST_LIST_SECONDS, Shape, csrf_placeholder, topic_version
+from forums.views.post_list import (
+    POST_LIST_SECONDS,
+    Shape,
+    csrf_placeholder,
+    split_at_token,
+    topic_version,
+)
 
 
 @memoize
@@ -42,14 +48,16 @@ def hole_marker() -> str:
 
 
 class Frame(NamedTuple):
-    pieces: tuple[str, ...]  # text, a hole's name, text, …, text
-    composer: str  # the composer with no draft in it: what most members get
+    # Text, a hole's name, text, …, text; each text as UTF-8 cut at the CSRF placeholders
+    # (forums.views.post_list.split_at_token).
+    pieces: tuple
+    composer: tuple[bytes, ...]  # the composer with no draft in it: what most members get
 
 
 def frame_cache_key(view: TopicPage, shape: Shape, page_number: int, branding) -> str:
     refusal = hashlib.blake2b((view.reply_refusal or "").encode(), digest_size=6).hexdigest()
     return (
-        f"forums:topic-frame:v1:{topic_version(view.topic)}:{shape.key}:{page_number}:"
+        f"forums:topic-frame:v2:{topic_version(view.topic)}:{shape.key}:{page_number}:"
         f"{refusal}:{branding.version}"
     )
 
@@ -83,7 +91,10 @@ def _build(request, view: TopicPage) -> Frame:
             ),
             request,
         )
-    return Frame(tuple(html.split(marker)), composer)
+    pieces = html.split(marker)
+    for index in range(0, len(pieces), 2):
+        pieces[index] = split_at_token(pieces[index])
+    return Frame(tuple(pieces), split_at_token(composer))
 
 
 class WatchMenu(NamedTuple):
@@ -131,13 +142,13 @@ class WatchMenu(NamedTuple):
 @lru_cache(maxsize=4096)
 def _account_corner(
     username: str, public_name: str, is_staff: bool, unread: UnreadBadge, section: str | None
-) -> str:
+) -> tuple[bytes, ...]:
     """The header's account corner, a function of these alone (the token is the placeholder):
     each process renders it once per member and unread count."""
     member = SimpleNamespace(
         is_authenticated=True, username=username, public_name=public_name, is_staff=is_staff
     )
-    return get_template("community/_account_nav.html").render(
+    html = get_template("community/_account_nav.html").render(
         {
             "user": member,
             "notification_badge": unread,
@@ -145,54 +156,65 @@ def _account_corner(
             "csrf_token": csrf_placeholder(),
         }
     )
+    return split_at_token(html)
 
 
 @lru_cache(maxsize=4096)
-def _watch_menu(menu: WatchMenu, next_path: str) -> str:
+def _watch_menu(menu: WatchMenu, next_path: str) -> tuple[bytes, ...]:
     """The watch menu, a function of what it shows: each process renders each state once."""
-    return get_template("forums/_watch_controls.html").render(
+    html = get_template("forums/_watch_controls.html").render(
         {
             **menu.context(),
             "request": SimpleNamespace(get_full_path=lambda: next_path),
             "csrf_token": csrf_placeholder(),
         }
     )
+    return split_at_token(html)
 
 
-def _viewer_piece(request, name: str, view: TopicPage, frame: Frame, posts_html: str) -> str:
-    if name == "posts":
-        return posts_html
+def _viewer_pieces(request, name: str, view: TopicPage, frame: Frame, token: bytes) -> list:
     if name == "account":
         user = request.user
-        return _account_corner(
+        parts = _account_corner(
             user.username,
             user.public_name,
             user.is_staff,
             UnreadBadge(count=unread_count_for(user_id=user.pk)),
             request.resolver_match.namespace,
         )
-    if name == "watch":
-        return _watch_menu(
+    elif name == "watch":
+        parts = _watch_menu(
             WatchMenu.of(watch_controls_context(request.user, view.topic, view.watches)),
             request.get_full_path(),
         )
-    if name == "composer" and not view.has_draft:
-        return frame.composer
-    return get_template("forums/_composer.html").render(_context(view, form=ReplyForm()), request)
+    elif name == "composer" and not view.has_draft:
+        parts = frame.composer
+    else:  # the composer with the member's draft
+        html = get_template("forums/_composer.html").render(
+            _context(view, form=ReplyForm()), request
+        )
+        return [html.encode()]
+    return [token.join(parts)]
 
 
 def topic_page_from_frame(
-    request, view: TopicPage, shape: Shape, posts_html: str, token: str
-) -> str:
-    """The member's whole topic page: the shared frame with their own pieces in its holes
-    and their CSRF `token` for the placeholders (the posts' too). `view` has its page and
-    the member's state (forums.views.post_list.post_list)."""
+    request, view: TopicPage, shape: Shape, posts: list[bytes], token: str
+) -> bytes:
+    """The member's whole topic page (UTF-8): the shared frame with their own pieces in its
+    holes, `posts` (forums.views.post_list.post_list_pieces) in its post list and their CSRF
+    `token` in every form. `view` has its page and the member's state."""
     key = frame_cache_key(view, shape, view.page.number, request.branding)
     frame = cache_get_many_prefetched([key]).get(key)
     if frame is None:
         frame = _build(request, view)
         cache.set(key, frame, POST_LIST_SECONDS)
-    pieces = list(frame.pieces)
-    for index in range(1, len(pieces), 2):
-        pieces[index] = _viewer_piece(request, pieces[index], view, frame, posts_html)
-    return "".join(pieces).replace(csrf_placeholder(), token)
+    token_bytes = token.encode()
+    page = []
+    for index, piece in enumerate(frame.pieces):
+        if index % 2 == 0:
+            page.append(token_bytes.join(piece))
+        elif piece == "posts":
+            page += posts
+        else:
+            page += _viewer_pieces(request, piece, view, frame, token_bytes)
+    return b"".join(page)

@@ -23,6 +23,7 @@ from forums.views.post_list import (
     facts_cache_key,
     page_and_cached,
     post_list,
+    post_list_pieces,
     posts_cache_key,
     requested_page,
     topic_version,
@@ -63,7 +64,7 @@ def _render_topic(
 
 def _visitor_page_key(request, topic, page_number: int) -> str:
     branding = getattr(request, "branding", None) or branding_get()
-    return f"forums:visitor-page:v1:{topic_version(topic)}:{page_number}:{branding.version}"
+    return f"forums:visitor-page:v2:{topic_version(topic)}:{page_number}:{branding.version}"
 
 
 def _topic_detail_for_visitor(request, topic):
@@ -84,11 +85,11 @@ def _topic_detail_for_visitor(request, topic):
         response = _render_topic(
             request, topic, form=ReplyForm(), view=view, extra={"csrf_token": csrf_placeholder()}
         )
-        html = response.content.decode()
+        # A visitor's topic page has no form to protect, so it carries no token and sets no
+        # cookie (nor costs the random bytes of one): any shared cache in front may keep it.
+        html = response.content.replace(csrf_placeholder().encode(), b"")
         cache.set(_visitor_page_key(request, topic, view.page.number), html, POST_LIST_SECONDS)
-    # A visitor's topic page has no form to protect, so it carries no token and sets no
-    # cookie (nor costs the random bytes of one): any shared cache in front may keep it.
-    return HttpResponse(html.replace(csrf_placeholder(), ""))
+    return HttpResponse(html)
 
 
 def _first_cache_reads(request, topic) -> list[str]:
@@ -148,9 +149,9 @@ def topic_detail(request, pk: int, slug: str):
     cache_prefetch(_second_cache_reads(request, view, shape))
     if not (request.GET.keys() - {"page"} or len(get_messages(request))):
         token = get_token(request)
-        posts_html, posts = post_list(request, view, request.GET.get("page"), token=token)
+        pieces, posts = post_list_pieces(request, view, request.GET.get("page"), token=token)
         topic_viewed(request.user, topic, posts)
-        return HttpResponse(topic_page_from_frame(request, view, shape, posts_html, token))
+        return HttpResponse(topic_page_from_frame(request, view, shape, pieces, token))
     posts_html, posts = post_list(request, view, request.GET.get("page"))
     topic_viewed(request.user, topic, posts)
     form = ReplyForm()
