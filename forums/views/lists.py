@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from forums.bookmark_forms import BookmarkForm
 from forums.post_permissions import access_post
@@ -83,13 +83,26 @@ def _next_url(request, post) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def post_bookmark(request, pk: int):
-    """Bookmark a post, remove the bookmark, or save its note and reminder. htmx swaps the
-    post's bookmark control; a plain form post goes back to where it came from."""
+    """POST: bookmark a post, remove the bookmark, or save its note and reminder. htmx swaps
+    the post's bookmark control; a plain form post goes back to where it came from. GET:
+    the note and reminder form (in place with htmx, else on a page of its own)."""
     post = access_post(request.user, pk=pk)  # 404, identical to a missing post
     if not is_community_member(request.user):
         raise PermissionDenied("Sign in as a community member to bookmark posts.")
+    if request.method != "POST":
+        bookmark = post.bookmarks.filter(user_id=request.user.pk).first()
+        context = {
+            "post": post,
+            "topic": post.topic,
+            "view": SimpleNamespace(bookmarked_post_ids={post.pk} if bookmark else set()),
+            "bookmark": bookmark,
+            "bookmark_form_open": True,
+            "bookmark_next": reverse("forums:post-open", args=[post.pk]),
+        }
+        template = "forums/_post_bookmark.html" if request.htmx else "forums/post_bookmark.html"
+        return render(request, template, context)
     form = BookmarkForm(request.POST)
     bookmark, failed, message = None, False, ""
     if not form.is_valid():

@@ -1,7 +1,9 @@
 """Flags and moderation in the browser. Every action is a POST (CSRF) that calls one
-service; a refusal answers 403 with the reason, invisible things 404, bad input 400 with
-the message. The flag form uses htmx (the partial swaps in place, with the message) and
-falls back to a plain form."""
+service (the flag form itself comes with a GET, on demand); a refusal answers 403 with the
+reason, invisible things 404, bad input 400 with the message. The flag form uses htmx (the
+partial swaps in place, with the message) and falls back to a plain form."""
+
+from types import SimpleNamespace
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.ratelimit import RateLimited
 from forums.models import Post, Topic
@@ -102,11 +104,24 @@ def _visible_post(user, pk: int) -> Post:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def post_flag(request, pk: int):
+    """GET: the flag form (in place of the post's Flag link with htmx, else on a page of
+    its own); POST: flag the post."""
     post = _visible_post(request.user, pk)
-    if post.is_hidden and not can_moderate_category(request.user, post.topic.category):
+    moderates = can_moderate_category(request.user, post.topic.category)
+    if post.is_hidden and not moderates:
         raise Http404("No such post.")  # a hidden post is invisible to members
+    if request.method != "POST":
+        context = {
+            "post": post,
+            "flag_form_open": post.author_id != request.user.pk,
+            "flag_result": "" if post.author_id != request.user.pk else "This is your post.",
+            "view": SimpleNamespace(can_moderate=moderates),
+            "back": _post_url(post, moderates=moderates),
+        }
+        template = "forums/_post_flag.html" if _is_htmx(request) else "forums/post_flag.html"
+        return render(request, template, context)
     form = FlagForm(request.POST)
     error, status = None, 200
     if form.is_valid():

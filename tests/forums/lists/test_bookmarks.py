@@ -104,7 +104,8 @@ def test_nobody_bookmarks_what_they_cannot_see(client, member, outsider, private
     assert client.post(reverse("forums:post-bookmark", args=[999999])).status_code == 404
     hidden = PostFactory(topic=TopicFactory(), is_hidden=True)
     assert client.post(_url(hidden)).status_code == 404
-    assert client.get(_url(hidden)).status_code == 405
+    assert client.get(_url(hidden)).status_code == 404  # nor its note form
+    assert client.get(_url(private_post)).status_code == 404
     assert not Bookmark.objects.exists()
 
 

@@ -80,7 +80,8 @@ def test_flagging_needs_post_and_sign_in(client, thread):
     _, reply = thread
     assert client.post(flag_url(reply), {"reason": "spam"}).status_code == 302  # to log in
     client.force_login(UserFactory())
-    assert client.get(flag_url(reply)).status_code == 405
+    assert client.get(flag_url(reply)).status_code == 200  # the form, on demand
+    assert client.put(flag_url(reply)).status_code == 405
     assert not Flag.objects.exists()
 
 
