@@ -130,3 +130,36 @@ def test_a_prepared_statement_survives_a_rollback_and_a_new_connection(migration
     assert topic_by_key.get(topic.pk) == topic  # PostgreSQL keeps it: still there
     connection.close()
     assert topic_by_key.get(topic.pk) == topic  # a new connection prepares it again
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL backend's own")
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_that_just_answered_is_not_pinged_but_an_idle_one_is(
+    migration_data, monkeypatch
+):
+    from django.core.signals import request_finished, request_started
+
+    from community.postgresql import base as backend
+
+    pings = []
+    real_is_usable = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: pings.append(1) or real_is_usable())
+    topic = TopicFactory()
+
+    def a_request():
+        request_started.send(sender=None)
+        assert Topic.objects.filter(pk=topic.pk).exists()
+        request_finished.send(sender=None)
+
+    a_request()  # the connection answers: later requests need no ping
+    pings.clear()
+    a_request()
+    a_request()
+    assert pings == []
+    connection.answered_at -= backend.RECENTLY_ANSWERED_SECONDS + 1  # idle for a while
+    a_request()
+    assert pings == [1]
+    # A connection that failed is checked as Django always did, and dropped if dead.
+    connection.errors_occurred = True
+    request_finished.send(sender=None)
+    assert len(pings) == 2 and connection.connection is not None
