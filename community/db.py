@@ -1,3 +1,7 @@
+from __future__ import annotations
+
+from typing import NamedTuple
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
@@ -34,54 +38,99 @@ class KeyLookup:
         self._build = build
         self._compiled = {}
 
-    def _compile(self, alias: str):
+    def _compile(self, alias: str) -> _Compiled:
         queryset = self._build().filter(pk=self._KEY_PLACEHOLDER)[:1]
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
-        key_index = list(params).index(self._KEY_PLACEHOLDER)
         klass_info = compiler.klass_info
         fields = klass_info["select_fields"]
-        start, end = fields[0], fields[-1] + 1
-        select_columns = [column[0] for column in compiler.select]
-        compiled = (
-            compiler,
-            compiler.get_converters(select_columns),
-            sql,
-            list(params),
-            key_index,
-            (start, end),
-            [column[0].target.attname for column in compiler.select[start:end]],
-            get_related_populators(klass_info, compiler.select, alias),
+        compiled = _Compiled(
+            compiler=compiler,
+            converters=compiler.get_converters([column[0] for column in compiler.select]),
+            sql=sql,
+            params=list(params),
+            key_index=list(params).index(self._KEY_PLACEHOLDER),
+            width=len(compiler.select),
+            fields=slice(fields[0], fields[-1] + 1),
+            attnames=[
+                column[0].target.attname for column in compiler.select[fields[0] : fields[-1] + 1]
+            ],
+            populators=get_related_populators(klass_info, compiler.select, alias),
+            model=klass_info["model"],
         )
         self._compiled[alias] = compiled
         return compiled
 
-    def _statement_name(self, model) -> str:
-        return f"hearth_key_{model._meta.db_table}_{id(self):x}"
+    def _ready(self, pk, using: str):
+        """(the compiled lookup, its parameters for `pk`), or None for a key no row has."""
+        compiled = self._compiled.get(using) or self._compile(using)
+        key_field = compiled.model._meta.pk
+        try:
+            pk = key_field.to_python(pk)
+        except ValidationError:
+            return None
+        if not _fits_the_key_column(pk, key_field, using):
+            return None  # as the ORM does: no row has it, and the database would refuse it
+        params = compiled.params
+        return compiled, [*params[: compiled.key_index], pk, *params[compiled.key_index + 1 :]]
+
+    @staticmethod
+    def _instance(compiled: _Compiled, row, using: str):
+        if row[compiled.fields][0] is None:  # a LEFT JOIN that found nothing (get_with)
+            return None
+        if compiled.converters:
+            (row,) = compiled.compiler.apply_converters([row], compiled.converters)
+        instance = compiled.model.from_db(using, compiled.attnames, row[compiled.fields])
+        for populator in compiled.populators:
+            populator.populate(row, instance)
+        return instance
 
     def get(self, pk, *, using: str = "default"):
         """The instance with primary key `pk`, or None."""
-        compiled = self._compiled.get(using) or self._compile(using)
-        compiler, converters, sql, params, key_index, (start, end), attnames, populators = compiled
-        model = compiler.klass_info["model"]
-        try:
-            pk = model._meta.pk.to_python(pk)
-        except ValidationError:
+        ready = self._ready(pk, using)
+        if ready is None:
             return None
-        if not _fits_the_key_column(pk, model._meta.pk, using):
-            return None  # as the ORM does: no row has it, and the database would refuse it
-        params = [*params[:key_index], pk, *params[key_index + 1 :]]
+        compiled, params = ready
         with connections[using].cursor() as cursor:
-            execute_prepared(cursor, self._statement_name(model), sql, params)
+            execute_prepared(cursor, f"hearth_key_{id(self):x}", compiled.sql, params)
             row = cursor.fetchone()
-        if row is None:
-            return None
-        if converters:
-            (row,) = compiler.apply_converters([row], converters)
-        instance = model.from_db(using, attnames, row[start:end])
-        for populator in populators:
-            populator.populate(row, instance)
-        return instance
+        return None if row is None else self._instance(compiled, row, using)
+
+    def get_with(self, other: KeyLookup, pk, other_pk, *, using: str = "default"):
+        """(this lookup's instance for `pk`, `other`'s for `other_pk`), each None when
+        missing, in one query: a page that needs two rows by key saves a round trip."""
+        ready, other_ready = self._ready(pk, using), other._ready(other_pk, using)
+        if ready is None or other_ready is None or connections[using].vendor != "postgresql":
+            # LATERAL is PostgreSQL's (SQLite, for the demo, has no round trip to save).
+            return self.get(pk, using=using), other.get(other_pk, using=using)
+        (compiled, params), (other_compiled, other_params) = ready, other_ready
+        # Both parts are the ORM's own compiled SQL; the keys travel as parameters.
+        sql = (
+            f"SELECT * FROM (SELECT 1) AS one LEFT JOIN LATERAL ({compiled.sql}) AS a ON TRUE "  # noqa: S608
+            f"LEFT JOIN LATERAL ({other_compiled.sql}) AS b ON TRUE"
+        )
+        with connections[using].cursor() as cursor:
+            name = f"hearth_keys_{id(self):x}_{id(other):x}"
+            execute_prepared(cursor, name, sql, [*params, *other_params])
+            row = cursor.fetchone()
+        first = row[1 : 1 + compiled.width]
+        second = row[1 + compiled.width :]
+        return self._instance(compiled, first, using), other._instance(
+            other_compiled, second, using
+        )
+
+
+class _Compiled(NamedTuple):
+    compiler: object
+    converters: dict
+    sql: str
+    params: list
+    key_index: int
+    width: int  # columns selected
+    fields: slice  # the model's own columns among them
+    attnames: list
+    populators: list
+    model: type
 
 
 def _fits_the_key_column(value, field, using: str) -> bool:

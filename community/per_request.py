@@ -28,6 +28,14 @@ def per_request(key: str, compute):
         return value
 
 
+def per_request_set(key: str, value) -> None:
+    """What `per_request(key, …)` answers for the rest of the request (a value some code
+    fetched together with its own, say). Outside a request it does nothing."""
+    memo = _memo.get()
+    if memo is not None:
+        memo[key] = value
+
+
 _MISSING = object()
 
 

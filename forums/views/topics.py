@@ -1,3 +1,4 @@
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.cache import cache
@@ -5,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.utils.functional import empty
 from django.views.decorators.http import require_POST, require_safe
 
 from community.notifications import unread_count_cache_key
@@ -12,7 +14,7 @@ from community.per_request import cache_prefetch
 from community.ratelimit import RateLimited
 from community.selectors import branding_get
 from forums.forms import ReplyForm
-from forums.permissions import access_topic, merged_target_for
+from forums.permissions import NOT_FETCHED, access_topic, merged_target_for, topic_with_member
 from forums.selectors.topic import post_quote, topic_rights
 from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
@@ -119,12 +121,28 @@ def _second_cache_reads(request, view, shape) -> list[str]:
     ]
 
 
+def _fetched_topic(request, pk: int):
+    """The topic by key, and when the browser is signed in and its member not loaded yet,
+    the member in the same query: one round trip to the database fewer on every member's
+    topic page. NOT_FETCHED when there is nothing to gain (access_topic fetches)."""
+    if getattr(request.user, "_wrapped", None) is not empty:
+        return NOT_FETCHED
+    member_pk = request.session.get(SESSION_KEY)
+    if member_pk is None:
+        return NOT_FETCHED
+    topic, _ = topic_with_member(pk, member_pk)
+    return topic
+
+
 @require_safe
 def topic_detail(request, pk: int, slug: str):
     try:
         # 404, identical to a missing id
         topic = access_topic(
-            request.user, pk=pk, prefetch=lambda topic: _first_cache_reads(request, topic)
+            request.user,
+            pk=pk,
+            fetched=_fetched_topic(request, pk),
+            prefetch=lambda topic: _first_cache_reads(request, topic),
         )
     except Http404:
         # A topic merged away (hidden from members) sends its old links to where it went.
