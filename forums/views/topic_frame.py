@@ -3,7 +3,8 @@ themselves (forums.views.post_list).
 
 Beyond the viewer's shape, little of the page's frame depends on who is looking: the header's
 account corner (their name, menu and unread count), the watch menu, the composer when they
-left a draft there, and the CSRF token. So the frame is rendered with those four left as
+left a draft there, a moderator's topic controls (the categories they may move it to), and
+the CSRF token. So the frame is rendered with those left as
 holes ({% hole %}, community.templatetags.page_holes) and with the token's placeholder, cut at
 the holes and cached per topic version, shape, page, reply refusal and branding version; each
 request renders only its own pieces and joins them in. Rendering the whole frame cost a
@@ -189,6 +190,10 @@ def _viewer_pieces(request, name: str, view: TopicPage, frame: Frame, token: byt
         )
     elif name == "composer" and not view.has_draft:
         parts = frame.composer
+    elif name == "moderation":
+        # Its "Move to" list is the categories this moderator sees: theirs alone.
+        html = get_template("forums/_topic_moderation.html").render(_context(view), request)
+        return [html.encode()]
     else:  # the composer with the member's draft
         html = get_template("forums/_composer.html").render(
             _context(view, form=ReplyForm()), request

@@ -189,3 +189,31 @@ def test_a_members_topic_page_loads_them_with_the_topic_in_one_query():
     member.is_active = False
     member.save()
     assert "Tess Tester" not in client.get(url).content.decode()  # signed out, as ever
+
+
+@pytest.mark.parametrize(
+    "legacy",
+    [
+        "django.contrib.auth.backends.ModelBackend",
+        "allauth.account.auth_backends.AuthenticationBackend",
+    ],
+)
+def test_sessions_from_before_hearths_own_backends_stay_signed_in(legacy):
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+
+    member = UserFactory(username="olga", display_name="Olga Old-Session")
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(member.pk)
+    session[BACKEND_SESSION_KEY] = legacy
+    session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+    session.create()
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
+
+    assert client.get("/").context["user"] == member
+    stored = import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
+    assert stored[BACKEND_SESSION_KEY].startswith("members.backends.")
+    assert client.get("/").context["user"] == member

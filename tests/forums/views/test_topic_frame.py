@@ -23,7 +23,7 @@ from forums.views.post_list import csrf_placeholder
 from forums.views.topic_frame import hole_marker
 from members import roles
 from members.models import TrustLevel
-from tests.forums.factories import CategoryFactory
+from tests.forums.factories import CategoryFactory, private_category_for
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -146,3 +146,20 @@ def test_topic_and_branding_changes_show_at_once(topic, django_capture_on_commit
     html = _page(client, topic)
     assert "<h1>Framed anew</h1>" in html
     assert "Globex Guild" in html
+
+
+@pytest.mark.parametrize("first", ["alice", "bob"])
+def test_each_moderator_is_offered_only_the_categories_they_see_to_move_to(topic, first):
+    from guardian.shortcuts import assign_perm
+
+    alice, alice_client = _member("alice")
+    bob, bob_client = _member("bob")
+    for moderator in (alice, bob):
+        assign_perm("forums.moderate_category", moderator, topic.category)
+    private_category_for(alice, name="Secret staff room")
+    clients = {"alice": alice_client, "bob": bob_client}
+    _page(clients[first], topic)  # fills the shared frame as `first` sees it
+
+    alice_html, bob_html = _page(alice_client, topic), _page(bob_client, topic)
+    assert "Secret staff room" in _between(alice_html, 'id="topic-move-category"', "</select>")
+    assert "Secret staff room" not in bob_html
