@@ -101,8 +101,14 @@ def post_bookmark(request, pk: int):
             "bookmark_form_open": True,
             "bookmark_next": reverse("forums:post-open", args=[post.pk]),
         }
-        template = "forums/_post_bookmark.html" if request.htmx else "forums/post_bookmark.html"
-        return render(request, template, context)
+        if request.htmx:
+            return render(request, "forums/_post_bookmark.html", context)
+        context.update(
+            heading="Bookmark a post",
+            partial="forums/_post_bookmark.html",
+            back=context["bookmark_next"],
+        )
+        return render(request, "forums/post_form_page.html", context)
     form = BookmarkForm(request.POST)
     bookmark, failed, message = None, False, ""
     if not form.is_valid():

@@ -120,8 +120,10 @@ def post_flag(request, pk: int):
             "view": SimpleNamespace(can_moderate=moderates),
             "back": _post_url(post, moderates=moderates),
         }
-        template = "forums/_post_flag.html" if _is_htmx(request) else "forums/post_flag.html"
-        return render(request, template, context)
+        if _is_htmx(request):
+            return render(request, "forums/_post_flag.html", context)
+        context.update(heading="Flag a post", partial="forums/_post_flag.html")
+        return render(request, "forums/post_form_page.html", context)
     form = FlagForm(request.POST)
     error, status = None, 200
     if form.is_valid():
