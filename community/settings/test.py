@@ -15,7 +15,9 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="hearth-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if REDIS_URL:
     # Its own logical database: the autouse cache.clear() must not flush a developer's data.
-    CACHES["default"]["LOCATION"] = urlsplit(REDIS_URL)._replace(path="/13").geturl()
+    # Two suites running at once on one Redis (two checkouts) each need their own.
+    _test_redis_db = env.int("HEARTH_TEST_REDIS_DB", default=13)
+    CACHES["default"]["LOCATION"] = urlsplit(REDIS_URL)._replace(path=f"/{_test_redis_db}").geturl()
     CACHES["default"]["KEY_PREFIX"] = "hearth-test"
 # Serve static files straight from the app folders (no collectstatic before tests).
 WHITENOISE_AUTOREFRESH = True
