@@ -32,6 +32,7 @@ from forums.models import (
 )
 from forums.moderation_forms import MergeForm, SuspendForm
 from forums.permissions import visible_categories, visible_topics
+from forums.services.categories import category_delete, category_save
 from forums.services.moderation import (
     flags_dismiss,
     member_suspend,
@@ -76,6 +77,16 @@ class CategoryAdmin(GuardedModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["topic_count", "post_count", "last_activity_at"]
     ordering = ["position", "name"]
+
+    def save_model(self, request, obj, form, change):
+        category_save(category=obj)
+
+    def delete_model(self, request, obj):
+        category_delete(category=obj)
+
+    def delete_queryset(self, request, queryset):
+        for category in queryset:
+            category_delete(category=category)
 
 
 def _each(modeladmin, request, objects, action, done: str) -> None:

@@ -10,5 +10,5 @@ class ForumsConfig(AppConfig):
     def ready(self) -> None:
         # Registers the forums' data exporter and eraser with members' data services, and
         # the forum sections of a member's profile.
-        # Signals replace the cached reach of members when grants change.
+        # Signals back up the access versions for categories saved outside the services.
         from forums import activity, data, signals  # noqa: F401

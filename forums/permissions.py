@@ -21,15 +21,14 @@ slice adds; nothing checks it yet."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import NamedTuple
-from uuid import uuid4
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -38,12 +37,21 @@ from community.per_request import (
     cache_get_many_prefetched,
     cache_prefetch,
     per_request,
-    per_request_forget,
 )
 from community.selectors import branding_get
-from forums.models import Category, CategoryAccess, Post, Topic
+from forums.models import (
+    Category,
+    CategoryAccess,
+    CategoryGroupObjectPermission,
+    CategoryUserObjectPermission,
+    Post,
+    Tag,
+    Topic,
+)
+from members.access import access_version_keys, access_versions
 from members.backends import member_row_fetched, user_by_key
-from members.permissions import is_community_member, objects_for_user
+from members.models import User
+from members.permissions import community_members, is_community_member, objects_for_user
 
 VIEW_CATEGORY = "forums.view_category"
 POST_CATEGORY = "forums.post_category"
@@ -51,89 +59,58 @@ MODERATE_CATEGORY = "forums.moderate_category"
 # One message for "hidden" and "missing", so a guessed id or slug tells nothing.
 CATEGORY_NOT_FOUND = "No such category."
 TOPIC_NOT_FOUND = "No such topic."
+TAG_NOT_FOUND = "No such tag."
 
 
 # --- Reach: what a signed-in member may see and moderate -----------------------------------
 #
 # Working it out takes guardian's object-permission subqueries, whose building alone cost
 # more than the rest of a topic page. So each member's reach (category ids) is computed once
-# and kept in the cache, stamped with a community-wide ACL version that every change to
-# categories, grants, roles or group membership replaces (forums.signals, after commit). A
-# stale entry is never used: its stamp no longer matches.
+# and kept in the cache, stamped with the access versions it was computed under (the
+# community's and the member's own, members.access). The services that change access
+# replace those versions themselves, so a stale entry is never used: its stamp no longer
+# matches, and the member's very next request computes it again.
 
-ACL_VERSION_KEY = "forums:acl-version"
 REACH_CACHE_SECONDS = 10 * 60
 
 
 class Reach(NamedTuple):
-    version: str
+    versions: tuple[str, ...]
     sees_all: bool  # superusers, the global view_category or moderate_category
     moderates_all: bool
     visible: frozenset[int]  # category ids; unused when sees_all
     moderated: frozenset[int]  # category ids, sub-categories included; unused when moderates_all
 
 
-def acl_changed() -> None:
-    """Every member's cached reach is out of date. Replaced now, so this transaction's own
-    reads see the change, and again after commit, so a reach another request computed from
-    the not-yet-committed state in between is not kept either."""
-
-    def replace() -> None:
-        cache.set(ACL_VERSION_KEY, uuid4().hex, timeout=None)
-        per_request_forget()
-
-    replace()
-    transaction.on_commit(replace)
+def _reach_key(user_id: int | None) -> str:
+    return f"forums:reach:v2:{'visitors' if user_id is None else user_id}"
 
 
-def _reach_key(user_id: int) -> str:
-    return f"forums:reach:v1:{user_id}"
+def _reach_cached(user_id: int | None, compute) -> Reach:
+    """The reach kept for `user_id` (None: visitors) if it carries the current access
+    versions, else `compute(versions)` kept there: one cache round trip when it is cached,
+    once per request."""
+    key = _reach_key(user_id)
+    return per_request(key, lambda: _reach_current(user_id, key, compute))
 
 
-def reach_forget(user_ids) -> None:
-    """These members' reach is out of date (they joined or left a group, or their own
-    permissions changed): now and again after commit, as acl_changed."""
-    keys = [_reach_key(user_id) for user_id in user_ids]
-
-    def forget() -> None:
-        cache.delete_many(keys)
-        per_request_forget()
-
-    forget()
-    transaction.on_commit(forget)
-
-
-def _acl_version(cached: dict) -> str:
-    version = cached.get(ACL_VERSION_KEY)
-    if version is None:
-        cache.add(ACL_VERSION_KEY, uuid4().hex, timeout=None)
-        version = cache.get(ACL_VERSION_KEY)
-    return version
-
-
-def _reach_cached(key: str, compute) -> Reach:
-    """The reach under `key` if it carries the current ACL version, else `compute(version)`
-    kept there: one cache round trip when it is cached, once per request."""
-    return per_request(key, lambda: _reach_current(key, compute))
-
-
-def _reach_current(key: str, compute) -> Reach:
-    cached = cache_get_many_prefetched([ACL_VERSION_KEY, key])
-    version = _acl_version(cached)
+def _reach_current(user_id: int | None, key: str, compute) -> Reach:
+    cached = cache_get_many_prefetched([*access_version_keys(user_id), key])
+    versions = access_versions(user_id, cached)
     reach = cached.get(key)
-    if reach is not None and reach.version == version:
+    if reach is not None and reach.versions == versions:
         return reach
-    reach = compute(version)
+    reach = compute(versions)
     cache.set(key, reach, timeout=REACH_CACHE_SECONDS)
     return reach
 
 
 def member_reach(user) -> Reach:
     """`user`'s reach (an active, signed-in user)."""
-    return _reach_cached(_reach_key(user.pk), lambda version: _reach_compute(user, version))
+    return _reach_cached(user.pk, lambda versions: _reach_compute(user, versions))
 
 
-def _reach_compute(user, version: str) -> Reach:
+def _reach_compute(user, versions: tuple[str, ...]) -> Reach:
     moderates_all = bool(user.is_superuser or user.has_perm(MODERATE_CATEGORY))
     sees_all = moderates_all or user.has_perm(VIEW_CATEGORY)
     visible: frozenset[int] = frozenset()
@@ -147,33 +124,32 @@ def _reach_compute(user, version: str) -> Reach:
                 "pk", flat=True
             )
         )
-    return Reach(version, sees_all, moderates_all, visible, moderated)
+    return Reach(versions, sees_all, moderates_all, visible, moderated)
 
 
 def _signed_in(user) -> bool:
     return bool(user.is_authenticated and user.is_active)
 
 
-VISITOR_REACH_KEY = "forums:reach:v1:visitors"
-
-
 def reach_cache_keys(user) -> list[str]:
     """The cache entries `user`'s permission checks read, for a page that prefetches them
     with its own (community.per_request.cache_prefetch)."""
     if not _signed_in(user):
-        return [ACL_VERSION_KEY, VISITOR_REACH_KEY]
-    return [] if user.is_superuser else [ACL_VERSION_KEY, _reach_key(user.pk)]
+        return [*access_version_keys(None), _reach_key(None)]
+    if user.is_superuser:
+        return []
+    return [*access_version_keys(user.pk), _reach_key(user.pk)]
 
 
 def _visitor_visible_ids() -> frozenset[int]:
-    """The categories visitors see (none on a members-only community), cached under the ACL
-    version like a member's reach: the same for every visitor."""
+    """The categories visitors see (none on a members-only community), cached under the
+    community's access version like a member's reach: the same for every visitor."""
     if branding_get().members_only:
         return frozenset()
     reach = _reach_cached(
-        VISITOR_REACH_KEY,
-        lambda version: Reach(
-            version, False, False, _visible_by_access(AnonymousUser()), frozenset()
+        None,
+        lambda versions: Reach(
+            versions, False, False, _visible_by_access(AnonymousUser()), frozenset()
         ),
     )
     return reach.visible
@@ -428,3 +404,268 @@ def check_edit_post(user, post: Post) -> None:
     refusal = post_edit_refusal(user, post)
     if refusal:
         raise PermissionDenied(refusal)
+
+
+# --- A single post: see it, react, accept as the answer, delete --------------------------------
+#
+# `*_refusal` returns the reason a member can act on, or None; `check_*` raises it;
+# `access_post` answers 404 exactly like a missing id. The `*_refusal` helpers issue no
+# queries when `moderates` is passed in, so the topic page can ask them for every post.
+
+POST_NOT_FOUND = "No such post."
+
+
+def visible_posts(user) -> QuerySet[Post]:
+    """Posts in topics `user` may see; hidden posts are left for the caller to judge (they
+    need the category's moderation right, which depends on the post's category)."""
+    return Post.objects.filter(topic__in=visible_topics(user))
+
+
+def access_post(user, *, pk: int) -> Post:
+    """The post with its topic and category joined, if `user` may see it: its topic is
+    visible and, when hidden, `user` moderates its category. Otherwise the same 404 as for
+    a missing id. Sets `post.viewer_moderates` for the caller."""
+    post = (
+        visible_posts(user)
+        .select_related("topic__category__parent", "author")
+        .filter(pk=pk)
+        .first()
+    )
+    if post is None:
+        raise Http404(POST_NOT_FOUND)
+    post.viewer_moderates = can_moderate_category(user, post.topic.category)
+    if post.is_hidden and not post.viewer_moderates:
+        raise Http404(POST_NOT_FOUND)
+    return post
+
+
+def check_view_post(user, post: Post) -> bool:
+    """Raises PermissionDenied unless `user` may see `post`; returns whether they moderate
+    its category. For services, which must be safe whichever caller loaded the post."""
+    moderates = can_moderate_category(user, post.topic.category)
+    if (post.is_hidden and not moderates) or not visible_topics(user).filter(
+        pk=post.topic_id
+    ).exists():
+        raise PermissionDenied("You can't do that here.")
+    return moderates
+
+
+def _acting_member_refusal(user, verb: str) -> str | None:
+    if not is_community_member(user):
+        return f"Sign in as a community member to {verb}."
+    return suspension_refusal(user)
+
+
+def reaction_refusal(user, post: Post) -> str | None:
+    """Why `user` may not react to `post` (one they can see), or None when they may."""
+    refusal = _acting_member_refusal(user, "react")
+    if refusal:
+        return refusal
+    if post.author_id == user.pk:
+        # Discourse forbids liking yourself; here it would also farm the reciprocity ledger.
+        return "You can't react to your own post."
+    if post.is_hidden:
+        return "This post is hidden and takes no reactions."
+    if post.topic.is_hidden:
+        return "This topic has been hidden by a moderator and takes no reactions."
+    return None
+
+
+def answer_refusal(
+    user, topic: Topic, post: Post | None = None, *, moderates: bool | None = None
+) -> str | None:
+    """Why `user` may not mark (or unmark) an accepted answer in `topic`, or None. With
+    `post`, also whether that post can be the answer."""
+    if not topic.category.is_qa:
+        return "Only topics in Q&A categories have accepted answers."
+    refusal = _acting_member_refusal(user, "mark an answer")
+    if refusal:
+        return refusal
+    if topic.is_hidden:
+        return "This topic has been hidden by a moderator."
+    if topic.author_id != user.pk:
+        if moderates is None:
+            moderates = can_moderate_category(user, topic.category)
+        if not moderates:
+            return "Only the person who asked, or a moderator, can mark the accepted answer."
+    if post is not None:
+        if post.topic_id != topic.pk:
+            return "That post is not in this topic."
+        if post.is_opening:
+            return "The question itself can't be its answer: pick a reply."
+        if post.is_hidden:
+            return "A hidden post can't be the accepted answer."
+    return None
+
+
+def post_delete_refusal(user, post: Post, *, topic_has_replies: bool | None = None) -> str | None:
+    """Why `user` may not delete (hide) their own `post`, or None. Deleting is allowed at
+    any time, also in a locked topic: it hides, and the category's moderators still see it.
+    `topic_has_replies` (visible replies) matters for the opening post only; without it the
+    denormalised reply count decides."""
+    if not is_community_member(user):
+        return "Sign in to delete your posts."
+    if post.author_id != user.pk:
+        return "You can only delete your own posts."
+    if post.is_hidden:
+        return "This post is already hidden."
+    if post.is_opening:
+        if topic_has_replies is None:
+            topic_has_replies = post.topic.reply_count > 0
+        if topic_has_replies:
+            return (
+                "This topic has replies, so its opening post can't be deleted: edit it "
+                "instead, or flag the topic for a moderator."
+            )
+    return None
+
+
+# --- Who may see a category or topic, turned around -----------------------------------------
+#
+# The rules above answer "what may this person see"; notifications, e-mails and mention
+# suggestions ask the reverse, "who may see this", for many people at once. The same rules,
+# as one queryset of members.
+
+
+def _forum_permissions(*codenames: str) -> QuerySet[Permission]:
+    return Permission.objects.filter(content_type__app_label="forums", codename__in=codenames)
+
+
+def _holders_of_global(*codenames: str) -> Q:
+    permissions = _forum_permissions(*codenames)
+    by_group = Group.objects.filter(permissions__in=permissions).values("pk")
+    direct = User.user_permissions.through.objects.filter(permission__in=permissions)
+    in_group = User.groups.through.objects.filter(group_id__in=by_group)
+    return (
+        Q(is_superuser=True)
+        | Q(pk__in=direct.values("user_id"))
+        | Q(pk__in=in_group.values("user_id"))
+    )
+
+
+def _holders_on(category: Category, *codenames: str) -> Q:
+    permissions = _forum_permissions(*codenames)
+    to_users = CategoryUserObjectPermission.objects.filter(
+        content_object=category, permission__in=permissions
+    ).values("user_id")
+    to_groups = CategoryGroupObjectPermission.objects.filter(
+        content_object=category, permission__in=permissions
+    ).values("group_id")
+    return Q(pk__in=to_users) | Q(
+        pk__in=User.groups.through.objects.filter(group_id__in=to_groups).values("user_id")
+    )
+
+
+def _category_access(category: Category) -> Q | None:
+    """Who may see `category` by its own rule; None for everyone (public and members-only
+    categories are open to every community member)."""
+    if category.access == CategoryAccess.PRIVATE:
+        return _holders_on(category, VIEW_CATEGORY.split(".")[1], MODERATE_CATEGORY.split(".")[1])
+    return None
+
+
+def category_readers(category: Category) -> QuerySet[User]:
+    """The community members who may see `category` (visible_categories
+    turned around), as one queryset."""
+    rules = [_category_access(category)]
+    if category.parent_id is not None:
+        rules.append(_category_access(category.parent))
+    restrictions = [rule for rule in rules if rule is not None]
+    if not restrictions:
+        return community_members()
+    allowed = restrictions[0]
+    for rule in restrictions[1:]:
+        allowed &= rule
+    return community_members().filter(
+        _holders_of_global(VIEW_CATEGORY.split(".")[1], MODERATE_CATEGORY.split(".")[1]) | allowed
+    )
+
+
+def topic_readers(topic: Topic) -> QuerySet[User]:
+    """The community members who may see `topic` (visible_topics turned
+    around): its category's readers, and for a hidden topic only its moderators."""
+    readers = category_readers(topic.category)
+    if topic.is_hidden:
+        category = topic.category
+        moderators = _holders_of_global(MODERATE_CATEGORY.split(".")[1]) | _holders_on(
+            category, MODERATE_CATEGORY.split(".")[1]
+        )
+        if category.parent_id is not None:
+            moderators |= _holders_on(category.parent, MODERATE_CATEGORY.split(".")[1])
+        readers = readers.filter(moderators)
+    return readers
+
+
+def readers_among(topic: Topic, user_ids: Iterable[int], *, chunk: int = 500) -> list[User]:
+    """Those of `user_ids` who may see `topic`, loaded (a query per `chunk` ids)."""
+    ids = sorted(set(user_ids))
+    readers: list[User] = []
+    queryset = topic_readers(topic)
+    for start in range(0, len(ids), chunk):
+        readers.extend(queryset.filter(pk__in=ids[start : start + chunk]))
+    return readers
+
+
+# --- Acting on posts and members, tags ------------------------------------------------------
+
+
+def flag_refusal(user, post: Post) -> str | None:
+    """Why `user` may not flag `post` (a post they can see), or None when they may."""
+    if not is_community_member(user):
+        return "Sign in as a community member to flag posts."
+    if post.author_id == user.pk:
+        return "You can't flag your own post."
+    if post.is_hidden:
+        return "This post is already hidden."
+    return None
+
+
+def check_react(user: User, post: Post) -> None:
+    check_view_post(user, post)
+    refusal = reaction_refusal(user, post)
+    if refusal:
+        raise PermissionDenied(refusal)
+
+
+def check_bookmark(user, post: Post) -> None:
+    if not is_community_member(user):
+        raise PermissionDenied("Sign in as a community member to bookmark posts.")
+    check_view_post(user, post)
+
+
+def can_suspend_members(user) -> bool:
+    """Suspension is community-wide, so it is for global moderators and community
+    managers (the global forums.moderate_category grant), not a category's volunteers."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.has_perm(MODERATE_CATEGORY))
+    )
+
+
+def check_suspend_members(actor: User, member: User) -> None:
+    if not can_suspend_members(actor):
+        raise PermissionDenied("Only community moderators and managers can suspend members.")
+    if actor.pk == member.pk:
+        raise PermissionDenied("You can't suspend yourself.")
+    if member.is_superuser or (can_suspend_members(member) and not actor.is_superuser):
+        raise PermissionDenied("Moderators and managers can't be suspended here.")
+
+
+def tags_visible_to(viewer) -> QuerySet[Tag]:
+    """Tags offered everywhere, or restricted to at least one category `viewer` can see (a
+    tag made only for a private category would name what is inside it)."""
+    restricted = Tag.categories.through.objects.filter(tag_id=OuterRef("pk"))
+    return Tag.objects.filter(
+        ~Exists(restricted)
+        | Exists(restricted.filter(category_id__in=visible_categories(viewer).values("pk")))
+    )
+
+
+def access_tag(viewer, **lookup) -> Tag:
+    """The tag if `viewer` may see it (tags_visible_to); the same Http404 as for a missing
+    one otherwise: a tag made only for a private category is as missing as no tag at all."""
+    tag = tags_visible_to(viewer).filter(**lookup).first()
+    if tag is None:
+        raise Http404(TAG_NOT_FOUND)
+    return tag

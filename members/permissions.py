@@ -19,10 +19,12 @@ from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
 from community.selectors import branding_get
-from members.models import ApprovalStatus, GroupProfile, GroupVisibility
+from members.models import ApprovalStatus, GroupProfile, GroupVisibility, User
 
 VIEW_GROUP = "members.view_groupprofile"
 MANAGE_GROUP = "members.manage_groupprofile"
+# Community managers manage any member's data (export, erase) from the admin.
+MANAGE_MEMBER_PERMISSION = "members.change_user"
 # One message for "hidden" and "missing", so a guessed slug tells the guesser nothing.
 GROUP_NOT_FOUND = "No such group."
 
@@ -38,6 +40,11 @@ def is_community_member(user) -> bool:
         # guardian's stand-in row for visitors is active and approved, but nobody.
         and user.username != settings.ANONYMOUS_USER_NAME
     )
+
+
+def community_members() -> QuerySet[User]:
+    """is_community_member as a queryset."""
+    return User.objects.filter(community_member_q())
 
 
 # --- Generic guardian helpers -------------------------------------------------------------
@@ -241,3 +248,55 @@ def groups_with_visible_members(user) -> QuerySet[GroupProfile]:
     if is_community_member(user):
         condition |= Q(group_id__in=user.groups.values("pk"))
     return GroupProfile.objects.filter(condition)
+
+
+# --- Profiles, the directory, a member's data ---------------------------------------------
+
+
+def can_edit_profile(actor, user: User) -> bool:
+    # Object checks ignore global grants (STYLE.md rule 19), and the grant here is global:
+    # community managers hold members.change_profile for every profile.
+    if not actor.is_authenticated:
+        return False
+    if actor.pk == user.pk:
+        return is_community_member(actor)
+    return actor.has_perm("members.change_profile")
+
+
+def check_edit_profile(actor, user: User) -> None:
+    if not can_edit_profile(actor, user):
+        raise PermissionDenied("You can't edit this profile.")
+
+
+def check_manage_member_data(*, actor: User, member: User) -> None:
+    """The member themselves, or a community manager. Only a superuser touches a superuser's
+    account: a manager must not be able to erase the people who administer the site."""
+    if actor.pk == member.pk and actor.is_active:
+        return
+    if not actor.is_active or not actor.has_perm(MANAGE_MEMBER_PERMISSION):
+        raise PermissionDenied("You may not manage this member's data.")
+    if member.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("Only a superuser can manage a superuser's data.")
+
+
+def can_browse_members(viewer) -> bool:
+    """The directory (and follower lists) are for members, unless the community manager
+    made the directory public in the branding settings."""
+    if branding_get().directory_public:
+        return True
+    return is_community_member(viewer) and viewer.has_perm("members.view_member_directory")
+
+
+def community_member_q(prefix: str = "") -> Q:
+    """Accounts that appear wherever members are listed: active, approved, not erased, and
+    not guardian's AnonymousUser row. An exact match is enough (usernames are unique ignoring
+    case, so no other spelling can exist) and keeps the index usable: an `iexact` here made
+    PostgreSQL scan UPPER(username) on every row and halved directory throughput
+    (docs/performance.md)."""
+    return Q(
+        **{
+            f"{prefix}is_active": True,
+            f"{prefix}approval_status": ApprovalStatus.APPROVED,
+            f"{prefix}erased_at__isnull": True,
+        }
+    ) & ~Q(**{f"{prefix}username": settings.ANONYMOUS_USER_NAME})

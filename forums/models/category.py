@@ -4,6 +4,7 @@ from django.urls import reverse
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from community.db import BaseModel
+from members.access import GrantModelMixin, GroupGrantManager, UserGrantManager
 
 
 class CategoryAccess(models.TextChoices):
@@ -79,11 +80,14 @@ class Category(BaseModel):
         return reverse("forums:category-detail", args=[self.slug])
 
 
-class CategoryUserObjectPermission(UserObjectPermissionBase):
-    """Direct-FK guardian table: deleting a category deletes its grants (no orphans)."""
+class CategoryUserObjectPermission(GrantModelMixin, UserObjectPermissionBase):
+    """Direct-FK guardian table: deleting a category deletes its grants (no orphans).
+    Every write replaces the community's access version (members.access)."""
 
     content_object = models.ForeignKey(Category, on_delete=models.CASCADE)
+    objects = UserGrantManager()
 
 
-class CategoryGroupObjectPermission(GroupObjectPermissionBase):
+class CategoryGroupObjectPermission(GrantModelMixin, GroupObjectPermissionBase):
     content_object = models.ForeignKey(Category, on_delete=models.CASCADE)
+    objects = GroupGrantManager()

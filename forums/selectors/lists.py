@@ -25,13 +25,13 @@ from django.db.models import (
     Value,
 )
 from django.db.models.functions import Coalesce, Greatest
-from django.http import Http404
 from django.utils import timezone
 
 from forums.models import Category, Post, Tag, Topic
 from forums.permissions import (
     can_post_in,
     reach_fingerprint,
+    tags_visible_to,
     visible_categories,
     visible_topics,
 )
@@ -45,7 +45,6 @@ TOPICS_PER_PAGE = 30
 NEW_TOPIC_DAYS = 14
 # The unanswered list covers a quarter, like the reciprocity ledger that orders it.
 UNANSWERED_DAYS = 90
-TAG_NOT_FOUND = "No such tag."
 SLUG_RE = re.compile(r"[-\w]+")
 
 
@@ -200,16 +199,6 @@ def topic_list_page(
 # --- Tags ----------------------------------------------------------------------------------
 
 
-def tags_visible_to(viewer) -> QuerySet[Tag]:
-    """Tags offered everywhere, or restricted to at least one category `viewer` can see (a
-    tag made only for a private category would name what is inside it)."""
-    restricted = Tag.categories.through.objects.filter(tag_id=OuterRef("pk"))
-    return Tag.objects.filter(
-        ~Exists(restricted)
-        | Exists(restricted.filter(category_id__in=visible_categories(viewer).values("pk")))
-    )
-
-
 def tag_list_for(*, viewer) -> QuerySet[Tag]:
     """Visible tags with how many topics `viewer` can see carry each: one query."""
     count = (
@@ -224,13 +213,6 @@ def tag_list_for(*, viewer) -> QuerySet[Tag]:
         .annotate(topic_count=Coalesce(Subquery(count, output_field=IntegerField()), 0))
         .order_by("name")
     )
-
-
-def access_tag(viewer, *, slug: str) -> Tag:
-    tag = tags_visible_to(viewer).filter(slug=slug).first()
-    if tag is None:
-        raise Http404(TAG_NOT_FOUND)
-    return tag
 
 
 def tag_for_filter(viewer, slug: str | None) -> tuple[Tag | None, str]:

@@ -15,8 +15,12 @@ from django.utils.text import Truncator
 
 from community.db import execute_prepared
 from forums.models import Bookmark, Draft, Post, Reaction, ReactionKind, Topic, Watch
-from forums.permissions import can_moderate_category, reply_refusal
-from forums.post_permissions import answer_refusal, reaction_refusal
+from forums.permissions import (
+    answer_refusal,
+    can_moderate_category,
+    reaction_refusal,
+    reply_refusal,
+)
 from forums.services.posts import POSTS_PER_PAGE
 
 # A quote carries the gist; the whole of a 32,000-character post would crowd out the reply.

@@ -8,8 +8,7 @@ from django.utils import timezone
 
 from community.notifications import notification_create
 from forums.models import Post, Topic
-from forums.permissions import visible_topics
-from forums.post_permissions import answer_refusal, check_view_post
+from forums.permissions import answer_refusal, check_view_post, visible_topics
 from members.models import SupportKind, User
 from members.services.reciprocity import support_act_record
 

@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -15,8 +15,7 @@ from django.utils import timezone
 
 from community.notifications import notification_create
 from forums.models import Bookmark, Post
-from forums.permissions import moderated_categories, visible_topics
-from forums.post_permissions import check_view_post
+from forums.permissions import check_bookmark, moderated_categories, visible_topics
 from members.models import User
 from members.permissions import is_community_member
 
@@ -27,17 +26,11 @@ REMINDER_BATCH = 500
 
 def _posts_visible_to(user) -> QuerySet[Post]:
     """Set-wise, for lists and the reminder task: posts in topics `user` may see, hidden
-    ones only where they moderate. (forums.post_permissions.access_post answers for one.)"""
+    ones only where they moderate. (forums.permissions.access_post answers for one.)"""
     shown = Q(is_hidden=False)
     if user.is_authenticated:
         shown |= Q(topic__category__in=moderated_categories(user))
     return Post.objects.filter(shown, topic__in=visible_topics(user))
-
-
-def _check_bookmark(user, post: Post) -> None:
-    if not is_community_member(user):
-        raise PermissionDenied("Sign in as a community member to bookmark posts.")
-    check_view_post(user, post)
 
 
 def _clean_reminder(remind_at: datetime | None, now: datetime) -> None:
@@ -55,7 +48,7 @@ def bookmark_save(
     """Bookmark `post` for `user`, or update the note and reminder of their bookmark. A new
     reminder time re-arms the reminder. Raises PermissionDenied when the member may not see
     the post, ValidationError for a bad note or time."""
-    _check_bookmark(user, post)
+    check_bookmark(user, post)
     now = timezone.now()
     note = " ".join(note.split())
     if len(note) > BOOKMARK_NOTE_MAX_LENGTH:

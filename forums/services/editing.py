@@ -10,8 +10,7 @@ from django.utils import timezone
 from community.markdown import render_markdown
 from community.ratelimit import RateLimit, rate_limit_hit
 from forums.models import ModerationAction, Post, PostRevision, Topic
-from forums.permissions import post_edit_refusal
-from forums.post_permissions import check_view_post, post_delete_refusal
+from forums.permissions import check_view_post, post_delete_refusal, post_edit_refusal
 from forums.services.limits import content_limits_check
 from forums.services.mentions import mentions_for_edit
 from forums.services.moderation import moderation_event_write, post_hide_rows

@@ -23,11 +23,11 @@ from forums.models import Flag, FlagReason, FlagStatus, ModerationAction, Post
 from forums.permissions import (
     can_moderate_category,
     check_not_suspended,
+    flag_refusal,
     visible_topics,
 )
 from forums.services.moderation import moderation_event_write, post_hide_rows
 from members.models import TrustLevel, User
-from members.permissions import is_community_member
 
 AUTO_HIDE_WEIGHT = Decimal(3)
 TRUSTED_WEIGHT = Decimal(1)
@@ -37,6 +37,7 @@ FLAG_LIMITS: tuple[RateLimit, ...] = (
     RateLimit(count=5, seconds=60, description="5 flags a minute"),
     RateLimit(count=20, seconds=24 * 60 * 60, description="20 flags a day"),
 )
+
 ALREADY_FLAGGED = "You have already flagged this post. A moderator will review it."
 # Who hears that flags hid a post: a category's volunteers and the global moderators, capped
 # so a large moderator team is not one giant insert on a member's click.
@@ -47,17 +48,6 @@ def flag_weight(user: User, *, moderates: bool = False) -> Decimal:
     if moderates:
         return AUTO_HIDE_WEIGHT
     return TRUSTED_WEIGHT if user.trust_level >= TrustLevel.MEMBER else NEW_MEMBER_WEIGHT
-
-
-def flag_refusal(user, post: Post) -> str | None:
-    """Why `user` may not flag `post` (a post they can see), or None when they may."""
-    if not is_community_member(user):
-        return "Sign in as a community member to flag posts."
-    if post.author_id == user.pk:
-        return "You can't flag your own post."
-    if post.is_hidden:
-        return "This post is already hidden."
-    return None
 
 
 def _note_clean(reason: str, note: str) -> str:

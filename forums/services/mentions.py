@@ -17,7 +17,7 @@ from django.db.models.functions import Lower
 from markdown_it import MarkdownIt
 
 from forums.models import Post, PostMention
-from forums.services.watching import readers_among
+from forums.permissions import readers_among
 from members.models import User
 
 MAX_MENTIONS_PER_POST = 10  # Discourse's max_mentions_per_post

@@ -24,10 +24,11 @@ from forums.models import (
     Topic,
 )
 from forums.permissions import (
-    MODERATE_CATEGORY,
     can_view_category,
     check_moderate_category,
+    check_suspend_members,
 )
+from members.access import access_changed
 from members.models import User
 
 REASON_MAX_LENGTH = 500
@@ -369,25 +370,6 @@ def topic_merge(*, topic: Topic, into: Topic, actor: User, reason: str = "") -> 
     return into
 
 
-def can_suspend_members(user) -> bool:
-    """Suspension is community-wide, so it is for global moderators and community
-    managers (the global forums.moderate_category grant), not a category's volunteers."""
-    return bool(
-        user.is_authenticated
-        and user.is_active
-        and (user.is_superuser or user.has_perm(MODERATE_CATEGORY))
-    )
-
-
-def check_suspend_members(actor: User, member: User) -> None:
-    if not can_suspend_members(actor):
-        raise PermissionDenied("Only community moderators and managers can suspend members.")
-    if actor.pk == member.pk:
-        raise PermissionDenied("You can't suspend yourself.")
-    if member.is_superuser or (can_suspend_members(member) and not actor.is_superuser):
-        raise PermissionDenied("Moderators and managers can't be suspended here.")
-
-
 @transaction.atomic
 def member_suspend(*, member: User, actor: User, until: datetime, reason: str) -> User:
     """Suspend `member` until `until` (in the future): they keep reading but cannot post,
@@ -404,6 +386,7 @@ def member_suspend(*, member: User, actor: User, until: datetime, reason: str) -
     member.suspended_until = passed.suspended_until = until
     member.suspension_reason = passed.suspension_reason = reason
     member.save(update_fields=["suspended_until", "suspension_reason", "updated_at"])
+    access_changed(user_ids=[member.pk])
     moderation_event_write(
         action=ModerationAction.SUSPEND,
         actor=actor,
@@ -439,6 +422,7 @@ def member_unsuspend(*, member: User, actor: User, reason: str = "") -> User:
     member.suspended_until = passed.suspended_until = None
     member.suspension_reason = passed.suspension_reason = ""
     member.save(update_fields=["suspended_until", "suspension_reason", "updated_at"])
+    access_changed(user_ids=[member.pk])
     moderation_event_write(
         action=ModerationAction.UNSUSPEND,
         actor=actor,

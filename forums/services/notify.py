@@ -39,16 +39,15 @@ from community.models import DigestFrequency, EmailPreferences
 from community.notifications import notifications_create
 from community.selectors import branding_get
 from forums.models import Post, TopicRead, Watch, WatchLevel
-from forums.permissions import visible_topics
+from forums.permissions import readers_among, visible_topics
 from forums.services.mentions import mentions_record
 from forums.services.watching import (
-    community_members,
-    readers_among,
     topic_watch_levels,
     topic_watches_auto,
     watched_topic_filter,
 )
 from members.models import User
+from members.permissions import community_members
 
 KIND_MENTION = "forum_mention"
 KIND_REPLY = "forum_reply"

@@ -4,13 +4,13 @@ Adding and removing are separate, explicit actions (not a toggle on the server),
 double click or two racing requests that both say "add" store one reaction: the database's
 unique constraint decides, and the loser's IntegrityError stays inside its savepoint."""
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
 from community.ratelimit import RateLimit, rate_limit_hit
 from forums.models import Post, Reaction, ReactionKind
-from forums.post_permissions import check_view_post, reaction_refusal
+from forums.permissions import check_react, check_view_post
 from forums.services.posts import topic_touch
 from members.models import SupportKind, User
 from members.services.reciprocity import support_act_record
@@ -27,13 +27,6 @@ def reaction_kind_clean(kind: str) -> str:
     if kind not in ReactionKind.values:
         raise ValidationError("Pick one of the reactions shown.", code="invalid_kind")
     return kind
-
-
-def check_react(user: User, post: Post) -> None:
-    check_view_post(user, post)
-    refusal = reaction_refusal(user, post)
-    if refusal:
-        raise PermissionDenied(refusal)
 
 
 @transaction.atomic

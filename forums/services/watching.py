@@ -1,4 +1,4 @@
-"""Watching topics, categories and tags, and who may hear of a topic at all.
+"""Watching topics, categories and tags.
 
 The level that applies to a member for one topic is the most specific one they chose:
 
@@ -17,35 +17,26 @@ Authors watch their own new topic (EVERY_POST) and repliers track the topic they
 to (a topic watch at MENTIONS, so replies to them arrive even in a muted category); neither
 overwrites a level the member chose (as Discourse's auto-watch and auto-track).
 
-Nobody ever hears of a topic they cannot see: `topic_readers` is forums.permissions'
-visibility turned around (which community members may see this topic), in SQL, so a
+Nobody ever hears of a topic they cannot see: forums.permissions.topic_readers is the
+visibility rule turned around (which community members may see this topic), in SQL, so a
 thousand watchers cost the same few queries as one."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.conf import settings
-from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from forums.models import (
     Category,
-    CategoryAccess,
-    CategoryGroupObjectPermission,
-    CategoryUserObjectPermission,
     Tag,
     Topic,
     Watch,
     WatchLevel,
 )
-from members.models import ApprovalStatus, User
-
-VIEW_CODENAME = "view_category"
-MODERATE_CODENAME = "moderate_category"
-
+from members.models import User
 
 # --- Levels -------------------------------------------------------------------------------
 
@@ -173,92 +164,3 @@ def watched_topic_filter(user: User, *, level: WatchLevel, prefix: str = "") -> 
         ~Q(**{f"{field('pk')}__in": topic_any})
         & (by_tags | (~Q(**{f"{field('pk')}__in": topics_with_any_tag}) & by_category))
     )
-
-
-# --- Who may hear of a topic ---------------------------------------------------------------
-
-
-def community_members() -> QuerySet[User]:
-    """members.permissions.is_community_member as a queryset."""
-    return User.objects.filter(
-        is_active=True, approval_status=ApprovalStatus.APPROVED, erased_at__isnull=True
-    ).exclude(username=settings.ANONYMOUS_USER_NAME)
-
-
-def _forum_permissions(*codenames: str) -> QuerySet[Permission]:
-    return Permission.objects.filter(content_type__app_label="forums", codename__in=codenames)
-
-
-def _holders_of_global(*codenames: str) -> Q:
-    permissions = _forum_permissions(*codenames)
-    by_group = Group.objects.filter(permissions__in=permissions).values("pk")
-    direct = User.user_permissions.through.objects.filter(permission__in=permissions)
-    in_group = User.groups.through.objects.filter(group_id__in=by_group)
-    return (
-        Q(is_superuser=True)
-        | Q(pk__in=direct.values("user_id"))
-        | Q(pk__in=in_group.values("user_id"))
-    )
-
-
-def _holders_on(category: Category, *codenames: str) -> Q:
-    permissions = _forum_permissions(*codenames)
-    to_users = CategoryUserObjectPermission.objects.filter(
-        content_object=category, permission__in=permissions
-    ).values("user_id")
-    to_groups = CategoryGroupObjectPermission.objects.filter(
-        content_object=category, permission__in=permissions
-    ).values("group_id")
-    return Q(pk__in=to_users) | Q(
-        pk__in=User.groups.through.objects.filter(group_id__in=to_groups).values("user_id")
-    )
-
-
-def _category_access(category: Category) -> Q | None:
-    """Who may see `category` by its own rule; None for everyone (public and members-only
-    categories are open to every community member)."""
-    if category.access == CategoryAccess.PRIVATE:
-        return _holders_on(category, VIEW_CODENAME, MODERATE_CODENAME)
-    return None
-
-
-def category_readers(category: Category) -> QuerySet[User]:
-    """The community members who may see `category` (forums.permissions.visible_categories
-    turned around), as one queryset."""
-    rules = [_category_access(category)]
-    if category.parent_id is not None:
-        rules.append(_category_access(category.parent))
-    restrictions = [rule for rule in rules if rule is not None]
-    if not restrictions:
-        return community_members()
-    allowed = restrictions[0]
-    for rule in restrictions[1:]:
-        allowed &= rule
-    return community_members().filter(
-        _holders_of_global(VIEW_CODENAME, MODERATE_CODENAME) | allowed
-    )
-
-
-def topic_readers(topic: Topic) -> QuerySet[User]:
-    """The community members who may see `topic` (forums.permissions.visible_topics turned
-    around): its category's readers, and for a hidden topic only its moderators."""
-    readers = category_readers(topic.category)
-    if topic.is_hidden:
-        category = topic.category
-        moderators = _holders_of_global(MODERATE_CODENAME) | _holders_on(
-            category, MODERATE_CODENAME
-        )
-        if category.parent_id is not None:
-            moderators |= _holders_on(category.parent, MODERATE_CODENAME)
-        readers = readers.filter(moderators)
-    return readers
-
-
-def readers_among(topic: Topic, user_ids: Iterable[int], *, chunk: int = 500) -> list[User]:
-    """Those of `user_ids` who may see `topic`, loaded (a query per `chunk` ids)."""
-    ids = sorted(set(user_ids))
-    readers: list[User] = []
-    queryset = topic_readers(topic)
-    for start in range(0, len(ids), chunk):
-        readers.extend(queryset.filter(pk__in=ids[start : start + chunk]))
-    return readers

@@ -13,10 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
 
 from forums.bookmark_forms import BookmarkForm
-from forums.post_permissions import access_post
+from forums.permissions import access_post, access_tag
 from forums.selectors.lists import (
     UNANSWERED_DAYS,
-    access_tag,
     tag_list_for,
     tag_topics_for,
     unanswered_topics_for,

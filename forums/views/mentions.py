@@ -9,8 +9,7 @@ from django.views.decorators.http import require_safe
 
 from community.ratelimit import RateLimit, RateLimited, rate_limit_hit
 from forums.models import Post
-from forums.permissions import access_category, access_topic
-from forums.services.watching import category_readers, topic_readers
+from forums.permissions import access_category, access_topic, category_readers, topic_readers
 from members.permissions import is_community_member
 from members.templatetags.member_avatars import avatar_colour, avatar_initials
 

@@ -21,6 +21,7 @@ from forums.permissions import (
     TOPIC_NOT_FOUND,
     access_topic,
     can_moderate_category,
+    can_suspend_members,
     moderated_categories,
     visible_categories,
     visible_topics,
@@ -28,7 +29,6 @@ from forums.permissions import (
 from forums.selectors.moderation import QUEUE_PAGE_SIZE, queue_posts, recently_hidden_posts
 from forums.services.flags import flag_create
 from forums.services.moderation import (
-    can_suspend_members,
     flags_dismiss,
     member_suspend,
     member_unsuspend,

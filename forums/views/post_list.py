@@ -33,8 +33,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from community.per_request import cache_get_many_prefetched
 from forums.models import Post, Tag, Topic
-from forums.permissions import post_edit_refusal, suspension_refusal
-from forums.post_permissions import post_delete_refusal
+from forums.permissions import post_delete_refusal, post_edit_refusal, suspension_refusal
 from forums.selectors.topic import (
     ReactionBar,
     TopicPage,

@@ -15,8 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from community.ratelimit import RateLimited
 from forums.forms import ReplyForm, TopicForm
 from forums.models import PostRevision
-from forums.permissions import post_edit_refusal
-from forums.post_permissions import access_post
+from forums.permissions import access_post, post_edit_refusal
 from forums.selectors.topic import post_page_number, post_url, reaction_bars_for
 from forums.services import editing
 from forums.services.answers import answer_accept, answer_unaccept

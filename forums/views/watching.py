@@ -3,14 +3,13 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from forums.models import Tag, WatchLevel
-from forums.permissions import access_category, access_topic, visible_categories
+from forums.models import WatchLevel
+from forums.permissions import access_category, access_tag, access_topic
 from forums.services.watching import watch_set as watch_level_set
 from forums.templatetags.forum_watching import SHORT_LABELS, watch_controls_context
 from members.permissions import is_community_member
@@ -26,20 +25,6 @@ class WatchForm(forms.Form):
         + [(DEFAULT, "Use the default")],
         error_messages={"invalid_choice": "Choose watching, normal, muted or the default."},
     )
-
-
-def access_tag(user, **lookup) -> Tag:
-    """A tag the member may see: one offered everywhere, or in a category they can see.
-    Http404 otherwise (a tag of a private category only is as missing as no tag at all)."""
-    tag = (
-        Tag.objects.filter(**lookup)
-        .filter(Q(categories__isnull=True) | Q(categories__in=visible_categories(user)))
-        .distinct()
-        .first()
-    )
-    if tag is None:
-        raise Http404("No such tag.")
-    return tag
 
 
 def _target(user, kind: str, pk: int):

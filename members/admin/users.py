@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from members.access import access_changed
 from members.admin.data import erase_members, export_member_data
 from members.models import User
 
@@ -46,3 +47,9 @@ class UserAdmin(DjangoUserAdmin):
         "last_seen_at",
         "erased_at",
     ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Roles, permissions, the active and superuser flags: whatever changed here decides
+        # what this person may see from their next request on.
+        access_changed(user_ids=[form.instance.pk])

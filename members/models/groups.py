@@ -4,6 +4,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from community.db import BaseModel
+from members.access import GrantModelMixin, GroupGrantManager, UserGrantManager
 
 
 class GroupVisibility(models.TextChoices):
@@ -50,14 +51,17 @@ class GroupProfile(BaseModel):
         return self.group.name
 
 
-class GroupProfileUserObjectPermission(UserObjectPermissionBase):
-    """Direct-FK guardian table: deleting a group deletes its grants (no orphans)."""
+class GroupProfileUserObjectPermission(GrantModelMixin, UserObjectPermissionBase):
+    """Direct-FK guardian table: deleting a group deletes its grants (no orphans).
+    Every write replaces the community's access version (members.access)."""
 
     content_object = models.ForeignKey(GroupProfile, on_delete=models.CASCADE)
+    objects = UserGrantManager()
 
 
-class GroupProfileGroupObjectPermission(GroupObjectPermissionBase):
+class GroupProfileGroupObjectPermission(GrantModelMixin, GroupObjectPermissionBase):
     content_object = models.ForeignKey(GroupProfile, on_delete=models.CASCADE)
+    objects = GroupGrantManager()
 
 
 class RequestStatus(models.TextChoices):

@@ -7,15 +7,13 @@ their profiles, one more their expertise tags, whatever the page size."""
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Case, Exists, F, OuterRef, Prefetch, Q, QuerySet, When
 from django.utils.functional import cached_property
 
-from community.selectors import branding_get
-from members.models import ApprovalStatus, ExpertiseTag, Profile, User
+from members.models import ExpertiseTag, Profile, User
 from members.models.user import sort_name
-from members.permissions import groups_with_visible_members, is_community_member
+from members.permissions import community_member_q, groups_with_visible_members
 from members.visibility import field_visible_q, visible_fields
 
 DIRECTORY_PAGE_SIZE = 24
@@ -35,29 +33,6 @@ class DirectoryPaginator(Paginator):
     def count(self) -> int:
         source = self.count_source if self.count_source is not None else self.object_list
         return source.order_by().count()
-
-
-def listed_member_q(prefix: str = "") -> Q:
-    """Accounts that appear wherever members are listed: active, approved, not erased, and
-    not guardian's AnonymousUser row. An exact match is enough (usernames are unique ignoring
-    case, so no other spelling can exist) and keeps the index usable: an `iexact` here made
-    PostgreSQL scan UPPER(username) on every row and halved directory throughput
-    (docs/performance.md)."""
-    return Q(
-        **{
-            f"{prefix}is_active": True,
-            f"{prefix}approval_status": ApprovalStatus.APPROVED,
-            f"{prefix}erased_at__isnull": True,
-        }
-    ) & ~Q(**{f"{prefix}username": settings.ANONYMOUS_USER_NAME})
-
-
-def can_browse_members(viewer) -> bool:
-    """The directory (and follower lists) are for members, unless the community manager
-    made the directory public in the branding settings."""
-    if branding_get().directory_public:
-        return True
-    return is_community_member(viewer) and viewer.has_perm("members.view_member_directory")
 
 
 @dataclass(frozen=True)
@@ -228,7 +203,7 @@ def _term_matches(term: str, *, viewer) -> QuerySet:
 def member_directory_filter(*, viewer, query: DirectoryQuery) -> QuerySet[User]:
     """Listed members matching `query`'s search and filters, unsorted (what a count needs).
     The caller checks can_browse_members(viewer) first."""
-    members = User.objects.filter(listed_member_q())
+    members = User.objects.filter(community_member_q())
     for term in _search_terms(query.q):
         members = members.filter(pk__in=_term_matches(term, viewer=viewer))
     if query.trust_level is not None:

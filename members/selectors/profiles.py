@@ -8,13 +8,13 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from members.models import ApprovalStatus, ExpertiseTag, Follow, Profile, User
-from members.permissions import is_community_member
-from members.selectors.directory import (
+from members.permissions import (
     can_browse_members,
-    listed_member_q,
-    member_card_queryset,
+    can_edit_profile,
+    community_member_q,
+    is_community_member,
 )
-from members.services.profiles import can_edit_profile
+from members.selectors.directory import member_card_queryset
 from members.visibility import visible_fields
 
 
@@ -52,7 +52,7 @@ class ProfilePage:
 def _follow_count(*, of: str, listed: str) -> Coalesce:
     # Only people who are themselves listed count, so the number matches the list it links to.
     rows = (
-        Follow.objects.filter(listed_member_q(f"{listed}__"), **{of: OuterRef("pk")})
+        Follow.objects.filter(community_member_q(f"{listed}__"), **{of: OuterRef("pk")})
         .order_by()
         .values(of)
         .annotate(n=Count("pk"))
@@ -131,7 +131,7 @@ def follow_list(*, user: User, direction: str) -> QuerySet[Follow]:
         raise ValueError(f"unknown direction {direction!r}")
     select, prefetch = member_card_queryset(f"{member}__")
     return (
-        rows.filter(listed_member_q(f"{member}__"))
+        rows.filter(community_member_q(f"{member}__"))
         .select_related(member, *select)
         .prefetch_related(*prefetch)
         .order_by("-created_at", "-pk")

@@ -10,6 +10,7 @@ from django.utils import timezone
 from community.links import absolute_url
 from community.selectors import branding_get
 from members import roles
+from members.access import access_changed
 from members.models import ApprovalStatus, MemberApplication, Profile, User
 from members.tasks import member_welcome_email_send_task
 
@@ -42,6 +43,7 @@ def member_roles_set(*, user: User, role_names: list[str]) -> None:
     role_groups = Group.objects.filter(name__in=roles.ALL_ROLES)
     user.groups.remove(*role_groups.exclude(name__in=role_names))
     user.groups.add(*role_groups.filter(name__in=role_names))
+    access_changed(user_ids=[user.pk])
     is_staff = user.is_superuser or bool(roles.STAFF_ROLES & set(role_names))
     if user.is_staff != is_staff:
         user.is_staff = is_staff

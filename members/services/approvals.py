@@ -6,6 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from community.selectors import branding_get
+from members.access import access_changed
 from members.models import ApprovalStatus, MemberApplication, Profile, User
 
 logger = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ def _decide(*, user: User, actor: User, status: str, note: str) -> bool:
         return False  # already decided: a double click or a second manager changes nothing
     locked.approval_status = status
     locked.save(update_fields=["approval_status", "updated_at"])
+    access_changed(user_ids=[locked.pk])
     MemberApplication.objects.update_or_create(
         user=locked,
         defaults={"decided_by": actor, "decided_at": timezone.now(), "decision_note": note},

@@ -36,6 +36,7 @@ from community.exceptions import ApplicationError
 from community.models import EmailPreferences, Notification
 from community.notifications import notifications_delete_for_user
 from community.ratelimit import RateLimit, rate_limit_hit
+from members.access import access_changed
 from members.models import (
     VISIBLE_FIELDS,
     Follow,
@@ -51,11 +52,11 @@ from members.models import (
     SupportAct,
     User,
 )
+from members.permissions import check_manage_member_data
 
 logger = logging.getLogger(__name__)
 
 # A manager acting on someone else's account needs this global permission.
-MANAGE_MEMBER_PERMISSION = "members.change_user"
 
 ExportItem = tuple[str, Any]  # (path in the zip, a File, bytes or JSON-serialisable data)
 Exporter = Callable[[User], Iterable[ExportItem]]
@@ -83,17 +84,6 @@ def data_exporter(func: Exporter) -> Exporter:
     if func not in DATA_EXPORTERS:
         DATA_EXPORTERS.append(func)
     return func
-
-
-def check_manage_member_data(*, actor: User, member: User) -> None:
-    """The member themselves, or a community manager. Only a superuser touches a superuser's
-    account: a manager must not be able to erase the people who administer the site."""
-    if actor.pk == member.pk and actor.is_active:
-        return
-    if not actor.is_active or not actor.has_perm(MANAGE_MEMBER_PERMISSION):
-        raise PermissionDenied("You may not manage this member's data.")
-    if member.is_superuser and not actor.is_superuser:
-        raise PermissionDenied("Only a superuser can manage a superuser's data.")
 
 
 # --- Export -------------------------------------------------------------------------------
@@ -316,6 +306,7 @@ def _export_groups(member: User) -> Iterator[ExportItem]:
 DATA_EXPORT_LIMITS = (
     RateLimit(count=3, seconds=60 * 60, description="3 downloads of your data an hour"),
 )
+
 # The archive stays in memory up to this size and spills to a temporary file beyond it, so a
 # member with years of uploads costs disk, not the web process's memory.
 EXPORT_SPOOL_BYTES = 2 * 1024 * 1024
@@ -520,6 +511,7 @@ def member_erase(*, member: User, actor: User) -> User:
     locked.last_seen_at = None
     locked.erased_at = timezone.now()
     locked.save()
+    access_changed(user_ids=[locked.pk])
 
     # The admin history names the account by its old username; rename it there too.
     LogEntry.objects.filter(

@@ -38,6 +38,7 @@ from community.links import absolute_url
 from community.markdown import render_markdown
 from community.notifications import notification_create, notifications_create
 from community.selectors import branding_get
+from members.access import access_changed, access_changed_for_everyone
 from members.models import (
     ApprovalStatus,
     GroupInvitation,
@@ -219,6 +220,7 @@ def group_update(
         _text_check("description", description, max_length=DESCRIPTION_MAX_LENGTH)
         group_profile.description = description
         group_profile.description_html = render_markdown(description)
+    visibility_changed = visibility is not None and visibility != group_profile.visibility
     if visibility is not None:
         group_profile.visibility = visibility
     if join_policy is not None:
@@ -230,6 +232,9 @@ def group_update(
         group_profile.cover_image = None
     group.save()
     group_profile.save()
+    if visibility_changed:
+        # A group made hidden leaves the lists of everyone outside it at once.
+        access_changed_for_everyone()
     return group_profile
 
 
@@ -242,6 +247,8 @@ def group_delete(*, actor: User, group_profile: GroupProfile) -> None:
     if not actor.has_perm("members.delete_groupprofile"):
         raise PermissionDenied("Only community managers who may delete groups can do that.")
     Group.objects.filter(pk=group_profile.group_id).delete()
+    # Its members lose whatever was granted to the group, and the group leaves every list.
+    access_changed_for_everyone()
 
 
 @transaction.atomic
@@ -253,12 +260,14 @@ def group_manager_add(*, actor: User, group_profile: GroupProfile, user: User) -
     if not is_community_member(user):
         raise ValidationError(f"{user.public_name} is not an active community member.")
     assign_perm(MANAGE_GROUP.split(".")[1], user, group_profile)
+    access_changed(user_ids=[user.pk])
 
 
 @transaction.atomic
 def group_manager_remove(*, actor: User, group_profile: GroupProfile, user: User) -> None:
     check_appoint_group_managers(actor)
     remove_perm(MANAGE_GROUP.split(".")[1], user, group_profile)
+    access_changed(user_ids=[user.pk])
 
 
 # --- Membership ---------------------------------------------------------------------------
@@ -276,6 +285,7 @@ def _membership_add(*, group_profile: GroupProfile, user_id: int) -> bool:
     GroupProfile.objects.filter(pk=group_profile.pk).update(
         member_count=F("member_count") + 1, updated_at=timezone.now()
     )
+    access_changed(user_ids=[user_id])
     return True
 
 
@@ -286,6 +296,7 @@ def _membership_remove(*, group_profile: GroupProfile, user_id: int) -> bool:
     GroupProfile.objects.filter(pk=group_profile.pk, member_count__gt=0).update(
         member_count=F("member_count") - 1, updated_at=timezone.now()
     )
+    access_changed(user_ids=[user_id])
     return True
 
 

@@ -5,7 +5,7 @@ time, so every page that shows a profile can trust what is stored."""
 from collections.abc import Iterable
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.db import IntegrityError, transaction
@@ -15,7 +15,7 @@ from django.utils.text import slugify
 from community.images import image_normalize
 from community.markdown import render_markdown
 from members.models import VISIBLE_FIELDS, ExpertiseTag, Profile, User
-from members.permissions import is_community_member
+from members.permissions import check_edit_profile
 
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_MAX_SIZE = (400, 400)
@@ -43,21 +43,6 @@ UPDATABLE_FIELDS = frozenset(
 http_url_validator = URLValidator(
     schemes=["http", "https"], message="Enter an address that starts with http:// or https://."
 )
-
-
-def can_edit_profile(actor, user: User) -> bool:
-    # Object checks ignore global grants (STYLE.md rule 19), and the grant here is global:
-    # community managers hold members.change_profile for every profile.
-    if not actor.is_authenticated:
-        return False
-    if actor.pk == user.pk:
-        return is_community_member(actor)
-    return actor.has_perm("members.change_profile")
-
-
-def check_edit_profile(actor, user: User) -> None:
-    if not can_edit_profile(actor, user):
-        raise PermissionDenied("You can't edit this profile.")
 
 
 def profile_get_or_create(*, user: User) -> Profile:

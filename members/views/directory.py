@@ -5,10 +5,10 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from members.forms.profiles import DirectoryFilterForm
+from members.permissions import can_browse_members
 from members.selectors.directory import (
     DIRECTORY_PAGE_SIZE,
     DirectoryPaginator,
-    can_browse_members,
     member_cards,
     member_directory_filter,
     member_directory_list,

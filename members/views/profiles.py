@@ -14,14 +14,9 @@ from community.exceptions import ApplicationError
 from community.ratelimit import RateLimited
 from members.forms.profiles import ProfileForm
 from members.models import Profile
-from members.permissions import is_community_member
+from members.permissions import can_browse_members, is_community_member
 from members.profile_activity import activity_sections_for
-from members.selectors.directory import (
-    DIRECTORY_PAGE_SIZE,
-    DirectoryPaginator,
-    can_browse_members,
-    member_cards,
-)
+from members.selectors.directory import DIRECTORY_PAGE_SIZE, DirectoryPaginator, member_cards
 from members.selectors.groups import groups_for_profile
 from members.selectors.profiles import follow_list, profile_page_get, profile_user_access
 from members.selectors.reciprocity import shout_outs_for_profile

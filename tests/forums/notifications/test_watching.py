@@ -3,10 +3,9 @@ from django.core.exceptions import ValidationError
 from guardian.shortcuts import assign_perm
 
 from forums.models import Post, Tag, Topic, Watch, WatchLevel
-from forums.permissions import visible_topics
+from forums.permissions import topic_readers, visible_topics
 from forums.services.posts import post_create
 from forums.services.watching import (
-    topic_readers,
     topic_watch_level,
     topic_watch_levels,
     watch_set,
