@@ -10,7 +10,7 @@ Same shape and content as the peers: 20 public categories ("Category 01".."Categ
 the hot topic (dataset topic 0, 500 posts) first. Dataset user i writes as the i-th seeded
 member (by id, the demo log-ins first), so the authors are real Hearth members with
 profiles. BENCH_LARGE=1 scales the same generator to 100,000 topics and 1,000,000 posts over
-every seeded member (the issue's large community). Written with forums.demo.topics_bulk_write,
+every seeded member (the issue's large community). Written with demo.forums.topics_bulk_write,
 the seed_demo bulk writer (5,000 posts per INSERT round, counters computed, no per-row
 rendering). Prints timings and writes the hot topic's id and slug to BENCH_SEED_OUT."""
 
@@ -21,7 +21,7 @@ import time
 
 from django.db import transaction
 
-from forums.demo import PostPlan, TopicPlan, search_indexes_deferred, topics_bulk_write
+from demo.forums import PostPlan, TopicPlan, search_indexes_deferred, topics_bulk_write
 from forums.models import Category, CategoryAccess, Topic
 from members.models import User
 

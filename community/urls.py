@@ -4,18 +4,19 @@ from django.urls import include, path, re_path
 from django.views.generic import RedirectView
 from django.views.static import serve
 
-from community import views, views_email
+from community import home, views
+from forums.views import email_preferences
 from members.views import approvals
 
 notification_patterns = [
     path("", views.notification_list, name="list"),
     path("<int:notification_id>/open/", views.notification_open, name="open"),
     path("read/", views.notifications_read, name="read"),
-    path("email/", views_email.email_preferences, name="email-preferences"),
+    path("email/", email_preferences.email_preferences, name="email-preferences"),
 ]
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("brand.css", views.brand_css, name="brand-css"),
     path("healthz", views.healthz, name="healthz"),
     path("favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}img/favicon.svg")),
@@ -24,7 +25,7 @@ urlpatterns = [
     # nobody; it only turns off one kind of mail).
     path(
         "accounts/unsubscribe/<str:token>/",
-        views_email.email_unsubscribe_view,
+        email_preferences.email_unsubscribe_view,
         name="email-unsubscribe",
     ),
     path("accounts/", include("allauth.urls")),

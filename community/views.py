@@ -20,24 +20,8 @@ from community.notifications import (
     notifications_mark_read,
 )
 from community.selectors import branding_get
-from members.permissions import is_community_member
-from members.selectors.reciprocity import supporters_to_thank
 
 logger = logging.getLogger(__name__)
-
-
-# The home page is where the apps meet (DESIGN.md): it may read from every app.
-HOME_SUPPORTERS_LIMIT = 5
-
-
-@require_safe
-def home(request):
-    context = {"show_supporters": is_community_member(request.user), "supporters": []}
-    if context["show_supporters"]:
-        context["supporters"] = supporters_to_thank(
-            member=request.user, limit=HOME_SUPPORTERS_LIMIT
-        )
-    return render(request, "community/home.html", context)
 
 
 @require_safe

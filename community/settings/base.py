@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "members",
     "forums",
     "metrics",
+    # Last: the demo community depends on every app above and none of them on it.
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -12,8 +12,8 @@ from community.ratelimit import RateLimit, rate_limit_hit
 from forums.models import ModerationAction, Post, PostRevision, Topic
 from forums.permissions import check_view_post, post_delete_refusal, post_edit_refusal
 from forums.services.limits import content_limits_check
-from forums.services.mentions import mentions_for_edit
 from forums.services.moderation import moderation_event_write, post_hide_rows
+from forums.services.notify import post_edited
 from forums.services.posts import post_body_clean, topic_touch
 from forums.services.topics import topic_slug, topic_title_clean
 from members.models import User
@@ -49,7 +49,7 @@ def post_edit(
     (RateLimited). An edit that changes nothing stores
     nothing. The body is re-rendered to sanitised HTML here; `edit_count` moves with F().
     Members the edit newly @mentions are recorded and told after commit
-    (forums.services.mentions.mentions_for_edit); nobody hears of the same post twice. A
+    (forums.services.notify.post_edited); nobody hears of the same post twice. A
     moderator editing someone else's post also writes a ModerationEvent (EDIT), in the same
     transaction. Returns the post as saved."""
     post = _locked_post(post.pk)
@@ -100,7 +100,7 @@ def post_edit(
     else:
         topic_touch(topic.pk)
     if not post.is_hidden:
-        mentions_for_edit(post, previous_body=previous_body)
+        post_edited(post, previous_body=previous_body)
 
     if moderates and post.author_id != editor.pk:
         moderation_event_write(

@@ -5,7 +5,8 @@ indented blocks), where `@` is usually a decorator or an e-mail, and not inside 
 where it is someone else's words (quoting a post must not notify its mentions again).
 
 Only members who may see the post are recorded (forums.services.watching.topic_readers),
-and at most MAX_MENTIONS_PER_POST per post: the first ones in the text. Stricter caps for
+and at most MAX_MENTIONS_PER_POST per post: the first ones in the text. This module only
+records; telling the mentioned is forums.services.notify's, which calls it. Stricter caps for
 new members are refused by the composer before posting; `mentioned_usernames` is the
 count to check."""
 
@@ -100,18 +101,12 @@ def mentions_record(*, post: Post, usernames: list[str] | None = None) -> list[U
     return new
 
 
-def mentions_for_edit(post: Post, *, previous_body: str) -> list[User]:
-    """Call after saving an edited post, inside the edit's transaction. Records and tells
-    (in the app and by e-mail, after commit) only the members the edit newly mentions:
-    anyone already mentioned before the edit, or already told about this post, hears
-    nothing again. Returns the newly mentioned members."""
-    # notify imports this module; the import here keeps the dependency one-way at load time.
-    from forums.services.notify import mentions_notify
-
+def mentions_record_for_edit(post: Post, *, previous_body: str) -> list[User]:
+    """Call after saving an edited post, inside the edit's transaction. Records only the
+    members the edit newly mentions (anyone already mentioned before the edit, or already
+    recorded for this post, is left out) and returns them: the ones to tell
+    (forums.services.notify.post_edited does both)."""
     before = set(mentioned_usernames(previous_body))
     now = mentioned_usernames(post.body)[:MAX_MENTIONS_PER_POST]
     added = [name for name in now if name not in before]
-    new = mentions_record(post=post, usernames=added)
-    if new:
-        mentions_notify(post=post, members=new)
-    return new
+    return mentions_record(post=post, usernames=added)

@@ -40,7 +40,7 @@ from community.notifications import notifications_create
 from community.selectors import branding_get
 from forums.models import Post, TopicRead, Watch, WatchLevel
 from forums.permissions import readers_among, visible_topics
-from forums.services.mentions import mentions_record
+from forums.services.mentions import mentions_record, mentions_record_for_edit
 from forums.services.watching import (
     topic_watch_levels,
     topic_watches_auto,
@@ -144,15 +144,21 @@ def post_created(post: Post, *, page: int) -> None:
     )
 
 
-def mentions_notify(*, post: Post, members: list[User]) -> None:
-    """After commit, tell `members` (just recorded as mentioned by an edit) of `post`."""
-    explicit = {member.pk: KIND_MENTION for member in members}
-    url = post_url(post)
-    post_id = post.pk
-    transaction.on_commit(
-        lambda: post_notify(post_id=post_id, url=url, explicit=explicit, watchers=False),
-        robust=True,
-    )
+def post_edited(post: Post, *, previous_body: str) -> list[User]:
+    """Called by forums.services.editing inside the edit's transaction, after the new body
+    is saved. Records the members the edit newly mentions and tells them (in the app and by
+    e-mail, after commit): anyone already mentioned before the edit, or already told about
+    this post, hears nothing again. Returns the newly mentioned members."""
+    members = mentions_record_for_edit(post, previous_body=previous_body)
+    if members:
+        explicit = {member.pk: KIND_MENTION for member in members}
+        url = post_url(post)
+        post_id = post.pk
+        transaction.on_commit(
+            lambda: post_notify(post_id=post_id, url=url, explicit=explicit, watchers=False),
+            robust=True,
+        )
+    return members
 
 
 @dataclass(frozen=True)

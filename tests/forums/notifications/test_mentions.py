@@ -5,9 +5,9 @@ from forums.models import PostMention
 from forums.services.mentions import (
     MAX_MENTIONS_PER_POST,
     mentioned_usernames,
-    mentions_for_edit,
     mentions_record,
 )
+from forums.services.notify import post_edited
 from forums.services.posts import post_create
 from forums.services.topics import topic_create
 from tests.forums.factories import PostFactory, TopicFactory, private_category_for
@@ -94,7 +94,7 @@ def test_an_edit_notifies_only_the_newly_mentioned(
     post.body = "Thanks @maya and @bob"
     post.save()
     with django_capture_on_commit_callbacks(execute=True):
-        newly = mentions_for_edit(post, previous_body=previous)
+        newly = post_edited(post, previous_body=previous)
 
     assert newly == [bob]
     assert Notification.objects.filter(recipient=maya, kind="forum_mention").count() == 1
@@ -106,9 +106,9 @@ def test_an_edit_notifies_only_the_newly_mentioned(
     post.body, previous = "Thanks", post.body
     post.save()
     with django_capture_on_commit_callbacks(execute=True):
-        mentions_for_edit(post, previous_body=previous)
+        post_edited(post, previous_body=previous)
     post.body, previous = "Thanks @bob", post.body
     post.save()
     with django_capture_on_commit_callbacks(execute=True):
-        assert mentions_for_edit(post, previous_body=previous) == []
+        assert post_edited(post, previous_body=previous) == []
     assert Notification.objects.filter(recipient=bob).count() == 1

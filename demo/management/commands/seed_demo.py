@@ -5,8 +5,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from community.exceptions import ApplicationError
-from forums.demo import SCALES, demo_forums_create
-from members.demo import (
+from demo.forums import SCALES, demo_forums_create
+from demo.members import (
     DEMO_DEFAULT_MEMBERS,
     DEMO_DEFAULT_SEED,
     demo_community_seed,
@@ -18,7 +18,7 @@ LARGE_MEMBERS = 100_000
 
 
 class Command(BaseCommand):
-    # A project-level command, like the home page: it composes every app's demo data.
+    # The demo app's command: it composes every app's demo data, which is why it lives here.
     help = (
         "Fill a fresh database with the Acme demo community: branding, footer links, one "
         "log-in per role, generated members, groups and forum topics. Refuses a database "

@@ -32,6 +32,7 @@ from tqdm import tqdm
 
 from community.markdown import render_markdown
 from community.notifications import notification_create
+from demo.members import demo_join_anchor
 from forums.models import (
     Bookmark,
     Category,
@@ -52,7 +53,6 @@ from forums.models import (
 from forums.services.categories import category_access_grant
 from forums.services.posts import POSTS_PER_PAGE
 from forums.services.topics import topic_slug
-from members.demo import demo_join_anchor
 from members.models import SupportAct, SupportKind, User
 
 BATCH_POSTS = 5000  # rows per INSERT round: a few hundred statements for a million posts

@@ -29,8 +29,9 @@ from tqdm import tqdm
 from community.exceptions import ApplicationError
 from community.models import BRANDING_ID, FooterLink, SiteBranding
 from community.services import branding_cache_clear, branding_update
-from members import demo_activity, roles
-from members.demo_groups import demo_groups_create
+from demo import member_activity
+from demo.groups import demo_groups_create
+from members import roles
 from members.models import User
 from members.services import member_roles_set
 from members.validators import username_validators
@@ -186,17 +187,17 @@ def demo_community_seed(
 def demo_life_create(*, accounts: list[User], seed: int, progress: bool) -> None:
     """Profiles, visits, follows, shout-outs and trust levels for everyone seeded."""
     rng = random.Random(seed + 1)  # noqa: S311 - demo data, reproducibility is the point
-    people = demo_activity.demo_people()
+    people = member_activity.demo_people()
     account_ids = [user.pk for user in accounts]
-    demo_activity.demo_profiles_create(people=people, rng=rng, progress=progress)
-    demo_activity.demo_visits_create(
+    member_activity.demo_profiles_create(people=people, rng=rng, progress=progress)
+    member_activity.demo_visits_create(
         people=people,
         rng=rng,
         today=timezone.localdate(),
         progress=progress,
         regulars=frozenset(account_ids[1:]),
     )
-    demo_activity.demo_relations_create(
+    member_activity.demo_relations_create(
         people=people, rng=rng, now=timezone.now(), focus=account_ids, progress=progress
     )
     demo_groups_create(
@@ -207,7 +208,7 @@ def demo_life_create(*, accounts: list[User], seed: int, progress: bool) -> None
         ),
         rng=rng,
     )
-    demo_activity.demo_trust_levels_set(
+    member_activity.demo_trust_levels_set(
         leaders=[user.pk for user in accounts if roles.COMMUNITY_MANAGERS in _roles_of(user)]
     )
 

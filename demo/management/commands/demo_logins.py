@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import DatabaseError
 
+from demo.members import DEMO_ACCOUNTS, DEMO_PASSWORD
 from members import roles
-from members.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from members.models import User
 
 

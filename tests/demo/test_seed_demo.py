@@ -13,8 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from community.models import FooterLink, SiteBranding
 from community.selectors import branding_get
-from members import roles
-from members.demo import (
+from demo.members import (
     DEMO_ACCOUNTS,
     DEMO_COMMUNITY_NAME,
     DEMO_PASSWORD,
@@ -22,6 +21,7 @@ from members.demo import (
     demo_join_anchor,
     demo_members_generate,
 )
+from members import roles
 from members.models import User
 from members.services.trust import helpfulness_recompute
 from members.validators import username_validators

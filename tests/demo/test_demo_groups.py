@@ -5,8 +5,8 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AnonymousUser
 
-from members.demo import demo_accounts_create, demo_join_anchor
-from members.demo_groups import demo_groups_create
+from demo.groups import demo_groups_create
+from demo.members import demo_accounts_create, demo_join_anchor
 from members.models import (
     GroupInvitation,
     GroupMembershipRequest,

@@ -1,5 +1,11 @@
 """The member's e-mail preferences page, and the one-click unsubscribe page that every
-notification e-mail links to (community.email_preferences)."""
+notification e-mail links to (community.email_preferences keeps the preferences and signs
+the links).
+
+They are forums' pages because every mail they govern is a forum's: @mentions, replies and
+the digest of watched topics, categories and tags (forums.services.notify sends them all).
+The root URLconf serves them at /notifications/email/ and /accounts/unsubscribe/<token>/,
+beside the in-app notifications, so the addresses in e-mails already sent keep working."""
 
 from django import forms
 from django.contrib import messages
@@ -49,7 +55,7 @@ def email_preferences(request):
         email_preferences_update(user=request.user, **form.cleaned_data)
         messages.success(request, "Your e-mail preferences are saved.")
         return redirect("notifications:email-preferences")
-    return render(request, "community/email_preferences.html", {"form": form})
+    return render(request, "forums/email_preferences.html", {"form": form})
 
 
 @csrf_exempt  # RFC 8058: mail providers POST here with no session; the signed token is the key
@@ -60,13 +66,13 @@ def email_unsubscribe_view(request, token: str):
     try:
         user_id, kind = unsubscribe_token_read(token)
     except BadUnsubscribeLink:
-        return render(request, "community/email_unsubscribe_invalid.html", status=400)
+        return render(request, "forums/email_unsubscribe_invalid.html", status=400)
     user = User.objects.filter(pk=user_id).first()
     if user is None or not is_community_member(user):
-        return render(request, "community/email_unsubscribe_invalid.html", status=400)
+        return render(request, "forums/email_unsubscribe_invalid.html", status=400)
     context = {"kind": kind, "what": kind.label, "done": False}
     if request.method == "POST":
         with transaction.atomic():
             email_unsubscribe(user=user, kind=kind)
         context["done"] = True
-    return render(request, "community/email_unsubscribe.html", context)
+    return render(request, "forums/email_unsubscribe.html", context)

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from community.models import Notification
-from forums import demo
+from demo import forums as demo
 from forums.models import (
     Bookmark,
     Category,
