@@ -2,6 +2,7 @@
 environment (or a `.env` file beside manage.py) through django-environ; local.py,
 production.py and test.py change only what they must."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -12,7 +13,9 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env("SECRET_KEY", default="")
+# Read as given: django-environ would take a key starting with "$" (Django's own generator
+# makes such keys) for a reference to another variable and come back empty.
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The community's public address, for links in e-mails sent by Celery workers.

@@ -54,6 +54,13 @@ def test_production_profile_passes_check_deploy_without_warnings():
     assert "System check identified no issues (0 silenced)." in result.stdout
 
 
+def test_a_secret_key_starting_with_a_dollar_sign_is_taken_as_given():
+    # Django's generator (which the error below recommends) makes such keys one time in 50.
+    key = "$" + get_random_secret_key()
+    result = _manage("check", **{**DEPLOYMENT, "SECRET_KEY": key})
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_production_profile_without_secret_key_stops_with_a_clear_error():
     result = _manage("check", ALLOWED_HOSTS="community.example.com")
     assert result.returncode != 0
