@@ -18,12 +18,20 @@ from forums.models import Category, CategoryAccess
 from forums.services.categories import category_access_grant
 from members import roles
 from members import signals as member_signals
-from members.models import ApprovalStatus, GroupVisibility, JoinPolicy, MemberApplication, User
+from members.models import (
+    ApprovalStatus,
+    GroupMembershipRequest,
+    GroupVisibility,
+    JoinPolicy,
+    MemberApplication,
+    User,
+)
 from members.services.groups import (
     group_create,
     group_invite,
     group_join,
     group_manager_add,
+    group_manager_remove,
     group_member_add,
     group_update,
     invitation_token_make,
@@ -165,6 +173,48 @@ def test_accepting_an_invitation_opens_the_topic(maya, beta, topic_url, carmen):
 
     assert accepted.status_code == 302
     assert status(client, topic_url) == 200
+
+
+def test_a_group_manager_approving_a_request_to_join_opens_the_topic(maya, beta, topic_url, carmen):
+    group_update(actor=carmen, group_profile=beta, join_policy=JoinPolicy.REQUEST)
+    manager = UserFactory()
+    group_manager_add(actor=carmen, group_profile=beta, user=manager)
+    client = client_for(maya)
+    assert status(client, topic_url) == 404
+    asked = client.post(reverse("groups:request", args=[beta.slug]), {"message": "Please"})
+    assert asked.status_code == 302
+    assert status(client, topic_url) == 404  # asking is not joining
+    membership_request = GroupMembershipRequest.objects.get(user=maya, group_profile=beta)
+
+    decided = client_for(manager).post(
+        reverse("groups:request-decide", args=[beta.slug, membership_request.pk]),
+        {"decision": "approve"},
+    )
+
+    assert decided.status_code == 302
+    assert status(client, topic_url) == 200
+
+
+def test_a_group_manager_appointed_and_removed_gains_and_loses_the_groups_controls(
+    maya, beta, carmen
+):
+    hidden = group_create(
+        actor=carmen, name="Advisory board", slug="advisory", visibility=GroupVisibility.HIDDEN
+    )
+    client = client_for(maya)
+    page = reverse("groups:detail", args=[hidden.slug])
+    assert status(client, page) == 404
+
+    group_manager_add(actor=carmen, group_profile=hidden, user=maya)
+    assert status(client, page) == 200
+    invited = client.post(
+        reverse("groups:invite", args=[hidden.slug]), {"email": "newcomer@example.org"}
+    )
+    assert invited.status_code in {200, 302}
+    assert hidden.invitations.filter(email="newcomer@example.org").exists()
+
+    group_manager_remove(actor=carmen, group_profile=hidden, user=maya)
+    assert status(client, page) == 404
 
 
 def test_approving_a_sign_up_opens_members_only_topics_at_once(admin):
