@@ -1,5 +1,6 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
+from django import forms
 from django.shortcuts import redirect
 
 from community.selectors import branding_get
@@ -8,6 +9,16 @@ from members.models import ApprovalStatus
 from members.services.accounts import member_onboard
 
 PENDING_STATUS_SESSION_KEY = "members:approval_status"
+
+# Shown when allauth's `login_failed` limit refuses a password: the limit per address stops
+# guessing from many IPs, so it also refuses the owner's right password; the page must say
+# how the owner still gets in (docs/decisions.md, "Failed log-ins throttle the guesser").
+LOGIN_THROTTLED_MESSAGE = (
+    "Too many wrong passwords have been tried for this address or from your network, so "
+    "password sign-in is paused for a few minutes. You can still get in now: choose "
+    "\u201cSend me a sign-in code\u201d to receive a one-time code by e-mail, or reset your "
+    "password."
+)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -35,6 +46,12 @@ class AccountAdapter(DefaultAccountAdapter):
             request.session[PENDING_STATUS_SESSION_KEY] = user.approval_status
             raise ImmediateHttpResponse(redirect("account-pending"))
         super().login(request, user)
+
+    def pre_authenticate(self, request, **credentials):
+        try:
+            super().pre_authenticate(request, **credentials)
+        except forms.ValidationError as error:
+            raise forms.ValidationError(LOGIN_THROTTLED_MESSAGE, code=error.code) from None
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{branding_get().community_name}] {subject}"
