@@ -7,6 +7,7 @@ from community.selectors import branding_get
 from members.forms.accounts import SignupForm
 from members.models import ApprovalStatus
 from members.services.accounts import member_onboard
+from members.validators import email_normalise
 
 PENDING_STATUS_SESSION_KEY = "members:approval_status"
 
@@ -46,6 +47,11 @@ class AccountAdapter(DefaultAccountAdapter):
             request.session[PENDING_STATUS_SESSION_KEY] = user.approval_status
             raise ImmediateHttpResponse(redirect("account-pending"))
         super().login(request, user)
+
+    def clean_email(self, email: str) -> str:
+        # allauth calls this for sign-up, adding an address and password resets, before its
+        # uniqueness check: the check then compares normal forms.
+        return email_normalise(email)
 
     def pre_authenticate(self, request, **credentials):
         try:
