@@ -6,10 +6,11 @@ import importlib
 
 import pytest
 from allauth.account.models import EmailAddress
+from django.core import mail
 
 from members.models import User
 from members.validators import email_normalise
-from tests.members.factories import UserFactory
+from tests.members.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -44,6 +45,20 @@ def test_signup_with_an_address_too_long_to_store_is_refused_and_stores_nothing(
     assert "at most 254 characters" in error
     assert not _accounts().exists()
     assert not EmailAddress.objects.exists()
+
+
+def test_a_member_signs_in_with_any_spelling_of_their_address(client):
+    member = UserFactory(username="maya", email="maya@xn--bcher-kva.example")
+    response = client.post(
+        "/accounts/login/", {"login": '"Maya"@Bücher.example', "password": PASSWORD}
+    )
+    assert response.status_code == 302 and response["Location"] == "/"
+    assert client.session["_auth_user_id"] == str(member.pk)
+
+    client.logout()
+    mail.outbox.clear()
+    client.post("/accounts/login/code/", {"email": "maya@bücher.example"})
+    assert [m.to for m in mail.outbox] == [["maya@xn--bcher-kva.example"]]
 
 
 def test_adding_an_address_too_long_to_store_is_a_form_error_not_a_500(client):

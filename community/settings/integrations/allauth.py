@@ -6,6 +6,10 @@ env = environ.Env()
 
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.accounts.SignupForm"
+ACCOUNT_FORMS = {
+    "login": "members.forms.login.LoginForm",
+    "request_login_code": "members.forms.login.RequestLoginCodeForm",
+}
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
 ACCOUNT_EMAIL_VERIFICATION = env("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
