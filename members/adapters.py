@@ -3,6 +3,7 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from django import forms
 from django.shortcuts import redirect
 
+from community.links import absolute_url_on_site
 from community.selectors import branding_get
 from members.forms.accounts import SignupForm
 from members.models import ApprovalStatus
@@ -58,6 +59,17 @@ class AccountAdapter(DefaultAccountAdapter):
             super().pre_authenticate(request, **credentials)
         except forms.ValidationError as error:
             raise forms.ValidationError(LOGIN_THROTTLED_MESSAGE, code=error.code) from None
+
+    def send_mail(self, template_prefix, email, context):
+        # allauth builds its links (confirm, reset, sign up) from the request's host; every
+        # e-mail of Hearth's links to SITE_URL instead, whoever's request sent it.
+        context = {
+            key: absolute_url_on_site(value)
+            if key.endswith("_url") and isinstance(value, str)
+            else value
+            for key, value in context.items()
+        }
+        return super().send_mail(template_prefix, email, context)
 
     def format_email_subject(self, subject: str) -> str:
         return f"[{branding_get().community_name}] {subject}"
