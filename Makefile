@@ -27,6 +27,14 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo --if-empty --members $(DEMO_MEMBERS)
 
+# Links in e-mails (SITE_URL) point where this serves, unless SITE_URL is set on the command
+# line, in the environment or in .env.
+ifeq ($(origin SITE_URL),undefined)
+ifeq ($(shell grep -sE '^(export +)?SITE_URL=' .env),)
+run: export SITE_URL = http://$(HOST):$(PORT)
+endif
+endif
+
 run: seed
 	@$(BIN)/python manage.py demo_logins --base-url http://$(HOST):$(PORT)
 	@if [ -n "$$REDIS_URL" ]; then \

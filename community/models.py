@@ -1,10 +1,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import models
 
 from community.db import BaseModel
-from community.validators import validate_contrast_on_white, validate_hex_colour
+from community.validators import (
+    validate_contrast_on_white,
+    validate_hex_colour,
+    validate_link_url,
+)
 
 BRANDING_ID = 1
 LOGO_MAX_BYTES = 2 * 1024 * 1024
@@ -100,14 +103,11 @@ class FooterLink(BaseModel):
         return self.label
 
     def clean(self) -> None:
-        if self.url.startswith("/") and not self.url.startswith("//"):
-            return
+        # In clean, not the field's validators: the rule can change without a migration.
         try:
-            URLValidator(schemes=["http", "https"])(self.url)
-        except ValidationError:
-            raise ValidationError(
-                {"url": "Enter an http(s):// address or a path starting with /."}
-            ) from None
+            validate_link_url(self.url)
+        except ValidationError as error:
+            raise ValidationError({"url": error}) from None
 
 
 class Notification(BaseModel):

@@ -1,11 +1,14 @@
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 
 from community.models import BRANDING_ID, FooterLink, SiteBranding
 from community.per_request import cache_get_many_prefetched, per_request
+from community.validators import validate_link_url
 
-BRANDING_CACHE_KEY = "community:branding:v2"  # bump when the snapshot changes shape
+# Bump when the snapshot changes shape or what it lets through (v3: footer links re-checked).
+BRANDING_CACHE_KEY = "community:branding:v3"
 BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
 
 
@@ -33,6 +36,15 @@ class Branding:
     footer_links: tuple[Link, ...] = field(default_factory=tuple)
 
 
+def _link_is_safe(url: str) -> bool:
+    # Links saved before the admin checked them as it does now are left off every page.
+    try:
+        validate_link_url(url)
+    except ValidationError:
+        return False
+    return True
+
+
 def _snapshot(branding: SiteBranding, links: list[FooterLink]) -> Branding:
     return Branding(
         community_name=branding.community_name,
@@ -46,7 +58,9 @@ def _snapshot(branding: SiteBranding, links: list[FooterLink]) -> Branding:
         directory_public=branding.directory_public,
         approve_new_members=branding.approve_new_members,
         version=f"{branding.updated_at:%Y%m%d%H%M%S%f}" if branding.updated_at else "0",
-        footer_links=tuple(Link(label=link.label, url=link.url) for link in links),
+        footer_links=tuple(
+            Link(label=link.label, url=link.url) for link in links if _link_is_safe(link.url)
+        ),
     )
 
 

@@ -1,9 +1,23 @@
 """Public handles: ASCII only (no look-alike Cyrillic or full-width letters), 3–30 characters,
-and never a reserved name or a look-alike of one ("adm1n", "supp0rt", "rnoderator")."""
+and never a reserved name or a look-alike of one ("adm1n", "supp0rt", "rnoderator").
+
+E-mail addresses: one normal form per mailbox (`email_normalise`), so that one person cannot
+hold two accounts through spellings that reach the same inbox."""
 
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.encoding import punycode
+
+# RFC 5321: a path is at most 256 octets with its angle brackets, so an address is 254; the
+# local part at most 64. The database columns (Django's and allauth's) are 254 wide.
+EMAIL_MAX_LENGTH = 254
+EMAIL_LOCAL_PART_MAX_LENGTH = 64
+
+# A local part that needs no quotes (RFC 5322 dot-atom). Only these are unquoted: a quoted
+# "a..b" or "a b" is a different mailbox from anything unquoted, so it stays as written.
+_DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
+_QUOTED_PAIR = re.compile(r"\\(.)")
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?$")
 
@@ -54,3 +68,34 @@ def validate_username_not_reserved(username: str) -> None:
 
 
 username_validators = [validate_username_characters, validate_username_not_reserved]
+
+
+def email_normalise(address: str) -> str:
+    """The one form an address is stored and compared in: a needlessly quoted local part
+    unquoted ("maya"@ → maya@), the domain in its ASCII (IDNA) form (bücher.example →
+    xn--bcher-kva.example), everything lower-case (as allauth stores addresses). Raises
+    ValidationError with a message for the form when the result cannot be stored: too long
+    (it would otherwise be cut to the column's width) or a domain IDNA cannot encode.
+
+    Run after Django's EmailValidator, which has already refused what is not an address."""
+    local, _, domain = address.strip().rpartition("@")
+    if len(local) >= 2 and local.startswith('"') and local.endswith('"'):
+        unquoted = _QUOTED_PAIR.sub(r"\1", local[1:-1])
+        if _DOT_ATOM.fullmatch(unquoted):
+            local = unquoted
+    if not domain.startswith("["):  # an address literal ([192.0.2.1]) has no IDNA form
+        try:
+            domain = punycode(domain)
+        except UnicodeError:
+            raise ValidationError(
+                "The part after the @ is not a domain name we can send e-mail to.",
+                code="invalid_email_domain",
+            ) from None
+    normal = f"{local}@{domain}".lower()
+    if len(normal) > EMAIL_MAX_LENGTH or len(local) > EMAIL_LOCAL_PART_MAX_LENGTH:
+        raise ValidationError(
+            f"An e-mail address can be at most {EMAIL_MAX_LENGTH} characters, with at most "
+            f"{EMAIL_LOCAL_PART_MAX_LENGTH} before the @.",
+            code="email_too_long",
+        )
+    return normal

@@ -173,7 +173,17 @@ def image_upload(request):
     wants_json = request.get_preferred_type(["text/html", "application/json"]) == "application/json"
     # Refused from the header, before anything reads the file from the socket (the request
     # body is never read past Content-Length, so a lying header only truncates the file).
-    if int(request.META.get("CONTENT_LENGTH") or 0) > UPLOAD_REQUEST_MAX_BYTES:
+    # RFC 9110 allows digits only: "abc", "-1" or "1e9" is a broken client, answered 400.
+    declared = request.META.get("CONTENT_LENGTH") or "0"
+    if not (declared.isascii() and declared.isdigit()):
+        return _upload_answer(
+            request,
+            wants_json=wants_json,
+            status=400,
+            error="The upload arrived without a valid size (its Content-Length header is not "
+            "a number of bytes). Please try again from the upload form.",
+        )
+    if int(declared) > UPLOAD_REQUEST_MAX_BYTES:
         return _upload_answer(
             request,
             wants_json=wants_json,

@@ -4,6 +4,7 @@ from django.db import connection
 
 from members.models import GroupProfile, User
 from members.services.groups import group_name_check
+from members.validators import email_normalise
 
 
 class GroupRequestForm(forms.Form):
@@ -22,6 +23,10 @@ class GroupInviteForm(forms.Form):
         help_text="They get a link that works once and expires in 14 days. People without "
         "an account can sign up through it.",
     )
+
+    def clean_email(self):
+        # The form sign-up stores, so the invitation names the address the account will have.
+        return email_normalise(self.cleaned_data["email"])
 
 
 class GroupRequestDecideForm(forms.Form):

@@ -3,6 +3,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.html import escape
 from PIL import Image
 
 from community.models import FooterLink, SiteBranding
@@ -165,15 +166,62 @@ def test_branding_logo_decompression_bomb_is_refused(manager_client):
     assert not SiteBranding.objects.get(pk=1).logo
 
 
+def _footer_errors(response) -> list[str]:
+    (formset,) = response.context["inline_admin_formsets"]
+    return [message for errors in formset.formset.errors for message in errors.get("url", [])]
+
+
 @pytest.mark.parametrize(
-    "url", ["javascript:alert(1)", "data:text/html,x", "//evil.example", "ftp://x.example"]
+    "url",
+    [
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "data:text/html,x",
+        "//evil.example",
+        "ftp://x.example",
+        "/\\evil.example/x",  # browsers read \ as /: //evil.example/x
+        "\\\\evil.example",
+        "/\\/evil.example",
+        "/ok\\..\\x",
+        "java\tscript:alert(1)",  # browsers drop tabs and newlines inside a URL
+        "/\n/evil.example",
+        "/\t/evil.example",
+        "https://good.example/\u202etxt.exe",  # invisible right-to-left override
+        "/about\u00a0/",
+        "http:/evil.example",
+        "https:evil.example",
+        "about/",
+    ],
 )
-def test_footer_link_with_an_unsafe_address_is_refused(manager_client, url):
+def test_footer_link_with_an_unsafe_address_is_refused(client, manager_client, url):
     response = manager_client.post(
         ADMIN_URL, _admin_form(**{"footer_links-0-label": "Bad", "footer_links-0-url": url})
     )
     assert response.status_code == 200
+    (message,) = _footer_errors(response)
+    assert "http" in message or "single /" in message or "invisible" in message
     assert not FooterLink.objects.exists()
+    assert "Bad</a>" not in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/about/", "/forums/?sort=new#top", "https://status.acme.example/a?b=c", "http://x.example"],
+)
+def test_footer_link_to_the_web_or_a_path_here_is_kept(client, manager_client, url):
+    response = manager_client.post(
+        ADMIN_URL, _admin_form(**{"footer_links-0-label": "Fine", "footer_links-0-url": url})
+    )
+    assert response.status_code == 302
+    assert f'href="{escape(url)}">Fine</a>' in client.get("/").content.decode()
+
+
+def test_a_footer_link_stored_before_the_check_is_left_off_the_page(client):
+    FooterLink.objects.create(branding_id=1, label="Old", url="/\\evil.example/x")
+    FooterLink.objects.create(branding_id=1, label="Kept", url="/about/")
+    page = client.get("/").content.decode()
+    assert "Old</a>" not in page and "evil.example" not in page
+    assert 'href="/about/">Kept</a>' in page
 
 
 def test_welcome_text_markup_is_sanitised(client, django_capture_on_commit_callbacks):

@@ -44,6 +44,12 @@ def base_url(live_server):
     return live_server.url
 
 
+@pytest.fixture(autouse=True)
+def _site_url(settings, live_server):
+    """E-mails link to SITE_URL; in a journey that is the live server, as under `make run`."""
+    settings.SITE_URL = live_server.url
+
+
 @pytest.fixture
 def screenshot_dir():
     path = os.path.join(os.path.dirname(__file__), "..", "screenshots")

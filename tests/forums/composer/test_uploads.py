@@ -103,6 +103,32 @@ def test_an_image_over_10_mb_is_refused_before_it_is_read(client_as_member):
     assert not PostImage.objects.exists()
 
 
+@pytest.mark.parametrize("declared", ["abc", "-1", "1e9", " 12", "\u0661\u0662"])
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_content_length_that_is_not_a_byte_count_is_a_clear_400(
+    client_as_member, declared, as_json
+):
+    response = client_as_member.post(
+        UPLOAD,
+        {"image": upload("a.png", image_bytes())},
+        CONTENT_LENGTH=declared,
+        **(JSON if as_json else {}),
+    )
+    assert response.status_code == 400
+    error = response.json()["error"] if as_json else response.context["error"]
+    assert "not a number of bytes" in error
+    assert not PostImage.objects.exists()
+
+
+def test_an_absurd_content_length_is_refused_as_too_large(client_as_member):
+    response = client_as_member.post(
+        UPLOAD, {"image": upload("a.png", image_bytes())}, CONTENT_LENGTH="9" * 40, **JSON
+    )
+    assert response.status_code == 413
+    assert "larger than 10 MB" in response.json()["error"]
+    assert not PostImage.objects.exists()
+
+
 def test_the_service_refuses_10_mb_too(member):
     from django.core.exceptions import ValidationError
 

@@ -465,6 +465,17 @@ def test_inviting_a_bad_address_shows_the_form_error_and_stores_nothing(
     assert not GroupInvitation.objects.exists()
 
 
+def test_an_invitation_is_addressed_to_the_normal_form_of_the_address(
+    client, hidden_group, make_manager
+):
+    client.force_login(make_manager(hidden_group))
+
+    client.post(_url("invite", hidden_group), {"email": '"Maya"@B\u00fccher.example'})
+
+    (invitation,) = GroupInvitation.objects.all()
+    assert invitation.email == "maya@xn--bcher-kva.example"  # as her sign-up stores it
+
+
 def test_a_manager_removes_a_member_with_htmx(client, open_group, make_manager):
     manager = make_manager(open_group)
     member = add_member(open_group, UserFactory())
