@@ -1,4 +1,4 @@
-"""Validate and re-encode uploaded images (STACK.md Part 2 §G): size cap before decoding,
+"""Validate and re-encode uploaded images: size cap before decoding,
 a format allow-list checked on the bytes (not the name), a pixel cap against decompression
 bombs, and a re-encode that drops metadata and anything hidden after the image data. The
 stored name is generated; the uploaded name is never used as a path."""

@@ -1,4 +1,4 @@
-"""Member-written Markdown to safe HTML, once, at write time (DESIGN.md "Data that matters").
+"""Member-written Markdown to safe HTML, once, at write time.
 
 Two layers: markdown-it with raw HTML off (it escapes tags and refuses javascript:/data:
 links), then an nh3 allow-list, which also removes any htmx `hx-*` attribute."""

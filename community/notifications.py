@@ -1,6 +1,6 @@
 """In-app notifications: the writes (services) and reads (selectors) every app goes through.
 
-Notifications belong to the shared base (DESIGN.md), so the apps that own events call in:
+Notifications belong to the shared base, so the apps that own events call in:
 members for shout-outs and groups, forums later for replies and mentions. Nothing here
 imports those apps; a caller renders the sentence (`verb`) and the link (`url`) itself.
 

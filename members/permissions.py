@@ -1,6 +1,6 @@
 """Who may do what in members/: the shared helpers every view and service goes through.
 
-Shapes (STYLE.md rule 18): `check_*` raises PermissionDenied (or Http404 when existence must
+Shapes: `check_*` raises PermissionDenied (or Http404 when existence must
 stay hidden), `can_*` returns a bool, `access_*` returns the object or raises Http404.
 
 The generic guardian helpers (`has_perm`, `can_view`, `can_post`, `can_moderate`,
@@ -254,7 +254,7 @@ def groups_with_visible_members(user) -> QuerySet[GroupProfile]:
 
 
 def can_edit_profile(actor, user: User) -> bool:
-    # Object checks ignore global grants (STYLE.md rule 19), and the grant here is global:
+    # Object checks ignore global grants, and the grant here is global:
     # community managers hold members.change_profile for every profile.
     if not actor.is_authenticated:
         return False

@@ -1,5 +1,5 @@
 """Assertions on the parsed DOM, not on substrings: escaped text such as
-`&lt;script&gt;` is harmless and must not count as a finding (STACK.md §11.9)."""
+`&lt;script&gt;` is harmless and must not count as a finding."""
 
 from html.parser import HTMLParser
 

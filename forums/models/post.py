@@ -23,7 +23,7 @@ class Post(BaseModel):
     body = models.TextField(max_length=POST_BODY_MAX_LENGTH)
     html = models.TextField(editable=False)
     is_opening = models.BooleanField(default=False)
-    # Moderation hides, never deletes (DESIGN.md).
+    # Moderation hides, never deletes.
     is_hidden = models.BooleanField(default=False)
     hidden_reason = models.CharField(max_length=500, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,6 @@
 """Editing a post (its author within forums.permissions.EDIT_WINDOW, the category's
 moderators any time) and deleting your own post, which hides it: nothing a member wrote is
-lost (DESIGN.md)."""
+lost."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction

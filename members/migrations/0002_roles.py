@@ -1,4 +1,4 @@
-"""The four roles as auth groups with their model permissions (DESIGN.md "The people").
+"""The four roles as auth groups with their model permissions.
 
 Per-object rights (a private category, a moderated category) are guardian grants made by
 later issues; these are the global capabilities. Later migrations that add permissions

@@ -8,7 +8,7 @@ _redis_url = env("REDIS_URL", default="")
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_redis_url or "memory://")
 # No result backend: nothing reads task results, and a configured backend makes .delay()
-# hang for ~20 s when Redis is down (STACK.md §7).
+# hang for ~20 s when Redis is down.
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _redis_url)
