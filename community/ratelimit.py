@@ -63,8 +63,8 @@ def rate_limit_hit(*, scope: str, key: str | int, limits: tuple[RateLimit, ...])
 def _humanize_seconds(seconds: int) -> str:
     if seconds < 60:
         return f"{seconds} second{'s' if seconds != 1 else ''}"
-    if seconds >= 3600:
-        hours = round(seconds / 3600)
-        return f"about {hours} hour{'s' if hours != 1 else ''}"
     minutes = max(1, round(seconds / 60))
-    return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    if minutes < 60:  # 3,599 seconds is "about 1 hour", not "about 60 minutes"
+        return f"about {minutes} minute{'s' if minutes != 1 else ''}"
+    hours = round(seconds / 3600)
+    return f"about {hours} hour{'s' if hours != 1 else ''}"

@@ -2,7 +2,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from community.ratelimit import RateLimit, RateLimited, rate_limit_hit
+from community.ratelimit import RateLimit, RateLimited, _humanize_seconds, rate_limit_hit
 
 SPACING = (RateLimit(count=1, seconds=5, description="1 post every 5 seconds"),)
 HOURLY = (RateLimit(count=3, seconds=3600, description="3 things an hour"),)
@@ -40,3 +40,19 @@ def test_the_limit_counts_each_key_on_its_own_and_says_when_to_retry(monkeypatch
         rate_limit_hit(scope="test", key="a", limits=HOURLY)
     assert excinfo.value.retry_after == 50 * 60
     assert "about 50 minutes" in excinfo.value.message
+
+
+@pytest.mark.parametrize(
+    ("seconds", "said"),
+    [
+        (1, "1 second"),
+        (59, "59 seconds"),
+        (60, "about 1 minute"),
+        (3569, "about 59 minutes"),
+        (3570, "about 1 hour"),  # never "about 60 minutes"
+        (3599, "about 1 hour"),
+        (5400, "about 2 hours"),
+    ],
+)
+def test_the_wait_is_said_the_way_a_person_would(seconds, said):
+    assert _humanize_seconds(seconds) == said
