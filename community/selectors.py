@@ -1,11 +1,13 @@
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 
 from community.models import BRANDING_ID, FooterLink, SiteBranding
 from community.per_request import cache_get_many_prefetched, per_request
 
-BRANDING_CACHE_KEY = "community:branding:v2"  # bump when the snapshot changes shape
+# The snapshot is a class of this code: each release keeps its own (docs/deployment.md).
+BRANDING_CACHE_KEY = f"community:branding:{settings.RELEASE_ID}"
 BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
 
 

@@ -2,6 +2,8 @@
 environment (or a `.env` file beside manage.py) through django-environ; local.py,
 production.py and test.py change only what they must."""
 
+import hashlib
+import os
 from pathlib import Path
 
 import environ
@@ -10,6 +12,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _source_release_id() -> str:
+    """A hash of the code and templates this process runs: what decides the HTML and the
+    structures kept in the cache (forums.page_cache). The same files give the same id in every
+    process of a release, without git or anything else installed."""
+    digest = hashlib.blake2b(digest_size=8)
+    skipped = {"__pycache__", "media", "staticfiles", "static", "tests", "docs", "bench"}
+    for folder, folders, files in os.walk(BASE_DIR):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in skipped)
+        for name in sorted(files):
+            if name.endswith((".py", ".html")):
+                path = Path(folder, name)
+                digest.update(str(path.relative_to(BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# Which code is running, in every cache key of shared pages (docs/deployment.md): a deploy
+# never serves what the code before it rendered or kept.
+RELEASE_ID = env("RELEASE_ID", default="") or _source_release_id()
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -76,6 +99,8 @@ TEMPLATES = [
                 "community.context_processors.branding",
                 "community.context_processors.notifications",
             ],
+            # {% hole %}, for pages rendered once and shared (forums.page_cache).
+            "libraries": {"page_holes": "forums.page_cache.holes"},
         },
     },
 ]

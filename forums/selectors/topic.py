@@ -58,7 +58,7 @@ class AcceptedAnswer:
 @dataclass
 class TopicPage:
     topic: Topic
-    page: Page | None  # set by forums.views.post_list
+    page: Page | None  # set by forums.page_cache.posts
     can_moderate: bool
     reply_refusal: str | None  # None: the viewer may reply
     bookmarked_post_ids: set[int] = field(default_factory=set)
@@ -68,7 +68,7 @@ class TopicPage:
     can_accept: bool = False  # the viewer may mark (or unmark) this topic's answer
     accepted_answer: AcceptedAnswer | None = None  # filled on the page with the opening post
     tags: list | None = None  # the topic's tags, set with `page`
-    has_draft: bool | None = None  # None: not looked up (forums.views.post_list does)
+    has_draft: bool | None = None  # None: not looked up (forums.page_cache.posts does)
     watches: list | None = None  # the WatchRows of the watch menu; None: not looked up
 
     @property
@@ -77,7 +77,7 @@ class TopicPage:
 
 
 def topic_rights(*, topic: Topic, viewer) -> TopicPage:
-    """What `viewer` may do on `topic`'s pages; no posts, no page yet (forums.views.post_list
+    """What `viewer` may do on `topic`'s pages; no posts, no page yet (forums.page_cache.posts
     picks the page and renders its posts, mostly from the cache). `topic` must be visible to
     `viewer` (forums.permissions.access_topic). No queries."""
     moderates = can_moderate_category(viewer, topic.category)
