@@ -50,7 +50,6 @@ class KeyLookup:
             sql=sql,
             params=list(params),
             key_index=list(params).index(self._KEY_PLACEHOLDER),
-            width=len(compiler.select),
             fields=slice(fields[0], fields[-1] + 1),
             attnames=[
                 column[0].target.attname for column in compiler.select[fields[0] : fields[-1] + 1]
@@ -76,8 +75,6 @@ class KeyLookup:
 
     @staticmethod
     def _instance(compiled: _Compiled, row, using: str):
-        if row[compiled.fields][0] is None:  # a LEFT JOIN that found nothing (get_with)
-            return None
         if compiled.converters:
             (row,) = compiled.compiler.apply_converters([row], compiled.converters)
         instance = compiled.model.from_db(using, compiled.attnames, row[compiled.fields])
@@ -96,29 +93,6 @@ class KeyLookup:
             row = cursor.fetchone()
         return None if row is None else self._instance(compiled, row, using)
 
-    def get_with(self, other: KeyLookup, pk, other_pk, *, using: str = "default"):
-        """(this lookup's instance for `pk`, `other`'s for `other_pk`), each None when
-        missing, in one query: a page that needs two rows by key saves a round trip."""
-        ready, other_ready = self._ready(pk, using), other._ready(other_pk, using)
-        if ready is None or other_ready is None or connections[using].vendor != "postgresql":
-            # LATERAL is PostgreSQL's (SQLite, for the demo, has no round trip to save).
-            return self.get(pk, using=using), other.get(other_pk, using=using)
-        (compiled, params), (other_compiled, other_params) = ready, other_ready
-        # Both parts are the ORM's own compiled SQL; the keys travel as parameters.
-        sql = (
-            f"SELECT * FROM (SELECT 1) AS one LEFT JOIN LATERAL ({compiled.sql}) AS a ON TRUE "  # noqa: S608
-            f"LEFT JOIN LATERAL ({other_compiled.sql}) AS b ON TRUE"
-        )
-        with connections[using].cursor() as cursor:
-            name = f"hearth_keys_{id(self):x}_{id(other):x}"
-            execute_prepared(cursor, name, sql, [*params, *other_params])
-            row = cursor.fetchone()
-        first = row[1 : 1 + compiled.width]
-        second = row[1 + compiled.width :]
-        return self._instance(compiled, first, using), other._instance(
-            other_compiled, second, using
-        )
-
 
 class _Compiled(NamedTuple):
     compiler: object
@@ -126,7 +100,6 @@ class _Compiled(NamedTuple):
     sql: str
     params: list
     key_index: int
-    width: int  # columns selected
     fields: slice  # the model's own columns among them
     attnames: list
     populators: list

@@ -1,11 +1,9 @@
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.utils.functional import empty
 from django.views.decorators.http import require_POST, require_safe
 
 from community.notifications import unread_count_cache_key
@@ -20,7 +18,7 @@ from forums.page_cache.frame import (
 )
 from forums.page_cache.keys import requested_page
 from forums.page_cache.posts import facts_cache_key, post_list, posts_cache_key, viewer_shape
-from forums.permissions import NOT_FETCHED, access_topic, merged_target_for, topic_with_member
+from forums.permissions import access_topic, merged_target_for
 from forums.selectors.topic import post_quote, topic_rights
 from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
@@ -94,28 +92,12 @@ def _second_cache_reads(request, view, shape) -> list[str]:
     ]
 
 
-def _fetched_topic(request, pk: int):
-    """The topic by key, and when the browser is signed in and its member not loaded yet,
-    the member in the same query: one round trip to the database fewer on every member's
-    topic page. NOT_FETCHED when there is nothing to gain (access_topic fetches)."""
-    if getattr(request.user, "_wrapped", None) is not empty:
-        return NOT_FETCHED
-    member_pk = request.session.get(SESSION_KEY)
-    if member_pk is None:
-        return NOT_FETCHED
-    topic, _ = topic_with_member(pk, member_pk)
-    return topic
-
-
 @require_safe
 def topic_detail(request, pk: int, slug: str):
     try:
         # 404, identical to a missing id
         topic = access_topic(
-            request.user,
-            pk=pk,
-            fetched=_fetched_topic(request, pk),
-            prefetch=lambda topic: _first_cache_reads(request, topic),
+            request.user, pk=pk, prefetch=lambda topic: _first_cache_reads(request, topic)
         )
     except Http404:
         # A topic merged away (hidden from members) sends its old links to where it went.
