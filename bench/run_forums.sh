@@ -23,6 +23,10 @@
 #    installed (/tmp/peers/spirit, `bash ../shared/peers/setup_peers.sh spirit`);
 # 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
 # --reseed drops and seeds the database again; --drop drops it at the end.
+# --fast-paths: instead of steps 3-5, the topic page's page 1 (visitor and maya) with each of
+#    Hearth's shortcuts around Django's and psycopg's internals turned off in turn, and all of
+#    them off, against the bare page (bench/forums_settings.py has the switches), in
+#    BENCH_ROUNDS (2) interleaved rounds; the table goes to bench/results/forums-fast-paths/.
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
 # (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
@@ -34,13 +38,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-LARGE=0; RESEED=0; DROP=0; SPIRIT=1
+LARGE=0; RESEED=0; DROP=0; SPIRIT=1; FAST=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) LARGE=1; shift ;;
     --reseed) RESEED=1; shift ;;
     --drop) DROP=1; shift ;;
     --no-spirit) SPIRIT=0; shift ;;
+    --fast-paths) FAST=1; SPIRIT=0; shift ;;
     -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -60,6 +65,7 @@ BASE=http://127.0.0.1:$PORT
 PEERS=$(cd "${BENCH_PEERS_DIR:-$ROOT/../shared/peers}" && pwd)
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-20s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/forums-$SHAPE}
+[ "$FAST" = 1 ] && OUT=${BENCH_OUT:-$ROOT/bench/results/forums-fast-paths}
 mkdir -p "$OUT/wrk"
 rm -f "$OUT"/{machine.txt,queries.json,queries.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
 TMP=$(mktemp -d /tmp/hearth-forums-bench.XXXXXX)
@@ -181,7 +187,7 @@ PAGES=(
   "search zeppelin|/forums/search/?q=zeppelin"
 )
 
-log "query counts (test Client + CaptureQueriesContext, second request of each page)"
+[ "$FAST" = 1 ] || log "query counts (test Client + CaptureQueriesContext, second request of each page)"
 QUERY_PAGES=$("$PY" - "${PAGES[@]}" <<'PY'
 import json, sys
 rows = []
@@ -192,7 +198,7 @@ for spec in sys.argv[1:]:
 print(json.dumps(rows))
 PY
 )
-BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries.json \
+[ "$FAST" = 1 ] || BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries.json \
   shell_run members_queries.py | tee "$OUT/queries.md" || echo "(query counting failed; see above)" >&2
 
 # --- wrk --------------------------------------------------------------------------------------
@@ -243,15 +249,82 @@ run_wrk() {  # server label who base path
   printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms\n' "$path" "$who" "$rps" "$p50" "$p99" >&2
 }
 
-log "starting gunicorn (4 workers) on $BASE"
-"$GUNICORN" community.wsgi --workers 4 --bind "127.0.0.1:$PORT" \
-  --error-logfile "$OUT/gunicorn.log" --log-level warning &
-GUNICORN_PID=$!
-for _ in $(seq 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/bench/bare")" = 200 ] && break
-  kill -0 "$GUNICORN_PID" 2>/dev/null || { echo "gunicorn exited; see $OUT/gunicorn.log" >&2; exit 1; }
-  sleep 0.2
-done
+start_gunicorn() {  # extra environment assignments for this server, e.g. BENCH_DB_ENGINE=django
+  log "starting gunicorn (4 workers) on $BASE${*:+ with $*}"
+  env "$@" "$GUNICORN" community.wsgi --workers 4 --bind "127.0.0.1:$PORT" \
+    --error-logfile "$OUT/gunicorn.log" --log-level warning &
+  GUNICORN_PID=$!
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/bench/bare")" = 200 ] && break
+    kill -0 "$GUNICORN_PID" 2>/dev/null || { echo "gunicorn exited; see $OUT/gunicorn.log" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+if [ "$FAST" = 1 ]; then
+  ALL_OFF="BENCH_KEY_LOOKUPS=orm DATABASE_PREPARED_STATEMENTS=false BENCH_DB_ENGINE=django BENCH_CACHE_BACKEND=django"
+  VARIANTS=(  # label|environment
+    "as is|"
+    "KeyLookup off: ORM lookups|BENCH_KEY_LOOKUPS=orm"
+    "prepared statements off|DATABASE_PREPARED_STATEMENTS=false"
+    "Django's PostgreSQL backend|BENCH_DB_ENGINE=django"
+    "Django's Redis cache|BENCH_CACHE_BACKEND=django"
+    "all four standard|$ALL_OFF"
+  )
+  for round in $(seq "${BENCH_ROUNDS:-2}"); do
+    for spec in "${VARIANTS[@]}"; do
+      IFS='|' read -r vlabel venv <<<"$spec"
+      read -ra assignments <<<"$venv"
+      start_gunicorn "${assignments[@]}"
+      case "$vlabel" in "as is"|"all four standard")
+        run_wrk hearth "ceiling|$vlabel|$round" visitor "$BASE" /bench/bare ;;
+      esac
+      run_wrk hearth "topic page 1|$vlabel|$round" visitor "$BASE" "$TOPIC?page=1"
+      run_wrk hearth "topic page 1|$vlabel|$round" member "$BASE" "$TOPIC?page=1"
+      stop_gunicorn
+    done
+  done
+  "$PY" - "$TSV" "$T" "$C" "$D" <<'PY' | tee "$OUT/summary.md"
+import csv, statistics, sys
+tsv, t, c, d = sys.argv[1:]
+rows = [r for r in csv.DictReader(open(tsv), delimiter="\t") if r["req_per_s"] not in ("", "not yet")]
+ceilings = {}  # round -> the as-is ceiling
+for r in rows:
+    page, variant, rnd = r["page"].split("|")
+    r["page"], r["variant"], r["round"] = page, variant, rnd
+    if page == "ceiling" and variant == "as is":
+        ceilings[rnd] = float(r["req_per_s"])
+print(f"\n## Topic page 1 with each fast path off (wrk -t{t} -c{c} -d{d}, gunicorn 4 workers)\n")
+print("Each cell: req/s (% of the same round's as-is ceiling), p50 / p99 ms; one column per round.\n")
+rounds = sorted({r["round"] for r in rows}, key=int)
+print("| variant | page | user | " + " | ".join(f"round {n}" for n in rounds) + " | mean % of ceiling | vs as is |")
+print("| --- | --- | --- | " + " | ".join("---" for _ in rounds) + " | --- | --- |")
+order = []
+for r in rows:
+    key = (r["variant"], r["page"], r["user"])
+    if key not in order:
+        order.append(key)
+base = {}
+for variant, page, user in order:
+    cells, shares = [], []
+    for n in rounds:
+        found = [r for r in rows if (r["variant"], r["page"], r["user"], r["round"]) == (variant, page, user, n)]
+        if not found:
+            cells.append("")
+            continue
+        r = found[0]
+        share = 100 * float(r["req_per_s"]) / ceilings[n] if n in ceilings else float("nan")
+        shares.append(share)
+        cells.append(f"{float(r['req_per_s']):.0f} ({share:.1f} %), {r['p50_ms']} / {r['p99_ms']}")
+    mean = statistics.mean(shares) if shares else float("nan")
+    if variant == "as is":
+        base[page, user] = mean
+    ref = base.get((page, user))
+    delta = f"{100 * (mean / ref - 1):+.1f} %" if ref and variant != "as is" else ""
+    print(f"| {variant} | {page} | {user} | " + " | ".join(cells) + f" | {mean:.1f} % | {delta} |")
+PY
+  exit 0
+fi
+start_gunicorn
 for spec in "${PAGES[@]}"; do
   IFS='|' read -r label path <<<"$spec"
   run_wrk hearth "$label" visitor "$BASE" "$path"

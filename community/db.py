@@ -88,6 +88,8 @@ class KeyLookup:
         if ready is None:
             return None
         compiled, params = ready
+        if getattr(settings, "BENCH_KEY_LOOKUPS_ORM", False):  # measuring it against the ORM
+            return self._build().using(using).filter(pk=params[compiled.key_index]).first()
         with connections[using].cursor() as cursor:
             execute_prepared(cursor, f"hearth_key_{id(self):x}", compiled.sql, params)
             row = cursor.fetchone()
