@@ -222,31 +222,58 @@ quiet_wait() {
   echo "$busy"
 }
 
+# CPU time of the server side (gunicorn's workers and the PostgreSQL backends of the bench
+# database) per request: on a machine others are using too, it moves far less than req/s.
+our_pids() {
+  [ -n "$GUNICORN_PID" ] && pgrep -P "$GUNICORN_PID"
+  "${PG[@]}" -d postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'"
+}
+cpu_ticks() {  # pid:ticks (utime + stime) for each of our processes
+  local pid
+  for pid in $(our_pids); do
+    [ -r "/proc/$pid/stat" ] && echo "$pid:$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')"
+  done
+}
+ticks_used() {  # before after: ticks used by processes in `after` since `before`
+  awk -v before="$1" -v after="$2" 'BEGIN {
+    n = split(before, b, " "); for (i = 1; i <= n; i++) { split(b[i], kv, ":"); start[kv[1]] = kv[2] }
+    n = split(after, a, " "); for (i = 1; i <= n; i++) { split(a[i], kv, ":"); used += kv[2] - start[kv[1]] }
+    print used + 0 }'
+}
+TICK_MS=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1000 / hz}')
+
 TSV=$OUT/wrk.tsv
-printf 'server\tpage\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tothers_cpu_before\n' >"$TSV"
+printf 'server\tpage\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tothers_cpu_before\tcpu_ms_per_req\n' >"$TSV"
 run_wrk() {  # server label who base path
   local server=$1 label=$2 who=$3 base=$4 path=$5 hdr=() code busy f
   [ "$who" = member ] && hdr=(-H "Cookie: $COOKIE")
   code=$(curl -s -o /dev/null -w '%{http_code}' "${hdr[@]}" "$base$path")
   if [ "$code" != 200 ]; then
     echo "$path answered $code for the $who: not measured" >&2
-    printf '%s\t%s\t%s\t%s\t%s\tnot yet\t\t\t\t\t\n' "$server" "$label" "$who" "$path" "$code" >>"$TSV"
+    printf '%s\t%s\t%s\t%s\t%s\tnot yet\t\t\t\t\t\t\n' "$server" "$label" "$who" "$path" "$code" >>"$TSV"
     return
   fi
   busy=$(quiet_wait)
   log "$server: wrk -t$T -c$C -d$D --timeout $TO --latency $base$path ($who); others' CPU just before: ${busy}%"
   wrk -t"$T" -c"$C" -d"$W" --timeout "$TO" "${hdr[@]}" "$base$path" >/dev/null
   f=$OUT/wrk/$(printf '%s' "$server-$label-$who" | tr -c 'a-zA-Z0-9-' '_').txt
+  local before after requests cpu_ms=""
+  before=$(cpu_ticks | tr '\n' ' ')
   wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" --latency "${hdr[@]}" "$base$path" >"$f"
+  after=$(cpu_ticks | tr '\n' ' ')
+  requests=$(awk '/requests in/ {print $1}' "$f")
+  if [ "$server" = hearth ] && [ "${requests:-0}" -gt 0 ]; then
+    cpu_ms=$(awk -v t="$(ticks_used "$before" "$after")" -v ms="$TICK_MS" -v n="$requests" 'BEGIN {printf "%.3f", t * ms / n}')
+  fi
   local rps p50 p99 non2xx errs
   rps=$(awk '/Requests\/sec/ {print $2}' "$f")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$f"); non2xx=${non2xx:-0}
   errs=$(awk '/Socket errors/ {$1 = $2 = ""; print substr($0, 3)}' "$f"); errs=${errs:-none}
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$server" "$label" "$who" "$path" "$code" "$rps" "$p50" "$p99" "$non2xx" "$errs" "$busy" >>"$TSV"
-  printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms\n' "$path" "$who" "$rps" "$p50" "$p99" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$server" "$label" "$who" "$path" "$code" "$rps" "$p50" "$p99" "$non2xx" "$errs" "$busy" "$cpu_ms" >>"$TSV"
+  printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms, server CPU %s ms/request\n' "$path" "$who" "$rps" "$p50" "$p99" "${cpu_ms:-?}" >&2
 }
 
 start_gunicorn() {  # extra environment assignments for this server, e.g. BENCH_DB_ENGINE=django
@@ -294,18 +321,19 @@ for r in rows:
     if page == "ceiling" and variant == "as is":
         ceilings[rnd] = float(r["req_per_s"])
 print(f"\n## Topic page 1 with each fast path off (wrk -t{t} -c{c} -d{d}, gunicorn 4 workers)\n")
-print("Each cell: req/s (% of the same round's as-is ceiling), p50 / p99 ms; one column per round.\n")
+print("Each cell: req/s (% of the same round's as-is ceiling), p50 / p99 ms, server CPU ms per request")
+print("(gunicorn's workers and the bench database's PostgreSQL backends); one column per round.\n")
 rounds = sorted({r["round"] for r in rows}, key=int)
-print("| variant | page | user | " + " | ".join(f"round {n}" for n in rounds) + " | mean % of ceiling | vs as is |")
-print("| --- | --- | --- | " + " | ".join("---" for _ in rounds) + " | --- | --- |")
+print("| variant | page | user | " + " | ".join(f"round {n}" for n in rounds) + " | mean % of ceiling | req/s vs as is | CPU ms/request | CPU vs as is |")
+print("| --- | --- | --- | " + " | ".join("---" for _ in rounds) + " | --- | --- | --- | --- |")
 order = []
 for r in rows:
     key = (r["variant"], r["page"], r["user"])
     if key not in order:
         order.append(key)
-base = {}
+base, base_cpu = {}, {}
 for variant, page, user in order:
-    cells, shares = [], []
+    cells, shares, cpus = [], [], []
     for n in rounds:
         found = [r for r in rows if (r["variant"], r["page"], r["user"], r["round"]) == (variant, page, user, n)]
         if not found:
@@ -314,13 +342,17 @@ for variant, page, user in order:
         r = found[0]
         share = 100 * float(r["req_per_s"]) / ceilings[n] if n in ceilings else float("nan")
         shares.append(share)
-        cells.append(f"{float(r['req_per_s']):.0f} ({share:.1f} %), {r['p50_ms']} / {r['p99_ms']}")
+        if r.get("cpu_ms_per_req"):
+            cpus.append(float(r["cpu_ms_per_req"]))
+        cells.append(f"{float(r['req_per_s']):.0f} ({share:.1f} %), {r['p50_ms']} / {r['p99_ms']}, {r.get('cpu_ms_per_req') or '?'}")
     mean = statistics.mean(shares) if shares else float("nan")
+    cpu = statistics.mean(cpus) if cpus else float("nan")
     if variant == "as is":
-        base[page, user] = mean
-    ref = base.get((page, user))
+        base[page, user], base_cpu[page, user] = mean, cpu
+    ref, ref_cpu = base.get((page, user)), base_cpu.get((page, user))
     delta = f"{100 * (mean / ref - 1):+.1f} %" if ref and variant != "as is" else ""
-    print(f"| {variant} | {page} | {user} | " + " | ".join(cells) + f" | {mean:.1f} % | {delta} |")
+    cpu_delta = f"{100 * (cpu / ref_cpu - 1):+.1f} %" if ref_cpu and variant != "as is" else ""
+    print(f"| {variant} | {page} | {user} | " + " | ".join(cells) + f" | {mean:.1f} % | {delta} | {cpu:.3f} | {cpu_delta} |")
 PY
   exit 0
 fi
