@@ -27,6 +27,8 @@
 #    Hearth's shortcuts around Django's and psycopg's internals turned off in turn, and all of
 #    them off, against the bare page (bench/forums_settings.py has the switches), in
 #    BENCH_ROUNDS (2) interleaved rounds; the table goes to bench/results/forums-fast-paths/.
+#    BENCH_VARIANTS="a,b" keeps only the variants whose label starts with one of these (and
+#    "as is", the reference), e.g. BENCH_VARIANTS="prepared,Django's PostgreSQL".
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
 # (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
@@ -300,6 +302,12 @@ if [ "$FAST" = 1 ]; then
   for round in $(seq "${BENCH_ROUNDS:-2}"); do
     for spec in "${VARIANTS[@]}"; do
       IFS='|' read -r vlabel venv <<<"$spec"
+      if [ -n "${BENCH_VARIANTS:-}" ] && [ "$vlabel" != "as is" ]; then
+        wanted=0
+        IFS=',' read -ra prefixes <<<"$BENCH_VARIANTS"
+        for prefix in "${prefixes[@]}"; do [[ "$vlabel" == "$prefix"* ]] && wanted=1; done
+        [ "$wanted" = 1 ] || continue
+      fi
       read -ra assignments <<<"$venv"
       start_gunicorn "${assignments[@]}"
       case "$vlabel" in "as is"|"all four standard")
