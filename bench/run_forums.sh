@@ -29,6 +29,8 @@
 #    BENCH_ROUNDS (2) interleaved rounds; the table goes to bench/results/forums-fast-paths/.
 #    BENCH_VARIANTS="a,b" keeps only the variants whose label starts with one of these (and
 #    "as is", the reference), e.g. BENCH_VARIANTS="prepared,Django's PostgreSQL".
+#    BENCH_COMPARE_WITH=<dir> adds the code in <dir> (e.g. `git archive <commit>` unpacked,
+#    same migrations) as one more variant: a change's cost in the same run.
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
 # (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
@@ -279,8 +281,12 @@ run_wrk() {  # server label who base path
 }
 
 start_gunicorn() {  # extra environment assignments for this server, e.g. BENCH_DB_ENGINE=django
+  local dir=$ROOT assignment
+  for assignment in "$@"; do  # BENCH_CODE_DIR=<a copy of another commit>: serve that code
+    case "$assignment" in BENCH_CODE_DIR=*) dir=${assignment#BENCH_CODE_DIR=} ;; esac
+  done
   log "starting gunicorn (4 workers) on $BASE${*:+ with $*}"
-  env "$@" "$GUNICORN" community.wsgi --workers 4 --bind "127.0.0.1:$PORT" \
+  env "$@" "$GUNICORN" community.wsgi --chdir "$dir" --workers 4 --bind "127.0.0.1:$PORT" \
     --error-logfile "$OUT/gunicorn.log" --log-level warning &
   GUNICORN_PID=$!
   for _ in $(seq 100); do
@@ -299,6 +305,8 @@ if [ "$FAST" = 1 ]; then
     "Django's Redis cache|BENCH_CACHE_BACKEND=django"
     "all four standard|$ALL_OFF"
   )
+  # BENCH_COMPARE_WITH=<directory>: also the code there (another commit, same migrations).
+  [ -n "${BENCH_COMPARE_WITH:-}" ] && VARIANTS+=("code at $BENCH_COMPARE_WITH|BENCH_CODE_DIR=$BENCH_COMPARE_WITH")
   for round in $(seq "${BENCH_ROUNDS:-2}"); do
     for spec in "${VARIANTS[@]}"; do
       IFS='|' read -r vlabel venv <<<"$spec"
@@ -310,7 +318,7 @@ if [ "$FAST" = 1 ]; then
       fi
       read -ra assignments <<<"$venv"
       start_gunicorn "${assignments[@]}"
-      case "$vlabel" in "as is"|"all four standard")
+      case "$vlabel" in "as is"|"all four standard"|"code at "*)
         run_wrk hearth "ceiling|$vlabel|$round" visitor "$BASE" /bench/bare ;;
       esac
       run_wrk hearth "topic page 1|$vlabel|$round" visitor "$BASE" "$TOPIC?page=1"
