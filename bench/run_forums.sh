@@ -28,7 +28,7 @@
 #    them off, against the bare page (bench/forums_settings.py has the switches), in
 #    BENCH_ROUNDS (2) interleaved rounds; the table goes to bench/results/forums-fast-paths/.
 #    BENCH_VARIANTS="a,b" keeps only the variants whose label starts with one of these (and
-#    "as is", the reference), e.g. BENCH_VARIANTS="prepared,Django's PostgreSQL".
+#    "as is", the reference), e.g. BENCH_VARIANTS="KeyLookup".
 #    BENCH_COMPARE_WITH=<dir> adds the code in <dir> (e.g. `git archive <commit>` unpacked,
 #    same migrations) as one more variant: a change's cost in the same run.
 #
@@ -296,14 +296,9 @@ start_gunicorn() {  # extra environment assignments for this server, e.g. BENCH_
   done
 }
 if [ "$FAST" = 1 ]; then
-  ALL_OFF="BENCH_KEY_LOOKUPS=orm DATABASE_PREPARED_STATEMENTS=false BENCH_DB_ENGINE=django BENCH_CACHE_BACKEND=django"
   VARIANTS=(  # label|environment
     "as is|"
     "KeyLookup off: ORM lookups|BENCH_KEY_LOOKUPS=orm"
-    "prepared statements off|DATABASE_PREPARED_STATEMENTS=false"
-    "Django's PostgreSQL backend|BENCH_DB_ENGINE=django"
-    "Django's Redis cache|BENCH_CACHE_BACKEND=django"
-    "all four standard|$ALL_OFF"
   )
   # BENCH_COMPARE_WITH=<directory>: also the code there (another commit, same migrations).
   [ -n "${BENCH_COMPARE_WITH:-}" ] && VARIANTS+=("code at $BENCH_COMPARE_WITH|BENCH_CODE_DIR=$BENCH_COMPARE_WITH")
@@ -318,7 +313,7 @@ if [ "$FAST" = 1 ]; then
       fi
       read -ra assignments <<<"$venv"
       start_gunicorn "${assignments[@]}"
-      case "$vlabel" in "as is"|"all four standard"|"code at "*)
+      case "$vlabel" in "as is"|"code at "*)
         run_wrk hearth "ceiling|$vlabel|$round" visitor "$BASE" /bench/bare ;;
       esac
       run_wrk hearth "topic page 1|$vlabel|$round" visitor "$BASE" "$TOPIC?page=1"

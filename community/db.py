@@ -5,7 +5,6 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.backends.signals import connection_created
 from django.db.models.query import get_related_populators
 
 
@@ -28,8 +27,14 @@ class KeyLookup:
     that make such lookups on every request (the signed-in user, the topic page) are the
     busiest there are. The SQL comes from the queryset `build()` returns, so it follows the
     models; the instances are made by Django's own code, as the queryset would make them.
-    Queries still go through the connection's cursor: logged, counted, wrapped; on
-    PostgreSQL as a prepared statement (`execute_prepared`)."""
+    Queries still go through the connection's cursor: logged, counted, wrapped.
+
+    It uses the ORM's compiler and Django's row populators, which are not public API: it
+    is kept because it measurably pays (docs/performance.md, "Fast paths on private
+    internals": the topic page lost 28-45 % of its throughput without it), and
+    tests/community/test_fast_paths.py checks it against the ORM on every run.
+    `BENCH_KEY_LOOKUPS_ORM` (bench/forums_settings.py) sends it through the ORM instead, to
+    measure it again."""
 
     # Stands in for the key while compiling; found again among the parameters afterwards.
     _KEY_PLACEHOLDER = -8_675_309_000_000_001
@@ -91,7 +96,7 @@ class KeyLookup:
         if getattr(settings, "BENCH_KEY_LOOKUPS_ORM", False):  # measuring it against the ORM
             return self._build().using(using).filter(pk=params[compiled.key_index]).first()
         with connections[using].cursor() as cursor:
-            execute_prepared(cursor, f"hearth_key_{id(self):x}", compiled.sql, params)
+            cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
         return None if row is None else self._instance(compiled, row, using)
 
@@ -113,32 +118,3 @@ def _fits_the_key_column(value, field, using: str) -> bool:
         return True
     low, high = connections[using].ops.integer_field_range(field.get_internal_type())
     return (low is None or value >= low) and (high is None or value <= high)
-
-
-def execute_prepared(cursor, name: str, sql: str, params: list) -> None:
-    """`cursor.execute(sql, params)`; on PostgreSQL the statement is prepared under `name`
-    the first time a connection runs it, so the server plans it once per connection instead
-    of on every request. Planning the busiest pages' statements cost PostgreSQL several
-    times what running them did (0.23 ms against 0.03 for a member's state on a topic).
-    `sql` must keep one text for all `params` (say `= ANY(%s)` rather than a list of
-    placeholders as long as the values). DATABASE_PREPARED_STATEMENTS=false turns this off,
-    for a pooler that hands each transaction another server connection (PgBouncer in
-    transaction mode)."""
-    connection = cursor.db
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-        cursor.execute(sql, params)
-        return
-    prepared = connection.__dict__.setdefault("hearth_prepared", set())
-    if name not in prepared:
-        numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
-        cursor.execute(f"PREPARE {name} AS {numbered}")
-        prepared.add(name)
-    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
-
-
-def _forget_prepared(sender, connection, **kwargs) -> None:
-    # A new server connection has none of the old one's prepared statements.
-    connection.hearth_prepared = set()
-
-
-connection_created.connect(_forget_prepared)

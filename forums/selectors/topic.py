@@ -13,7 +13,6 @@ from django.db.models import Count, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from community.db import execute_prepared
 from forums.models import Bookmark, Draft, Post, Reaction, ReactionKind, Topic, Watch
 from forums.permissions import can_moderate_category, reply_refusal
 from forums.post_permissions import answer_refusal, reaction_refusal
@@ -147,7 +146,7 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
     category, `tags` the topic's): the posts they reacted to and bookmarked, whether they
     have a draft reply, and the watches that decide the watch menu. One query, in plain SQL:
     it runs on every member's topic page, where compiling the ORM's version of these four
-    lookups cost more than the rest of the post list; prepared on PostgreSQL."""
+    lookups cost more than the rest of the post list."""
     post_ids = [int(post_id) for post_id in post_ids]
     category = topic.category
     category_ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
@@ -155,8 +154,7 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
     postgres = connection.vendor == "postgresql"
 
     def among(column: str, values) -> tuple[str, list]:
-        # One statement text whatever the values (PostgreSQL prepares it once per
-        # connection: community.db.execute_prepared); elsewhere a list of placeholders.
+        # PostgreSQL takes the values as one array; elsewhere a list of placeholders.
         if postgres:
             return f"{column} = ANY(%s)", [list(values)]
         if not values:
@@ -195,9 +193,7 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
     has_draft = False
     watches: list[WatchRow] = []
     with connection.cursor() as cursor:
-        execute_prepared(
-            cursor,
-            "hearth_topic_viewer_state",
+        cursor.execute(
             " UNION ALL ".join(sql for sql, _ in branches),
             [param for _, params in branches for param in params],
         )
