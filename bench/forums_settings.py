@@ -11,7 +11,9 @@ ROOT_URLCONF = "bench.forums_urls"
 # benchmark would measure the refusal, not the search.
 FORUM_SEARCH_RATE_LIMITED = False
 
-# The switch for `bench/run_forums.sh --fast-paths` (docs/performance.md): the one shortcut
-# around Django's internals that is kept, turned back into the standard way.
+# Switches for `bench/run_forums.sh --fast-paths` (docs/performance.md): the shortcuts
+# around Django's internals that are kept, each turned back into the standard way.
+if os.environ.get("BENCH_CACHE_BACKEND") == "django":  # a client per call; incr in two trips
+    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"  # noqa: F405
 # community.db.KeyLookup: the ORM's queryset instead of SQL compiled once per process.
 BENCH_KEY_LOOKUPS_ORM = os.environ.get("BENCH_KEY_LOOKUPS") == "orm"

@@ -116,7 +116,9 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache reusing one redis-py client per pool (community/cache.py): it
+            # earns its place (docs/performance.md, "Fast paths on private internals").
+            "BACKEND": "community.cache.HearthRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hearth",
             "TIMEOUT": 300,
