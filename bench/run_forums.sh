@@ -23,6 +23,14 @@
 #    installed (/tmp/peers/spirit, `bash ../shared/peers/setup_peers.sh spirit`);
 # 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
 # --reseed drops and seeds the database again; --drop drops it at the end.
+# --fast-paths: instead of steps 3-5, the topic page's page 1 (visitor and maya) with each of
+#    Hearth's shortcuts around Django's and psycopg's internals turned off in turn, and all of
+#    them off, against the bare page (bench/forums_settings.py has the switches), in
+#    BENCH_ROUNDS (2) interleaved rounds; the table goes to bench/results/forums-fast-paths/.
+#    BENCH_VARIANTS="a,b" keeps only the variants whose label starts with one of these (and
+#    "as is", the reference), e.g. BENCH_VARIANTS="KeyLookup".
+#    BENCH_COMPARE_WITH=<dir> adds the code in <dir> (e.g. `git archive <commit>` unpacked,
+#    same migrations) as one more variant: a change's cost in the same run.
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
 # (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
@@ -34,13 +42,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-LARGE=0; RESEED=0; DROP=0; SPIRIT=1
+LARGE=0; RESEED=0; DROP=0; SPIRIT=1; FAST=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) LARGE=1; shift ;;
     --reseed) RESEED=1; shift ;;
     --drop) DROP=1; shift ;;
     --no-spirit) SPIRIT=0; shift ;;
+    --fast-paths) FAST=1; SPIRIT=0; shift ;;
     -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -60,6 +69,7 @@ BASE=http://127.0.0.1:$PORT
 PEERS=$(cd "${BENCH_PEERS_DIR:-$ROOT/../shared/peers}" && pwd)
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-20s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/forums-$SHAPE}
+[ "$FAST" = 1 ] && OUT=${BENCH_OUT:-$ROOT/bench/results/forums-fast-paths}
 mkdir -p "$OUT/wrk"
 rm -f "$OUT"/{machine.txt,queries.json,queries.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
 TMP=$(mktemp -d /tmp/hearth-forums-bench.XXXXXX)
@@ -181,7 +191,7 @@ PAGES=(
   "search zeppelin|/forums/search/?q=zeppelin"
 )
 
-log "query counts (test Client + CaptureQueriesContext, second request of each page)"
+[ "$FAST" = 1 ] || log "query counts (test Client + CaptureQueriesContext, second request of each page)"
 QUERY_PAGES=$("$PY" - "${PAGES[@]}" <<'PY'
 import json, sys
 rows = []
@@ -192,7 +202,7 @@ for spec in sys.argv[1:]:
 print(json.dumps(rows))
 PY
 )
-BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries.json \
+[ "$FAST" = 1 ] || BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries.json \
   shell_run members_queries.py | tee "$OUT/queries.md" || echo "(query counting failed; see above)" >&2
 
 # --- wrk --------------------------------------------------------------------------------------
@@ -216,42 +226,149 @@ quiet_wait() {
   echo "$busy"
 }
 
+# CPU time of the server side (gunicorn's workers and the PostgreSQL backends of the bench
+# database) per request: on a machine others are using too, it moves far less than req/s.
+our_pids() {
+  [ -n "$GUNICORN_PID" ] && pgrep -P "$GUNICORN_PID"
+  "${PG[@]}" -d postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'"
+}
+cpu_ticks() {  # pid:ticks (utime + stime) for each of our processes
+  local pid
+  for pid in $(our_pids); do
+    [ -r "/proc/$pid/stat" ] && echo "$pid:$(sed 's/^.*) //' "/proc/$pid/stat" | awk '{print $12 + $13}')"
+  done
+}
+ticks_used() {  # before after: ticks used by processes in `after` since `before`
+  awk -v before="$1" -v after="$2" 'BEGIN {
+    n = split(before, b, " "); for (i = 1; i <= n; i++) { split(b[i], kv, ":"); start[kv[1]] = kv[2] }
+    n = split(after, a, " "); for (i = 1; i <= n; i++) { split(a[i], kv, ":"); used += kv[2] - start[kv[1]] }
+    print used + 0 }'
+}
+TICK_MS=$(awk -v hz="$(getconf CLK_TCK)" 'BEGIN {print 1000 / hz}')
+
 TSV=$OUT/wrk.tsv
-printf 'server\tpage\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tothers_cpu_before\n' >"$TSV"
+printf 'server\tpage\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tothers_cpu_before\tcpu_ms_per_req\n' >"$TSV"
 run_wrk() {  # server label who base path
   local server=$1 label=$2 who=$3 base=$4 path=$5 hdr=() code busy f
   [ "$who" = member ] && hdr=(-H "Cookie: $COOKIE")
   code=$(curl -s -o /dev/null -w '%{http_code}' "${hdr[@]}" "$base$path")
   if [ "$code" != 200 ]; then
     echo "$path answered $code for the $who: not measured" >&2
-    printf '%s\t%s\t%s\t%s\t%s\tnot yet\t\t\t\t\t\n' "$server" "$label" "$who" "$path" "$code" >>"$TSV"
+    printf '%s\t%s\t%s\t%s\t%s\tnot yet\t\t\t\t\t\t\n' "$server" "$label" "$who" "$path" "$code" >>"$TSV"
     return
   fi
   busy=$(quiet_wait)
   log "$server: wrk -t$T -c$C -d$D --timeout $TO --latency $base$path ($who); others' CPU just before: ${busy}%"
   wrk -t"$T" -c"$C" -d"$W" --timeout "$TO" "${hdr[@]}" "$base$path" >/dev/null
   f=$OUT/wrk/$(printf '%s' "$server-$label-$who" | tr -c 'a-zA-Z0-9-' '_').txt
+  local before after requests cpu_ms=""
+  before=$(cpu_ticks | tr '\n' ' ')
   wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" --latency "${hdr[@]}" "$base$path" >"$f"
+  after=$(cpu_ticks | tr '\n' ' ')
+  requests=$(awk '/requests in/ {print $1}' "$f")
+  if [ "$server" = hearth ] && [ "${requests:-0}" -gt 0 ]; then
+    cpu_ms=$(awk -v t="$(ticks_used "$before" "$after")" -v ms="$TICK_MS" -v n="$requests" 'BEGIN {printf "%.3f", t * ms / n}')
+  fi
   local rps p50 p99 non2xx errs
   rps=$(awk '/Requests\/sec/ {print $2}' "$f")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$f")")
   p99=$(to_ms "$(awk '$1 == "99%" {print $2}' "$f")")
   non2xx=$(awk '/Non-2xx/ {print $NF}' "$f"); non2xx=${non2xx:-0}
   errs=$(awk '/Socket errors/ {$1 = $2 = ""; print substr($0, 3)}' "$f"); errs=${errs:-none}
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$server" "$label" "$who" "$path" "$code" "$rps" "$p50" "$p99" "$non2xx" "$errs" "$busy" >>"$TSV"
-  printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms\n' "$path" "$who" "$rps" "$p50" "$p99" >&2
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$server" "$label" "$who" "$path" "$code" "$rps" "$p50" "$p99" "$non2xx" "$errs" "$busy" "$cpu_ms" >>"$TSV"
+  printf '%s (%s): %s req/s, p50 %s ms, p99 %s ms, server CPU %s ms/request\n' "$path" "$who" "$rps" "$p50" "$p99" "${cpu_ms:-?}" >&2
 }
 
-log "starting gunicorn (4 workers) on $BASE"
-"$GUNICORN" community.wsgi --workers 4 --bind "127.0.0.1:$PORT" \
-  --error-logfile "$OUT/gunicorn.log" --log-level warning &
-GUNICORN_PID=$!
-for _ in $(seq 100); do
-  [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/bench/bare")" = 200 ] && break
-  kill -0 "$GUNICORN_PID" 2>/dev/null || { echo "gunicorn exited; see $OUT/gunicorn.log" >&2; exit 1; }
-  sleep 0.2
-done
+start_gunicorn() {  # extra environment assignments for this server, e.g. BENCH_DB_ENGINE=django
+  local dir=$ROOT assignment
+  for assignment in "$@"; do  # BENCH_CODE_DIR=<a copy of another commit>: serve that code
+    case "$assignment" in BENCH_CODE_DIR=*) dir=${assignment#BENCH_CODE_DIR=} ;; esac
+  done
+  log "starting gunicorn (4 workers) on $BASE${*:+ with $*}"
+  env "$@" "$GUNICORN" community.wsgi --chdir "$dir" --workers 4 --bind "127.0.0.1:$PORT" \
+    --error-logfile "$OUT/gunicorn.log" --log-level warning &
+  GUNICORN_PID=$!
+  for _ in $(seq 100); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/bench/bare")" = 200 ] && break
+    kill -0 "$GUNICORN_PID" 2>/dev/null || { echo "gunicorn exited; see $OUT/gunicorn.log" >&2; exit 1; }
+    sleep 0.2
+  done
+}
+if [ "$FAST" = 1 ]; then
+  VARIANTS=(  # label|environment
+    "as is|"
+    "KeyLookup off: ORM lookups|BENCH_KEY_LOOKUPS=orm"
+    "Django's Redis cache|BENCH_CACHE_BACKEND=django"
+  )
+  # BENCH_COMPARE_WITH=<directory>: also the code there (another commit, same migrations).
+  [ -n "${BENCH_COMPARE_WITH:-}" ] && VARIANTS+=("code at $BENCH_COMPARE_WITH|BENCH_CODE_DIR=$BENCH_COMPARE_WITH")
+  for round in $(seq "${BENCH_ROUNDS:-2}"); do
+    for spec in "${VARIANTS[@]}"; do
+      IFS='|' read -r vlabel venv <<<"$spec"
+      if [ -n "${BENCH_VARIANTS:-}" ] && [ "$vlabel" != "as is" ]; then
+        wanted=0
+        IFS=',' read -ra prefixes <<<"$BENCH_VARIANTS"
+        for prefix in "${prefixes[@]}"; do [[ "$vlabel" == "$prefix"* ]] && wanted=1; done
+        [ "$wanted" = 1 ] || continue
+      fi
+      read -ra assignments <<<"$venv"
+      start_gunicorn "${assignments[@]}"
+      case "$vlabel" in "as is"|"code at "*)
+        run_wrk hearth "ceiling|$vlabel|$round" visitor "$BASE" /bench/bare ;;
+      esac
+      run_wrk hearth "topic page 1|$vlabel|$round" visitor "$BASE" "$TOPIC?page=1"
+      run_wrk hearth "topic page 1|$vlabel|$round" member "$BASE" "$TOPIC?page=1"
+      stop_gunicorn
+    done
+  done
+  "$PY" - "$TSV" "$T" "$C" "$D" <<'PY' | tee "$OUT/summary.md"
+import csv, statistics, sys
+tsv, t, c, d = sys.argv[1:]
+rows = [r for r in csv.DictReader(open(tsv), delimiter="\t") if r["req_per_s"] not in ("", "not yet")]
+ceilings = {}  # round -> the as-is ceiling
+for r in rows:
+    page, variant, rnd = r["page"].split("|")
+    r["page"], r["variant"], r["round"] = page, variant, rnd
+    if page == "ceiling" and variant == "as is":
+        ceilings[rnd] = float(r["req_per_s"])
+print(f"\n## Topic page 1 with each fast path off (wrk -t{t} -c{c} -d{d}, gunicorn 4 workers)\n")
+print("Each cell: req/s (% of the same round's as-is ceiling), p50 / p99 ms, server CPU ms per request")
+print("(gunicorn's workers and the bench database's PostgreSQL backends); one column per round.\n")
+rounds = sorted({r["round"] for r in rows}, key=int)
+print("| variant | page | user | " + " | ".join(f"round {n}" for n in rounds) + " | mean % of ceiling | req/s vs as is | CPU ms/request | CPU vs as is |")
+print("| --- | --- | --- | " + " | ".join("---" for _ in rounds) + " | --- | --- | --- | --- |")
+order = []
+for r in rows:
+    key = (r["variant"], r["page"], r["user"])
+    if key not in order:
+        order.append(key)
+base, base_cpu = {}, {}
+for variant, page, user in order:
+    cells, shares, cpus = [], [], []
+    for n in rounds:
+        found = [r for r in rows if (r["variant"], r["page"], r["user"], r["round"]) == (variant, page, user, n)]
+        if not found:
+            cells.append("")
+            continue
+        r = found[0]
+        share = 100 * float(r["req_per_s"]) / ceilings[n] if n in ceilings else float("nan")
+        shares.append(share)
+        if r.get("cpu_ms_per_req"):
+            cpus.append(float(r["cpu_ms_per_req"]))
+        cells.append(f"{float(r['req_per_s']):.0f} ({share:.1f} %), {r['p50_ms']} / {r['p99_ms']}, {r.get('cpu_ms_per_req') or '?'}")
+    mean = statistics.mean(shares) if shares else float("nan")
+    cpu = statistics.mean(cpus) if cpus else float("nan")
+    if variant == "as is":
+        base[page, user], base_cpu[page, user] = mean, cpu
+    ref, ref_cpu = base.get((page, user)), base_cpu.get((page, user))
+    delta = f"{100 * (mean / ref - 1):+.1f} %" if ref and variant != "as is" else ""
+    cpu_delta = f"{100 * (cpu / ref_cpu - 1):+.1f} %" if ref_cpu and variant != "as is" else ""
+    print(f"| {variant} | {page} | {user} | " + " | ".join(cells) + f" | {mean:.1f} % | {delta} | {cpu:.3f} | {cpu_delta} |")
+PY
+  exit 0
+fi
+start_gunicorn
 for spec in "${PAGES[@]}"; do
   IFS='|' read -r label path <<<"$spec"
   run_wrk hearth "$label" visitor "$BASE" "$path"

@@ -7,7 +7,11 @@ client is a thin, thread-safe wrapper around its pool, so one per pool is kept a
 
 `incr` is one atomic script instead of Django's EXISTS then INCRBY: one round trip (topic
 views are counted on every page view), and a key that expires between the two can no longer
-be re-created by INCRBY without its timeout."""
+be re-created by INCRBY without its timeout.
+
+`get_client` and `_get_connection_pool` are not public API: this is kept because it pays
+(docs/performance.md, "Fast paths on private internals"); BENCH_CACHE_BACKEND=django
+(bench/forums_settings.py) measures Django's own client again."""
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 

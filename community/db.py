@@ -5,7 +5,6 @@ from typing import NamedTuple
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connections, models
-from django.db.backends.signals import connection_created
 from django.db.models.query import get_related_populators
 
 
@@ -28,8 +27,14 @@ class KeyLookup:
     that make such lookups on every request (the signed-in user, the topic page) are the
     busiest there are. The SQL comes from the queryset `build()` returns, so it follows the
     models; the instances are made by Django's own code, as the queryset would make them.
-    Queries still go through the connection's cursor: logged, counted, wrapped; on
-    PostgreSQL as a prepared statement (`execute_prepared`)."""
+    Queries still go through the connection's cursor: logged, counted, wrapped.
+
+    It uses the ORM's compiler and Django's row populators, which are not public API: it
+    is kept because it measurably pays (docs/performance.md, "Fast paths on private
+    internals": the topic page lost 28-45 % of its throughput without it), and
+    tests/community/test_fast_paths.py checks it against the ORM on every run.
+    `BENCH_KEY_LOOKUPS_ORM` (bench/forums_settings.py) sends it through the ORM instead, to
+    measure it again."""
 
     # Stands in for the key while compiling; found again among the parameters afterwards.
     _KEY_PLACEHOLDER = -8_675_309_000_000_001
@@ -50,7 +55,6 @@ class KeyLookup:
             sql=sql,
             params=list(params),
             key_index=list(params).index(self._KEY_PLACEHOLDER),
-            width=len(compiler.select),
             fields=slice(fields[0], fields[-1] + 1),
             attnames=[
                 column[0].target.attname for column in compiler.select[fields[0] : fields[-1] + 1]
@@ -76,8 +80,6 @@ class KeyLookup:
 
     @staticmethod
     def _instance(compiled: _Compiled, row, using: str):
-        if row[compiled.fields][0] is None:  # a LEFT JOIN that found nothing (get_with)
-            return None
         if compiled.converters:
             (row,) = compiled.compiler.apply_converters([row], compiled.converters)
         instance = compiled.model.from_db(using, compiled.attnames, row[compiled.fields])
@@ -91,33 +93,12 @@ class KeyLookup:
         if ready is None:
             return None
         compiled, params = ready
+        if getattr(settings, "BENCH_KEY_LOOKUPS_ORM", False):  # measuring it against the ORM
+            return self._build().using(using).filter(pk=params[compiled.key_index]).first()
         with connections[using].cursor() as cursor:
-            execute_prepared(cursor, f"hearth_key_{id(self):x}", compiled.sql, params)
+            cursor.execute(compiled.sql, params)
             row = cursor.fetchone()
         return None if row is None else self._instance(compiled, row, using)
-
-    def get_with(self, other: KeyLookup, pk, other_pk, *, using: str = "default"):
-        """(this lookup's instance for `pk`, `other`'s for `other_pk`), each None when
-        missing, in one query: a page that needs two rows by key saves a round trip."""
-        ready, other_ready = self._ready(pk, using), other._ready(other_pk, using)
-        if ready is None or other_ready is None or connections[using].vendor != "postgresql":
-            # LATERAL is PostgreSQL's (SQLite, for the demo, has no round trip to save).
-            return self.get(pk, using=using), other.get(other_pk, using=using)
-        (compiled, params), (other_compiled, other_params) = ready, other_ready
-        # Both parts are the ORM's own compiled SQL; the keys travel as parameters.
-        sql = (
-            f"SELECT * FROM (SELECT 1) AS one LEFT JOIN LATERAL ({compiled.sql}) AS a ON TRUE "  # noqa: S608
-            f"LEFT JOIN LATERAL ({other_compiled.sql}) AS b ON TRUE"
-        )
-        with connections[using].cursor() as cursor:
-            name = f"hearth_keys_{id(self):x}_{id(other):x}"
-            execute_prepared(cursor, name, sql, [*params, *other_params])
-            row = cursor.fetchone()
-        first = row[1 : 1 + compiled.width]
-        second = row[1 + compiled.width :]
-        return self._instance(compiled, first, using), other._instance(
-            other_compiled, second, using
-        )
 
 
 class _Compiled(NamedTuple):
@@ -126,7 +107,6 @@ class _Compiled(NamedTuple):
     sql: str
     params: list
     key_index: int
-    width: int  # columns selected
     fields: slice  # the model's own columns among them
     attnames: list
     populators: list
@@ -138,32 +118,3 @@ def _fits_the_key_column(value, field, using: str) -> bool:
         return True
     low, high = connections[using].ops.integer_field_range(field.get_internal_type())
     return (low is None or value >= low) and (high is None or value <= high)
-
-
-def execute_prepared(cursor, name: str, sql: str, params: list) -> None:
-    """`cursor.execute(sql, params)`; on PostgreSQL the statement is prepared under `name`
-    the first time a connection runs it, so the server plans it once per connection instead
-    of on every request. Planning the busiest pages' statements cost PostgreSQL several
-    times what running them did (0.23 ms against 0.03 for a member's state on a topic).
-    `sql` must keep one text for all `params` (say `= ANY(%s)` rather than a list of
-    placeholders as long as the values). DATABASE_PREPARED_STATEMENTS=false turns this off,
-    for a pooler that hands each transaction another server connection (PgBouncer in
-    transaction mode)."""
-    connection = cursor.db
-    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_STATEMENTS:
-        cursor.execute(sql, params)
-        return
-    prepared = connection.__dict__.setdefault("hearth_prepared", set())
-    if name not in prepared:
-        numbered = sql % tuple(f"${number}" for number in range(1, len(params) + 1))
-        cursor.execute(f"PREPARE {name} AS {numbered}")
-        prepared.add(name)
-    cursor.execute(f"EXECUTE {name}({', '.join(['%s'] * len(params))})", params)
-
-
-def _forget_prepared(sender, connection, **kwargs) -> None:
-    # A new server connection has none of the old one's prepared statements.
-    connection.hearth_prepared = set()
-
-
-connection_created.connect(_forget_prepared)

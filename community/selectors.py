@@ -1,5 +1,6 @@
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
@@ -7,8 +8,8 @@ from community.models import BRANDING_ID, FooterLink, SiteBranding
 from community.per_request import cache_get_many_prefetched, per_request
 from community.validators import validate_link_url
 
-# Bump when the snapshot changes shape or what it lets through (v3: footer links re-checked).
-BRANDING_CACHE_KEY = "community:branding:v3"
+# The snapshot is a class of this code: each release keeps its own (docs/deployment.md).
+BRANDING_CACHE_KEY = f"community:branding:{settings.RELEASE_ID}"
 BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
 
 

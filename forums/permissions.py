@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -49,7 +50,6 @@ from forums.models import (
     Topic,
 )
 from members.access import access_version_keys, access_versions
-from members.backends import member_row_fetched, user_by_key
 from members.models import User
 from members.permissions import community_members, is_community_member, objects_for_user
 
@@ -83,7 +83,9 @@ class Reach(NamedTuple):
 
 
 def _reach_key(user_id: int | None) -> str:
-    return f"forums:reach:v2:{'visitors' if user_id is None else user_id}"
+    # Reach is a class of this code: each release keeps its own entries.
+    who = "visitors" if user_id is None else user_id
+    return f"forums:reach:{settings.RELEASE_ID}:{who}"
 
 
 def _reach_cached(user_id: int | None, compute) -> Reach:
@@ -265,25 +267,13 @@ def access_category(user, **lookup) -> Category:
 _topic_by_key = KeyLookup(lambda: Topic.objects.select_related("category"))
 
 
-def topic_with_member(pk, member_pk) -> tuple[Topic | None, object]:
-    """The topic by key and the signed-in member's row, in one query (the topic page:
-    forums.views.topics; members.backends takes the member from there)."""
-    topic, member = _topic_by_key.get_with(user_by_key, pk, member_pk)
-    member_row_fetched(member_pk, member)
-    return topic, member
-
-
-NOT_FETCHED = object()  # access_topic's `fetched` when the caller fetched nothing
-
-
-def access_topic(user, *, pk, prefetch=None, fetched=NOT_FETCHED) -> Topic:
+def access_topic(user, *, pk, prefetch=None) -> Topic:
     """The topic (category joined) if `user` may see it; the same Http404 as for a missing
     one otherwise. Fetched by its key, with SQL compiled once, and judged against the
-    viewer's cached reach: the busiest page of the forum starts here. `fetched`: the
-    topic (or None) as the caller already fetched it by `pk`. `prefetch(topic)` names cache
-    entries the caller reads next, fetched in the same round trip as the viewer's
-    permission entries (community.per_request.cache_prefetch)."""
-    topic = _topic_by_key.get(pk) if fetched is NOT_FETCHED else fetched
+    viewer's cached reach: the busiest page of the forum starts here. `prefetch(topic)`
+    names cache entries the caller reads next, fetched in the same round trip as the
+    viewer's permission entries (community.per_request.cache_prefetch)."""
+    topic = _topic_by_key.get(pk)
     if topic is not None and prefetch is not None:
         cache_prefetch([*reach_cache_keys(user), *prefetch(topic)])
     if topic is None or not can_view_topic(user, topic):

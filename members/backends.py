@@ -7,24 +7,13 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend as DjangoModelBackend
 
 from community.db import KeyLookup
-from community.per_request import per_request, per_request_set
 
 user_by_key = KeyLookup(lambda: get_user_model()._default_manager.all())
 
 
-def _row_key(user_id) -> str:
-    return f"members.user-row:{user_id}"
-
-
-def member_row_fetched(user_id, user) -> None:
-    """A page fetched the signed-in member's row with its own (KeyLookup.get_with): this
-    request's authentication takes it from there instead of querying again."""
-    per_request_set(_row_key(user_id), user)
-
-
 class _UserByKey:
     def get_user(self, user_id):
-        user = per_request(_row_key(user_id), lambda: user_by_key.get(user_id))
+        user = user_by_key.get(user_id)
         return user if user is not None and self.user_can_authenticate(user) else None
 
 

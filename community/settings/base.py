@@ -2,6 +2,7 @@
 environment (or a `.env` file beside manage.py) through django-environ; local.py,
 production.py and test.py change only what they must."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -11,6 +12,27 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+def _source_release_id() -> str:
+    """A hash of the code and templates this process runs: what decides the HTML and the
+    structures kept in the cache (forums.page_cache). The same files give the same id in every
+    process of a release, without git or anything else installed."""
+    digest = hashlib.blake2b(digest_size=8)
+    skipped = {"__pycache__", "media", "staticfiles", "static", "tests", "docs", "bench"}
+    for folder, folders, files in os.walk(BASE_DIR):
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and f not in skipped)
+        for name in sorted(files):
+            if name.endswith((".py", ".html")):
+                path = Path(folder, name)
+                digest.update(str(path.relative_to(BASE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+# Which code is running, in every cache key of shared pages (docs/deployment.md): a deploy
+# never serves what the code before it rendered or kept.
+RELEASE_ID = env("RELEASE_ID", default="") or _source_release_id()
 
 DEBUG = env.bool("DEBUG", default=False)
 # Read as given: django-environ would take a key starting with "$" (Django's own generator
@@ -81,20 +103,16 @@ TEMPLATES = [
                 "community.context_processors.branding",
                 "community.context_processors.notifications",
             ],
+            # {% hole %}, for pages rendered once and shared (forums.page_cache).
+            "libraries": {"page_holes": "forums.page_cache.holes"},
         },
     },
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Django's backend, skipping the health check's ping for a connection that just answered.
-    DATABASES["default"]["ENGINE"] = "community.postgresql"
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-# The busiest statements are prepared once per connection (community.db.execute_prepared);
-# turn off behind a pooler that moves transactions between server connections.
-DATABASE_PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One Redis for cache, sessions and the Celery broker; without it everything stays in-process.
@@ -102,6 +120,8 @@ REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
+            # Django's RedisCache reusing one redis-py client per pool (community/cache.py): it
+            # earns its place (docs/performance.md, "Fast paths on private internals").
             "BACKEND": "community.cache.HearthRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "hearth",

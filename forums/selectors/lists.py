@@ -91,7 +91,7 @@ def category_page_can_post(*, category: Category, viewer) -> bool:
 
 def _for_rows(topics: QuerySet[Topic]) -> QuerySet[Topic]:
     """What a row shows: category, last poster with avatar. Their tags are fetched by
-    forums.views.topic_rows for the rows it renders (most come from the cache)."""
+    forums.page_cache.rows for the rows it renders (most come from the cache)."""
     return topics.select_related("category", "last_poster__profile")
 
 

@@ -13,7 +13,6 @@ from django.db.models import Count, Q
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 
-from community.db import execute_prepared
 from forums.models import Bookmark, Draft, Post, Reaction, ReactionKind, Topic, Watch
 from forums.permissions import (
     answer_refusal,
@@ -62,7 +61,7 @@ class AcceptedAnswer:
 @dataclass
 class TopicPage:
     topic: Topic
-    page: Page | None  # set by forums.views.post_list
+    page: Page | None  # set by forums.page_cache.posts
     can_moderate: bool
     reply_refusal: str | None  # None: the viewer may reply
     bookmarked_post_ids: set[int] = field(default_factory=set)
@@ -72,7 +71,7 @@ class TopicPage:
     can_accept: bool = False  # the viewer may mark (or unmark) this topic's answer
     accepted_answer: AcceptedAnswer | None = None  # filled on the page with the opening post
     tags: list | None = None  # the topic's tags, set with `page`
-    has_draft: bool | None = None  # None: not looked up (forums.views.post_list does)
+    has_draft: bool | None = None  # None: not looked up (forums.page_cache.posts does)
     watches: list | None = None  # the WatchRows of the watch menu; None: not looked up
 
     @property
@@ -81,7 +80,7 @@ class TopicPage:
 
 
 def topic_rights(*, topic: Topic, viewer) -> TopicPage:
-    """What `viewer` may do on `topic`'s pages; no posts, no page yet (forums.views.post_list
+    """What `viewer` may do on `topic`'s pages; no posts, no page yet (forums.page_cache.posts
     picks the page and renders its posts, mostly from the cache). `topic` must be visible to
     `viewer` (forums.permissions.access_topic). No queries."""
     moderates = can_moderate_category(viewer, topic.category)
@@ -151,7 +150,7 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
     category, `tags` the topic's): the posts they reacted to and bookmarked, whether they
     have a draft reply, and the watches that decide the watch menu. One query, in plain SQL:
     it runs on every member's topic page, where compiling the ORM's version of these four
-    lookups cost more than the rest of the post list; prepared on PostgreSQL."""
+    lookups cost more than the rest of the post list."""
     post_ids = [int(post_id) for post_id in post_ids]
     category = topic.category
     category_ids = [category.pk] + ([category.parent_id] if category.parent_id else [])
@@ -159,8 +158,7 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
     postgres = connection.vendor == "postgresql"
 
     def among(column: str, values) -> tuple[str, list]:
-        # One statement text whatever the values (PostgreSQL prepares it once per
-        # connection: community.db.execute_prepared); elsewhere a list of placeholders.
+        # PostgreSQL takes the values as one array; elsewhere a list of placeholders.
         if postgres:
             return f"{column} = ANY(%s)", [list(values)]
         if not values:
@@ -199,9 +197,7 @@ def viewer_state(viewer, topic: Topic, post_ids: Iterable[int], tags) -> ViewerS
     has_draft = False
     watches: list[WatchRow] = []
     with connection.cursor() as cursor:
-        execute_prepared(
-            cursor,
-            "hearth_topic_viewer_state",
+        cursor.execute(
             " UNION ALL ".join(sql for sql, _ in branches),
             [param for _, params in branches for param in params],
         )

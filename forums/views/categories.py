@@ -2,6 +2,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from forums.page_cache.rows import topic_rows_html
 from forums.permissions import access_category
 from forums.selectors.lists import (
     category_list_for,
@@ -13,7 +14,6 @@ from forums.selectors.lists import (
     topic_list_for_category,
     topic_list_page,
 )
-from forums.views.topic_rows import topic_rows_html
 
 TOPIC_ROWS_TEMPLATE = "forums/_topic_rows.html"
 

@@ -1,37 +1,28 @@
-from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.decorators import login_required
 from django.contrib.messages import get_messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
-from django.utils.functional import empty
 from django.views.decorators.http import require_POST, require_safe
 
 from community.notifications import unread_count_cache_key
 from community.per_request import cache_prefetch
 from community.ratelimit import RateLimited
-from community.selectors import branding_get
 from forums.forms import ReplyForm
-from forums.permissions import NOT_FETCHED, access_topic, merged_target_for, topic_with_member
+from forums.page_cache.frame import (
+    frame_cache_key,
+    member_topic_page,
+    visitor_page_key,
+    visitor_topic_page,
+)
+from forums.page_cache.keys import requested_page
+from forums.page_cache.posts import facts_cache_key, post_list, posts_cache_key, viewer_shape
+from forums.permissions import access_topic, merged_target_for
 from forums.selectors.topic import post_quote, topic_rights
 from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
 from forums.services.reading import read_cache_key, resume_page, topic_viewed
-from forums.views.post_list import (
-    POST_LIST_SECONDS,
-    csrf_placeholder,
-    facts_cache_key,
-    page_and_cached,
-    post_list,
-    post_list_pieces,
-    posts_cache_key,
-    requested_page,
-    topic_version,
-    viewer_shape,
-)
-from forums.views.topic_frame import frame_cache_key, topic_page_from_frame
 
 
 def _with_retry_after(response, retry_after: int | None):
@@ -64,34 +55,14 @@ def _render_topic(
     return _with_retry_after(response, retry_after)
 
 
-def _visitor_page_key(request, topic, page_number: int) -> str:
-    branding = getattr(request, "branding", None) or branding_get()
-    return f"forums:visitor-page:v2:{topic_version(topic)}:{page_number}:{branding.version}"
-
-
 def _topic_detail_for_visitor(request, topic):
-    """Visitors all see the same page, so the whole of it is rendered once per version of
-    the topic (forums.views.post_list says what versions it) and of the branding. A hit
-    costs the topic query and a cache read or two. Pages with other query parameters or with a
-    message to show are rendered as usual."""
+    """Visitors all see the same page (forums.page_cache.frame). Pages with other query
+    parameters or with a message to show are rendered as usual."""
     view = topic_rights(topic=topic, viewer=request.user)
     topic_viewed(request.user, topic, [])
     if request.GET.keys() - {"page"} or len(get_messages(request)):
         return _render_topic(request, topic, form=ReplyForm(), view=view)
-    html = page_and_cached(
-        view,
-        raw_page=request.GET.get("page"),
-        key_for=lambda number: _visitor_page_key(request, topic, number),
-    )
-    if html is None:
-        response = _render_topic(
-            request, topic, form=ReplyForm(), view=view, extra={"csrf_token": csrf_placeholder()}
-        )
-        # A visitor's topic page has no form to protect, so it carries no token and sets no
-        # cookie (nor costs the random bytes of one): any shared cache in front may keep it.
-        html = response.content.replace(csrf_placeholder().encode(), b"")
-        cache.set(_visitor_page_key(request, topic, view.page.number), html, POST_LIST_SECONDS)
-    return HttpResponse(html)
+    return HttpResponse(visitor_topic_page(request, view))
 
 
 def _first_cache_reads(request, topic) -> list[str]:
@@ -102,7 +73,7 @@ def _first_cache_reads(request, topic) -> list[str]:
     if not user.is_authenticated:
         return [
             facts_cache_key(topic, moderates=False),
-            _visitor_page_key(request, topic, requested),
+            visitor_page_key(topic, requested, request.branding),
         ]
     return [
         facts_cache_key(topic, moderates=False),
@@ -121,28 +92,12 @@ def _second_cache_reads(request, view, shape) -> list[str]:
     ]
 
 
-def _fetched_topic(request, pk: int):
-    """The topic by key, and when the browser is signed in and its member not loaded yet,
-    the member in the same query: one round trip to the database fewer on every member's
-    topic page. NOT_FETCHED when there is nothing to gain (access_topic fetches)."""
-    if getattr(request.user, "_wrapped", None) is not empty:
-        return NOT_FETCHED
-    member_pk = request.session.get(SESSION_KEY)
-    if member_pk is None:
-        return NOT_FETCHED
-    topic, _ = topic_with_member(pk, member_pk)
-    return topic
-
-
 @require_safe
 def topic_detail(request, pk: int, slug: str):
     try:
         # 404, identical to a missing id
         topic = access_topic(
-            request.user,
-            pk=pk,
-            fetched=_fetched_topic(request, pk),
-            prefetch=lambda topic: _first_cache_reads(request, topic),
+            request.user, pk=pk, prefetch=lambda topic: _first_cache_reads(request, topic)
         )
     except Http404:
         # A topic merged away (hidden from members) sends its old links to where it went.
@@ -166,10 +121,9 @@ def topic_detail(request, pk: int, slug: str):
     shape = viewer_shape(request.user, view)
     cache_prefetch(_second_cache_reads(request, view, shape))
     if not (request.GET.keys() - {"page"} or len(get_messages(request))):
-        token = get_token(request)
-        pieces, posts = post_list_pieces(request, view, request.GET.get("page"), token=token)
+        html, posts = member_topic_page(request, view, shape, get_token(request))
         topic_viewed(request.user, topic, posts)
-        return HttpResponse(topic_page_from_frame(request, view, shape, pieces, token))
+        return HttpResponse(html)
     posts_html, posts = post_list(request, view, request.GET.get("page"))
     topic_viewed(request.user, topic, posts)
     form = ReplyForm()

@@ -1,4 +1,4 @@
-"""Topic list rows are rendered once and shared (forums.views.topic_rows): whoever filled the
+"""Topic list rows are rendered once and shared (forums.page_cache.rows): whoever filled the
 cache, each viewer sees their own reading state, and what services change shows at once."""
 
 import re
@@ -9,13 +9,13 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from forums.models import Tag
+from forums.page_cache.splice import marker
 from forums.selectors.lists import TOPICS_PER_PAGE
 from forums.services.moderation import topic_pin_set
 from forums.services.posts import post_create
 from forums.services.reading import topic_viewed
 from forums.services.tags import topic_tags_set
 from forums.services.topics import topic_create
-from forums.views.topic_rows import _marker
 from members import roles
 from members.models import TrustLevel
 from tests.forums.factories import CategoryFactory, TopicFactory, private_category_for
@@ -62,7 +62,7 @@ def test_each_viewer_sees_their_own_reading_state_whoever_filled_the_cache(scene
     assert "topic-row--new" in dee_row and ">New<" in dee_row and "unread" not in dee_row
     assert "topic-row--" not in visitor_row and "badge--new" not in visitor_row
     for row in (bob_row, dee_row, visitor_row):
-        assert _marker("class") not in row and _marker("badge") not in row
+        assert marker() not in row
         assert "Refund timing" in row and "<strong>1</strong> reply" in row
 
 

@@ -8,9 +8,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from forums.models import Post, Reaction, ReactionKind
+from forums.page_cache import frame, posts
 from forums.services.answers import answer_accept
 from forums.services.posts import topic_touch
-from forums.views import post_list, topic_frame, topics
 from tests.forums.factories import CategoryFactory, PostFactory, TopicFactory, private_category_for
 from tests.members.factories import UserFactory
 
@@ -42,10 +42,10 @@ def test_topic_page_queries_do_not_grow_with_reacted_posts(
 ):
     # Measure the page as rendered, never posts or a page served from the cache.
     for module, key in [
-        (post_list, "posts_cache_key"),
-        (post_list, "facts_cache_key"),
-        (topics, "_visitor_page_key"),
-        (topic_frame, "frame_cache_key"),
+        (posts, "posts_cache_key"),
+        (posts, "facts_cache_key"),
+        (frame, "visitor_page_key"),
+        (frame, "frame_cache_key"),
     ]:
         monkeypatch.setattr(module, key, lambda *args: uuid4().hex)
     client, viewer = Client(), None

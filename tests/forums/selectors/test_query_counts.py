@@ -111,7 +111,7 @@ def test_selectors_are_single_queries_for_a_visitor(django_assert_num_queries):
     with django_assert_num_queries(1):
         category_list_for(viewer=visitor)
     # The rows; their tags come with the rendering, for the rows not cached
-    # (forums.views.topic_rows).
+    # (forums.page_cache.rows).
     with django_assert_num_queries(1):
         list(topic_list_for_category(category=category, viewer=visitor))
     with django_assert_num_queries(1):

@@ -1,4 +1,4 @@
-"""The topic page is rendered once and shared (forums.views.post_list): visitors get the
+"""The topic page is rendered once and shared (forums.page_cache): visitors get the
 whole page from the cache, members the shared posts with their own few rendered for them.
 Whoever filled the cache, each viewer sees exactly their own state and rights, every change
 shows at once, and every form carries the viewer's own CSRF token."""
@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forums.models import ReactionKind, Tag, WatchLevel
+from forums.page_cache.splice import marker
 from forums.services.bookmarks import bookmark_save
 from forums.services.editing import post_edit
 from forums.services.moderation import member_suspend, post_hide
@@ -22,7 +23,6 @@ from forums.services.reactions import reaction_add
 from forums.services.tags import topic_tags_set
 from forums.services.topics import topic_create
 from forums.services.watching import watch_set
-from forums.views.post_list import csrf_placeholder
 from members import roles
 from members.models import TrustLevel
 from tests.forums.factories import CategoryFactory
@@ -70,7 +70,7 @@ def test_the_visitor_page_carries_no_forms_token_or_cookie(client, topic):
     response = client.get(topic.get_absolute_url())
     html = response.content.decode()
     assert "csrfmiddlewaretoken" not in html
-    assert csrf_placeholder() not in html
+    assert marker() not in html
     assert '"X-CSRFToken": ""' in html
     assert not response.cookies
     # Signing in from there still works: the sign-in page hands out its own token.
@@ -150,7 +150,7 @@ def test_every_form_carries_the_viewers_own_token(conversation):
     _page(_client_for(conversation["ann"]), topic)  # Ann's visit fills the cache
     dee = _client_for(conversation["dee"], enforce_csrf_checks=True)
     html = _page(dee, topic)
-    assert csrf_placeholder() not in html
+    assert marker() not in html
     in_shared_post = re.findall(
         r'name="csrfmiddlewaretoken" value="([^"]+)"',
         _post_html(html, conversation["bob_reply"]),

@@ -1,5 +1,5 @@
 """A member's topic page is a shared frame with their own pieces filled in
-(forums.views.topic_frame): the header's account corner, the watch menu, the composer with
+(forums.page_cache.frame): the header's account corner, the watch menu, the composer with
 their draft, their CSRF token. Whoever filled the cache, each member sees only their own,
 and every change shows at once."""
 
@@ -14,13 +14,12 @@ from django.utils import timezone
 from community.models import SiteBranding
 from community.services import branding_update
 from forums.models import WatchLevel
+from forums.page_cache.splice import marker
 from forums.services.drafts import draft_save
 from forums.services.moderation import member_suspend
 from forums.services.posts import post_create
 from forums.services.topics import topic_create
 from forums.services.watching import watch_set
-from forums.views.post_list import csrf_placeholder
-from forums.views.topic_frame import hole_marker
 from members import roles
 from members.models import TrustLevel
 from tests.forums.factories import CategoryFactory, private_category_for
@@ -74,7 +73,7 @@ def test_each_member_gets_their_own_header_watch_menu_and_draft(topic, first):
     assert "Bob&#x27;s unfinished thought" in bob_composer and "Draft restored" in bob_html
     assert "unfinished thought" not in ann_html and "Draft restored" not in ann_html
     for html in (ann_html, bob_html):
-        assert hole_marker() not in html and csrf_placeholder() not in html
+        assert marker() not in html
         assert html.count('aria-label="Posts"') == 1 and "Hello" in html
 
 

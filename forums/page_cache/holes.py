@@ -1,15 +1,18 @@
-"""{% hole "name" "template.html" %}: include a template, or leave a marked gap for it.
+"""{% hole "name" "template.html" %}: include a template, or leave a hole for it.
 
-Anywhere else the same as {% include "template.html" %}. While a page frame shared between
-viewers is rendered (forums.views.topic_frame), the context holds `frame_hole_marker` and the
-tag writes the marker around its name instead; the frame is cut there and each viewer's own
-piece filled in."""
+Anywhere else the same as {% include "template.html" %}. While a page is rendered to be
+shared (forums.page_cache.frame), the context holds `page_cache_shared` and the tag writes
+the hole (forums.page_cache.splice) instead; each response fills in its viewer's own piece.
+Registered as the `page_holes` library in the TEMPLATES settings."""
 
 from django import template
 from django.template.loader_tags import IncludeNode
-from django.utils.safestring import mark_safe
+
+from forums.page_cache.splice import hole as hole_text
 
 register = template.Library()
+
+SHARED_CONTEXT_FLAG = "page_cache_shared"
 
 
 class HoleNode(IncludeNode):
@@ -18,9 +21,8 @@ class HoleNode(IncludeNode):
         super().__init__(*args, **kwargs)
 
     def render(self, context):
-        marker = context.get("frame_hole_marker")
-        if marker:
-            return mark_safe(f"{marker}{self.name}{marker}")  # noqa: S308 - our own marker
+        if context.get(SHARED_CONTEXT_FLAG):
+            return hole_text(self.name)
         return super().render(context)
 
 
