@@ -1,8 +1,8 @@
-"""Load the peers' forum data set (../shared/peers/dataset.py) into a seeded bench database,
+"""Load the peers' forum data set (bench/peers_dataset.py) into a seeded bench database,
 so Hearth is measured on the same topics and posts as Spirit, machina and Misago. Run inside
 `manage.py shell` after `seed_demo --members N` (bench/run_forums.sh does both):
 
-    BENCH_PEERS_DIR=../shared/peers BENCH_SEED_OUT=seed.json [BENCH_LARGE=1] \
+    BENCH_SEED_OUT=seed.json [BENCH_LARGE=1] \
     python manage.py shell -c "exec(open('bench/forums_seed.py').read())"
 
 Same shape and content as the peers: 20 public categories ("Category 01".."Category 20"),
@@ -10,7 +10,7 @@ Same shape and content as the peers: 20 public categories ("Category 01".."Categ
 the hot topic (dataset topic 0, 500 posts) first. Dataset user i writes as the i-th seeded
 member (by id, the demo log-ins first), so the authors are real Hearth members with
 profiles. BENCH_LARGE=1 scales the same generator to 100,000 topics and 1,000,000 posts over
-every seeded member (the issue's large community). Written with demo.forums.topics_bulk_write,
+every seeded member (a large community). Written with demo.forums.topics_bulk_write,
 the seed_demo bulk writer (5,000 posts per INSERT round, counters computed, no per-row
 rendering). Prints timings and writes the hot topic's id and slug to BENCH_SEED_OUT."""
 
@@ -25,8 +25,8 @@ from demo.forums import PostPlan, TopicPlan, search_indexes_deferred, topics_bul
 from forums.models import Category, CategoryAccess, Topic
 from members.models import User
 
-sys.path.insert(0, os.environ.get("BENCH_PEERS_DIR", "../shared/peers"))
-import dataset
+sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
+import peers_dataset as dataset
 
 started = time.perf_counter()
 if os.environ.get("BENCH_LARGE") == "1":

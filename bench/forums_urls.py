@@ -2,7 +2,7 @@
 middleware stack, sessions and all:
 
 - the ceiling, /bench/bare: a constant HttpResponse, no template, no query. What a forum page
-  cannot beat on this machine; the issue's targets are shares of it.
+  cannot beat on this machine; the speed targets are shares of it.
 - floors, what any topic page must at least do, to tell design from machine:
   /bench/floor/cached, a 24 KB page (a visitor's topic page) read from the cache;
   /bench/floor/cached-orm, the same after one ORM query (the topic with its category, as the

@@ -7,20 +7,21 @@
 #    already seeded with the same migration files (then only `migrate` runs), else created,
 #    migrated and seeded:
 #    `seed_demo --members 2000` (the demo community: maya, the Beta Program group, the demo
-#    forum) and the peers' data set (../shared/peers/dataset.py: 20 categories, 20,000 topics,
+#    forum) and the peers' data set (bench/peers_dataset.py: 20 categories, 20,000 topics,
 #    200,000 posts, a hot topic of 500) through bench/forums_seed.py, then VACUUM ANALYZE.
 #    --large: 100,000 members, 100,000 topics and 1,000,000 posts from the same generator.
 # 2. logs maya in (a member of the Beta Program group, so category checks go through group
 #    permissions; bench/forums_setup.py) and counts each page's SQL (bench/members_queries.py);
 # 3. serves Hearth with gunicorn (4 sync workers, production settings, DEBUG off, 127.0.0.1)
 #    and loads each page with wrk -t2 -c16 -d20s after a 5 s warm-up, as the peers were
-#    measured (../shared/peers/RESULTS.md): the ceiling (/bench/bare, a constant response
+#    measured (docs/performance.md): the ceiling (/bench/bare, a constant response
 #    through Hearth's middleware), the category page, latest, the hot topic's page 1 and last
 #    page, and search (measured only when it answers 200), each for a visitor and for maya;
 #    and three floors (bench/forums_urls.py): a 24 KB page from the cache, alone and after one
 #    ORM or one SQL query, what any topic page must at least do;
-# 4. stops Hearth and measures Spirit's topic page 1 the same way, when the peers' Spirit is
-#    installed (/tmp/peers/spirit, `bash ../shared/peers/setup_peers.sh spirit`);
+# 4. stops Hearth and measures Spirit's topic page 1 the same way, when Spirit is installed
+#    under /tmp/peers/spirit and BENCH_PEERS_DIR names the peer scripts that serve it
+#    (run_peer.sh); otherwise the table quotes Spirit's recorded figure;
 # 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
 # --reseed drops and seeds the database again; --drop drops it at the end.
 # --fast-paths: instead of steps 3-5, the topic page's page 1 (visitor and maya) with each of
@@ -34,7 +35,7 @@
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
 # (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
-# Env: BENCH_VENV (./.venv) BENCH_PORT (8191) BENCH_OUT BENCH_PEERS_DIR (../shared/peers)
+# Env: BENCH_VENV (./.venv) BENCH_PORT (8191) BENCH_OUT BENCH_PEERS_DIR (none: no Spirit run)
 #      WRK_THREADS (2) WRK_CONN (16) WRK_DURATION (20s) WRK_WARMUP (5s) WRK_TIMEOUT (10s)
 #      BENCH_IDLE_MAX (25) BENCH_IDLE_WAIT (90): before each page, wait up to that many
 #      seconds for other processes to use less than that % of the CPUs (the box is shared).
@@ -66,7 +67,8 @@ GUNICORN=$VENV/bin/gunicorn
 PG=(psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1 -q)
 PORT=${BENCH_PORT:-8191}
 BASE=http://127.0.0.1:$PORT
-PEERS=$(cd "${BENCH_PEERS_DIR:-$ROOT/../shared/peers}" && pwd)
+PEERS=""
+[ -n "${BENCH_PEERS_DIR:-}" ] && PEERS=$(cd "$BENCH_PEERS_DIR" && pwd)
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-20s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/forums-$SHAPE}
 [ "$FAST" = 1 ] && OUT=${BENCH_OUT:-$ROOT/bench/results/forums-fast-paths}
@@ -156,7 +158,7 @@ else
   manage seed_demo --members "$MEMBERS" --no-progress | tee "$OUT/seed.log" >&2
   s1=$(date +%s.%N)
   log "the peers' data set (bench/forums_seed.py$([ "$LARGE" = 1 ] && echo ', BENCH_LARGE=1'))"
-  BENCH_PEERS_DIR=$PEERS BENCH_LARGE=$LARGE BENCH_SEED_OUT=$OUT/seed.json shell_run forums_seed.py \
+  BENCH_LARGE=$LARGE BENCH_SEED_OUT=$OUT/seed.json shell_run forums_seed.py \
     | tee -a "$OUT/seed.log" >&2
   s2=$(date +%s.%N)
   "${PG[@]}" -d "$DB" -c "VACUUM ANALYZE"
@@ -378,7 +380,7 @@ stop_gunicorn
 
 # --- Spirit, same machine, same run ---------------------------------------------------------
 SPIRIT_NOTE=""
-if [ "$SPIRIT" = 1 ] && [ -x /tmp/peers/spirit/bin/gunicorn ] && [ -f /tmp/peers/seed_spirit.json ]; then
+if [ "$SPIRIT" = 1 ] && [ -n "$PEERS" ] && [ -x /tmp/peers/spirit/bin/gunicorn ] && [ -f /tmp/peers/seed_spirit.json ]; then
   spk=$(python3 -c "import json; print(json.load(open('/tmp/peers/seed_spirit.json'))['hot_topic_pk'])")
   sslug=$(python3 -c "import json; print(json.load(open('/tmp/peers/seed_spirit.json'))['hot_topic_slug'])")
   log "Spirit (the peers' install) on 127.0.0.1:8101"
@@ -387,7 +389,7 @@ if [ "$SPIRIT" = 1 ] && [ -x /tmp/peers/spirit/bin/gunicorn ] && [ -f /tmp/peers
   run_wrk spirit "topic page 1" visitor http://127.0.0.1:8101 "/topic/$spk/$sslug/"
   "$PEERS/run_peer.sh" stop spirit >&2; SPIRIT_UP=0
 else
-  SPIRIT_NOTE="Spirit was not run (not installed under /tmp/peers or --no-spirit); its recorded topic page: 39.5 / 39.7 req/s (../shared/peers/RESULTS.md)."
+  SPIRIT_NOTE="Spirit was not run (BENCH_PEERS_DIR unset, not installed under /tmp/peers, or --no-spirit); its recorded topic page: 39.5 / 39.7 req/s (docs/performance.md)."
 fi
 
 # --- report ---------------------------------------------------------------------------------
@@ -409,5 +411,5 @@ for r in rows:
     print(f"| {r['server']} | {r['page']} | {r['user']} | {rps} | {share} | {r['p50_ms']} | {r['p99_ms']} | {r['non2xx']}{extra} | {r['others_cpu_before']}% |")
 if note:
     print(f"\n{note}")
-print("\nTargets (issue 4): topic page >= 40 % of the ceiling for a visitor, >= 25 % for a member with group permissions.")
+print("\nTargets: topic page >= 40 % of the ceiling for a visitor, >= 25 % for a member with group permissions.")
 PY

@@ -9,7 +9,7 @@
 #    cookie for wrk), counts the SQL queries of every page (bench/members_queries.py);
 # 3. serves Hearth with gunicorn (4 sync workers, production settings, 127.0.0.1 only) and
 #    loads each page with wrk -t2 -c16 for 15 s after a 5 s warm-up, the way the peer forums
-#    were measured (../shared/peers/RESULTS.md);
+#    were measured (docs/performance.md);
 # 4. prints a markdown table and stops gunicorn, drops the database (unless --keep-db) and
 #    removes the temporary static files whatever happens.
 # --keep-db leaves hearth_bench for EXPLAIN ANALYZE; --reuse-db measures again on a kept
