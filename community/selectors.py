@@ -1,6 +1,5 @@
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
@@ -8,8 +7,10 @@ from community.models import BRANDING_ID, FooterLink, SiteBranding
 from community.per_request import cache_get_many_prefetched, per_request
 from community.validators import validate_link_url
 
-# The snapshot is a class of this code: each release keeps its own (docs/deployment.md).
-BRANDING_CACHE_KEY = f"community:branding:{settings.RELEASE_ID}"
+# One entry for every release, holding plain values only (no class of this code is pickled):
+# a save must reach the processes of an older release still running in a rolling deploy. An
+# entry another release wrote in another shape is simply computed again.
+BRANDING_CACHE_KEY = "community:branding:v4"
 BRANDING_CACHE_SECONDS = 24 * 60 * 60  # busted on every save; the timeout is only a backstop
 
 
@@ -46,23 +47,28 @@ def _link_is_safe(url: str) -> bool:
     return True
 
 
-def _snapshot(branding: SiteBranding, links: list[FooterLink]) -> Branding:
-    return Branding(
-        community_name=branding.community_name,
-        tagline=branding.tagline,
-        purpose=branding.purpose,
-        welcome_html=branding.welcome_html,
-        logo_url=branding.logo.url if branding.logo else "",
-        primary_color=branding.primary_color,
-        accent_color=branding.accent_color,
-        members_only=branding.members_only,
-        directory_public=branding.directory_public,
-        approve_new_members=branding.approve_new_members,
-        version=f"{branding.updated_at:%Y%m%d%H%M%S%f}" if branding.updated_at else "0",
-        footer_links=tuple(
-            Link(label=link.label, url=link.url) for link in links if _link_is_safe(link.url)
-        ),
-    )
+def _snapshot_values(branding: SiteBranding, links: list[FooterLink]) -> dict:
+    return {
+        "community_name": branding.community_name,
+        "tagline": branding.tagline,
+        "purpose": branding.purpose,
+        "welcome_html": branding.welcome_html,
+        "logo_url": branding.logo.url if branding.logo else "",
+        "primary_color": branding.primary_color,
+        "accent_color": branding.accent_color,
+        "members_only": branding.members_only,
+        "directory_public": branding.directory_public,
+        "approve_new_members": branding.approve_new_members,
+        "version": f"{branding.updated_at:%Y%m%d%H%M%S%f}" if branding.updated_at else "0",
+        "footer_links": [(link.label, link.url) for link in links],
+    }
+
+
+def _branding_from(values: dict) -> Branding:
+    # Links are checked as they are read, so a stricter check in a new release applies to
+    # links saved (and cached) before it.
+    links = tuple(Link(label, url) for label, url in values["footer_links"] if _link_is_safe(url))
+    return Branding(**{**values, "footer_links": links})
 
 
 def branding_get() -> Branding:
@@ -71,10 +77,14 @@ def branding_get() -> Branding:
 
 
 def _branding_cached() -> Branding:
-    branding = cache_get_many_prefetched([BRANDING_CACHE_KEY]).get(BRANDING_CACHE_KEY)
-    if branding is None:
-        row = SiteBranding.objects.filter(pk=BRANDING_ID).first() or SiteBranding(pk=BRANDING_ID)
-        links = [] if row._state.adding else list(row.footer_links.all())
-        branding = _snapshot(row, links)
-        cache.set(BRANDING_CACHE_KEY, branding, BRANDING_CACHE_SECONDS)
-    return branding
+    values = cache_get_many_prefetched([BRANDING_CACHE_KEY]).get(BRANDING_CACHE_KEY)
+    if values is not None:
+        try:
+            return _branding_from(values)
+        except (TypeError, KeyError, ValueError):
+            pass  # written by a release whose snapshot had another shape
+    row = SiteBranding.objects.filter(pk=BRANDING_ID).first() or SiteBranding(pk=BRANDING_ID)
+    links = [] if row._state.adding else list(row.footer_links.all())
+    values = _snapshot_values(row, links)
+    cache.set(BRANDING_CACHE_KEY, values, BRANDING_CACHE_SECONDS)
+    return _branding_from(values)

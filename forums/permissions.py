@@ -109,10 +109,16 @@ def _reach_current(user_id: int | None, key: str, compute) -> Reach:
 
 def member_reach(user) -> Reach:
     """`user`'s reach (an active, signed-in user)."""
-    return _reach_cached(user.pk, lambda versions: _reach_compute(user, versions))
+    return _reach_cached(user.pk, lambda versions: _reach_compute(user.pk, versions))
 
 
-def _reach_compute(user, versions: tuple[str, ...]) -> Reach:
+def _reach_compute(user_id: int, versions: tuple[str, ...]) -> Reach:
+    # The member as they are now, not the row this request loaded before it read the
+    # versions: a change committed in between (superuser or role taken away) would otherwise
+    # be cached under the new versions. Costs a query when the reach is computed only.
+    user = User._default_manager.filter(pk=user_id).first()
+    if user is None or not _signed_in(user):
+        return Reach(versions, False, False, frozenset(), frozenset())
     moderates_all = bool(user.is_superuser or user.has_perm(MODERATE_CATEGORY))
     sees_all = moderates_all or user.has_perm(VIEW_CATEGORY)
     visible: frozenset[int] = frozenset()

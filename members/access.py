@@ -53,7 +53,9 @@ def _replace(keys: list[str], timeout: int | None) -> None:
 
 def _replace_now_and_on_commit(keys: list[str], timeout: int | None) -> None:
     _replace(keys, timeout)
-    transaction.on_commit(lambda: _replace(keys, timeout))
+    # robust: the change is committed; a cache hiccup now must not turn it into an error page
+    # (the replacement inside the transaction already made every stamp stale).
+    transaction.on_commit(lambda: _replace(keys, timeout), robust=True)
 
 
 def access_changed(*, user_ids: Iterable[int]) -> None:

@@ -6,8 +6,8 @@ hold two accounts through spellings that reach the same inbox."""
 
 import re
 
+import idna
 from django.core.exceptions import ValidationError
-from django.utils.encoding import punycode
 
 # RFC 5321: a path is at most 256 octets with its angle brackets, so an address is 254; the
 # local part at most 64. The database columns (Django's and allauth's) are 254 wide.
@@ -83,10 +83,13 @@ def email_normalise(address: str) -> str:
         unquoted = _QUOTED_PAIR.sub(r"\1", local[1:-1])
         if _DOT_ATOM.fullmatch(unquoted):
             local = unquoted
-    if not domain.startswith("["):  # an address literal ([192.0.2.1]) has no IDNA form
+    # An address literal ([192.0.2.1]) has no IDNA form, and an ASCII domain is its own.
+    if not domain.startswith("[") and not domain.isascii():
         try:
-            domain = punycode(domain)
-        except UnicodeError:
+            # IDNA 2008 (UTS 46, non-transitional), not Python's IDNA 2003 codec, which maps
+            # straße.de to strasse.de: another domain, another owner.
+            domain = idna.encode(domain, uts46=True, transitional=False).decode("ascii")
+        except idna.IDNAError:
             raise ValidationError(
                 "The part after the @ is not a domain name we can send e-mail to.",
                 code="invalid_email_domain",

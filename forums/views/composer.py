@@ -183,7 +183,8 @@ def image_upload(request):
             error="The upload arrived without a valid size (its Content-Length header is not "
             "a number of bytes). Please try again from the upload form.",
         )
-    if int(declared) > UPLOAD_REQUEST_MAX_BYTES:
+    # More than 12 digits is past any limit, and int() refuses strings over 4,300 digits.
+    if len(declared) > 12 or int(declared) > UPLOAD_REQUEST_MAX_BYTES:
         return _upload_answer(
             request,
             wants_json=wants_json,

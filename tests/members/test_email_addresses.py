@@ -140,6 +140,21 @@ def test_only_needless_quotes_are_removed(typed, normal):
     assert email_normalise(typed) == normal
 
 
+@pytest.mark.parametrize(
+    ("typed", "normal"),
+    [
+        # IDNA 2008: ß and ẞ-free spellings are different domains with different owners;
+        # the older IDNA 2003 mapping would have sent straße.de's mail to strasse.de.
+        ("maya@straße.de", "maya@xn--strae-oqa.de"),
+        ("maya@strasse.de", "maya@strasse.de"),
+        ("x@Bücher.example", "x@xn--bcher-kva.example"),
+        ("x@xn--bcher-kva.example", "x@xn--bcher-kva.example"),
+    ],
+)
+def test_international_domains_keep_their_own_mailbox(typed, normal):
+    assert email_normalise(typed) == normal
+
+
 def test_stored_spellings_from_before_take_the_normal_form_unless_it_is_taken(capsys):
     """The data migration: addresses stored as typed before sign-up normalised them."""
     from django.apps import apps

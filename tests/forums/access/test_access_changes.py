@@ -14,10 +14,12 @@ from django.utils import timezone
 from guardian.shortcuts import assign_perm, remove_perm
 
 from forums import signals as forum_signals
-from forums.models import Category, CategoryAccess
+from forums.models import Category, CategoryAccess, CategoryUserObjectPermission
+from forums.permissions import member_reach
 from forums.services.categories import category_access_grant
 from members import roles
 from members import signals as member_signals
+from members.access import access_changed
 from members.models import (
     ApprovalStatus,
     GroupMembershipRequest,
@@ -502,3 +504,36 @@ def test_a_suspension_and_its_end_take_effect_on_the_next_request(maya):
     page = client.get(topic.get_absolute_url()).content.decode()
     assert "Your account is suspended" not in page
     assert 'name="body"' in page
+
+
+# --- The versions themselves ----------------------------------------------------------------
+
+
+def test_a_grant_moved_by_a_queryset_update_takes_effect_at_once(maya):
+    """Guardian's grant tables replace the community's version on every kind of write,
+    `.update()` included: no signal is sent for one."""
+    first, second = CategoryFactory(private=True), CategoryFactory(private=True)
+    topics = [TopicFactory(category=first), TopicFactory(category=second)]
+    assign_perm("forums.view_category", maya, first)
+    client = client_for(maya)
+    assert [status(client, t.get_absolute_url()) for t in topics] == [200, 404]
+
+    CategoryUserObjectPermission.objects.filter(user=maya, content_object=first).update(
+        content_object=second
+    )
+
+    assert [status(client, t.get_absolute_url()) for t in topics] == [404, 200]
+
+
+def test_a_reach_is_computed_from_the_member_as_they_are_now(maya):
+    """A request loads the member before it reads the versions; a change committed in
+    between must not be cached under the new versions as if it had not happened."""
+    User.objects.filter(pk=maya.pk).update(is_superuser=True)
+    loaded_earlier = User.objects.get(pk=maya.pk)  # the request's row: still a superuser
+    User.objects.filter(pk=maya.pk).update(is_superuser=False)
+    access_changed(user_ids=[maya.pk])
+
+    reach = member_reach(loaded_earlier)
+
+    assert not reach.sees_all
+    assert not reach.moderates_all

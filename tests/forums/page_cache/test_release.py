@@ -6,7 +6,9 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
+from community.models import SiteBranding
 from community.selectors import branding_get
+from community.services import branding_update
 from forums.models import Tag
 from forums.page_cache.frame import visitor_page_key
 from forums.page_cache.posts import facts_cache_key
@@ -53,3 +55,21 @@ def test_the_topic_facts_are_kept_as_plain_values(client, topic):
     assert 'href="/forums/tags/billing/"' in page
     facts = cache.get(facts_cache_key(topic, moderates=False))
     assert facts is not None and _plain(facts), facts
+
+
+def test_a_branding_change_reaches_a_process_of_another_release(
+    settings, django_capture_on_commit_callbacks
+):
+    """During a rolling deploy two releases run at once: a manager's save in one must not
+    leave the other showing the old branding (the members-only switch above all)."""
+    settings.RELEASE_ID = "the-release-before"
+    assert branding_get().members_only is False  # cached by the release before
+    settings.RELEASE_ID = "the-next-release"
+    with django_capture_on_commit_callbacks(execute=True):
+        branding_update(branding=SiteBranding.objects.get(pk=1), members_only=True)
+    settings.RELEASE_ID = "the-release-before"
+
+    assert branding_get().members_only is True
+    # One entry, whatever the release, of plain values: any release's save replaces it.
+    values = cache.get("community:branding:v4")
+    assert values is not None and values["members_only"] is True and _plain(values), values
