@@ -302,6 +302,7 @@ if [ "$FAST" = 1 ]; then
     "as is|"
     "KeyLookup off: ORM lookups|BENCH_KEY_LOOKUPS=orm"
     "Django's Redis cache|BENCH_CACHE_BACKEND=django"
+    "health checks off|BENCH_HEALTH_CHECKS=off"
   )
   # BENCH_COMPARE_WITH=<directory>: also the code there (another commit, same migrations).
   [ -n "${BENCH_COMPARE_WITH:-}" ] && VARIANTS+=("code at $BENCH_COMPARE_WITH|BENCH_CODE_DIR=$BENCH_COMPARE_WITH")
