@@ -15,8 +15,5 @@ FORUM_SEARCH_RATE_LIMITED = False
 # around Django's internals that are kept, each turned back into the standard way.
 if os.environ.get("BENCH_CACHE_BACKEND") == "django":  # a client per call; incr in two trips
     CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"  # noqa: F405
-# Not a shortcut but a setting to weigh: Django's ping before each request's first query.
-if os.environ.get("BENCH_HEALTH_CHECKS") == "off":
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = False  # noqa: F405
 # community.db.KeyLookup: the ORM's queryset instead of SQL compiled once per process.
 BENCH_KEY_LOOKUPS_ORM = os.environ.get("BENCH_KEY_LOOKUPS") == "orm"

@@ -302,10 +302,18 @@ if [ "$FAST" = 1 ]; then
     "as is|"
     "KeyLookup off: ORM lookups|BENCH_KEY_LOOKUPS=orm"
     "Django's Redis cache|BENCH_CACHE_BACKEND=django"
-    "health checks off|BENCH_HEALTH_CHECKS=off"
+    "health checks on|CONN_HEALTH_CHECKS=true"
+    "nothing prepared|DATABASE_PREPARE_THRESHOLD="
   )
-  # BENCH_COMPARE_WITH=<directory>: also the code there (another commit, same migrations).
-  [ -n "${BENCH_COMPARE_WITH:-}" ] && VARIANTS+=("code at $BENCH_COMPARE_WITH|BENCH_CODE_DIR=$BENCH_COMPARE_WITH")
+  # psycopg2, the driver before psycopg 3, when it is installed beside it (pip install psycopg2-binary).
+  OLD_DRIVER=""
+  if "$PY" -c 'import psycopg2' 2>/dev/null; then
+    OLD_DRIVER="PYTHONPATH=$ROOT/bench/psycopg2_only DATABASE_PREPARE_THRESHOLD="
+    VARIANTS+=("psycopg2|$OLD_DRIVER")
+  fi
+  # BENCH_COMPARE_WITH=<directory>: also the code there (another commit, same migrations), on
+  # psycopg2 when it is installed, as code from before the switch to psycopg 3 was run.
+  [ -n "${BENCH_COMPARE_WITH:-}" ] && VARIANTS+=("code at $BENCH_COMPARE_WITH|BENCH_CODE_DIR=$BENCH_COMPARE_WITH $OLD_DRIVER")
   for round in $(seq "${BENCH_ROUNDS:-2}"); do
     for spec in "${VARIANTS[@]}"; do
       IFS='|' read -r vlabel venv <<<"$spec"

@@ -1,4 +1,5 @@
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
@@ -38,6 +39,7 @@ class Branding:
     footer_links: tuple[Link, ...] = field(default_factory=tuple)
 
 
+@lru_cache(maxsize=512)  # a pure function of the URL in this release: checked once per process
 def _link_is_safe(url: str) -> bool:
     # Links saved before the admin checked them as it does now are left off every page.
     try:

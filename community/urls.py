@@ -8,6 +8,8 @@ from community import home, views
 from forums.views import email_preferences
 from members.views import approvals
 
+handler500 = views.server_error
+
 notification_patterns = [
     path("", views.notification_list, name="list"),
     path("<int:notification_id>/open/", views.notification_open, name="open"),

@@ -1,11 +1,12 @@
 import logging
+import sys
 
 import redis
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.db import connection
+from django.db import DatabaseError, InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -68,6 +69,35 @@ def healthz(request):
         {"status": "ok" if healthy else "unavailable", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+# --- Error pages ----------------------------------------------------------------------------
+
+DATABASE_RETRY_SECONDS = 5
+
+
+def _branding_if_reachable():
+    try:
+        return branding_get()
+    except (DatabaseError, redis.RedisError):  # the page that says so must not fail too
+        return None
+
+
+def server_error(request):
+    """The 500 page, and a 503 when the database could not be reached: persistent connections
+    are not pinged before each request (docs/decisions.md), so after a database restart each
+    worker's first request meets a closed connection; Django drops it and the next request
+    reconnects. That request gets "try again in a moment", not an error report."""
+    exception = sys.exc_info()[1]
+    unavailable = isinstance(exception, (OperationalError, InterfaceError))
+    context = {"branding": _branding_if_reachable(), "retry_seconds": DATABASE_RETRY_SECONDS}
+    response = HttpResponse(
+        render_to_string("503.html" if unavailable else "500.html", context),
+        status=503 if unavailable else 500,
+    )
+    if unavailable:
+        response["Retry-After"] = str(DATABASE_RETRY_SECONDS)
+    return response
 
 
 # --- Notifications ------------------------------------------------------------------------

@@ -112,7 +112,21 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Off, as Django ships it: the ping before each request's first query is a round trip on
+    # every page. After a database restart each worker's first request fails instead (a 503
+    # "back in a moment" page, community.views.server_error) and the next one reconnects.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+    # Planning costs PostgreSQL more than running the topic page's few small queries. With
+    # parameters sent apart from the SQL (psycopg 3's server-side binding), psycopg prepares a
+    # statement the fifth time one connection runs it and PostgreSQL plans it once, not on
+    # every request. Django leaves this off for connection poolers in transaction mode
+    # (PgBouncer before 1.21 cannot keep prepared statements): DATABASE_PREPARE_THRESHOLD=
+    # (empty) turns it off. docs/performance.md has the measurement.
+    _prepare_threshold = env("DATABASE_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True,
+        prepare_threshold=int(_prepare_threshold) if _prepare_threshold else None,
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One Redis for cache, sessions and the Celery broker; without it everything stays in-process.

@@ -161,7 +161,7 @@ def topic_search(*, viewer, criteria: SearchCriteria, page: int | str | None) ->
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
     except OperationalError as exc:
-        if getattr(exc.__cause__, "pgcode", None) == QUERY_CANCELED:
+        if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
             raise SearchTooBroad from exc
         raise
     return results
