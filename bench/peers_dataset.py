@@ -8,7 +8,6 @@ Shape (defaults):
   (every topic has its opening post; topic index 0 is the "hot" topic with 500 posts;
   the remaining 199,500 posts are spread at random over the other 19,999 topics).
 """
-
 import datetime
 import random
 
