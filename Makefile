@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 60
 export DJANGO_SETTINGS_MODULE ?= community.settings.local
 
-.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large clean
+.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -47,6 +47,10 @@ run: seed
 test: install
 	DJANGO_SETTINGS_MODULE=community.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	DJANGO_SETTINGS_MODULE=community.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+
+# The README's pictures: Chromium through a freshly seeded demo, as each role, desktop and phone.
+screenshots: install
+	$(BIN)/python -m demo.screenshots $(SCREENSHOTS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
