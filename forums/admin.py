@@ -31,7 +31,13 @@ from forums.models import (
     Topic,
 )
 from forums.moderation_forms import MergeForm, SuspendForm
-from forums.permissions import visible_categories, visible_topics
+from forums.permissions import (
+    can_moderate_any_category,
+    moderates_every_category,
+    visible_categories,
+    visible_topics,
+)
+from forums.selectors.moderation import queue_post_count
 from forums.services.categories import category_delete, category_save
 from forums.services.moderation import (
     flags_dismiss,
@@ -500,6 +506,40 @@ class PostAdmin(TopicActions, admin.ModelAdmin):
     @admin.action(description="Merge-close the topics of selected posts…", permissions=["change"])
     def merge_topic(self, request, queryset):
         return self._merge(request, queryset, "merge_topic")
+
+
+def _moderation_queue_row(request, with_counts: bool) -> dict | None:
+    """The admin home's first "Forums and moderation" row, for those who moderate: the
+    admin's post list filtered to the queue (where managers have every action at hand) for
+    those who moderate every category and may open that list; the browser queue (only their
+    categories) for anyone else."""
+    user = request.user
+    if not can_moderate_any_category(user):
+        return None
+    post_admin = admin.site.get_model_admin(Post)
+    if moderates_every_category(user) and post_admin.has_view_or_change_permission(request):
+        url = reverse("admin:forums_post_changelist") + "?review=queue"
+    else:
+        url = reverse("forums:moderation-queue")
+    name, count = "Moderation queue", None
+    if with_counts:
+        count = queue_post_count(moderator=user)
+        waiting = f"{count} post{'s' if count != 1 else ''} waiting" if count else "nothing waiting"
+        name = f"{name}: {waiting}"
+    return {
+        "name": name,
+        "object_name": "ModerationQueue",
+        "label": "forums.moderation_queue",
+        "model": None,
+        "perms": {"view": True},
+        "admin_url": url,
+        "add_url": None,
+        "view_only": True,
+        "count": count,
+    }
+
+
+admin.site.add_home_entry("forums", _moderation_queue_row)
 
 
 class TagAdminForm(forms.ModelForm):
