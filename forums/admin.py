@@ -50,6 +50,16 @@ from forums.services.moderation import (
     topic_pin_set,
 )
 
+TOPIC_TITLE_CHARS = 48
+
+
+def _cut(text: str, chars: int) -> str:
+    """`text` cut to `chars` characters, the whole text in a tooltip when cut."""
+    short = Truncator(text).chars(chars)
+    if short == text:
+        return text
+    return format_html('<span title="{}">{}</span>', text, short)
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For the append-only tables (the moderation log, search queries): community managers
@@ -328,16 +338,19 @@ class FlagInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(TopicActions, admin.ModelAdmin):
+    # Read at 1280 px: a short excerpt (the link to the post), the topic's title cut short
+    # (the whole one on hover), then the narrow columns. static/admin-extra keeps them from
+    # wrapping.
     list_display = [
-        "__str__",
         "excerpt",
-        "topic",
+        "topic_title",
         "category",
         "author_name",
+        "created_at",
         "is_hidden",
         "open_flags",
-        "created_at",
     ]
+    list_display_links = ["excerpt"]
     list_filter = [ReviewFilter, "is_hidden", "is_opening", "topic__category"]
     search_fields = ["body", "author_name", "topic__title"]
     list_select_related = ["topic__category"]
@@ -396,9 +409,13 @@ class PostAdmin(TopicActions, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Excerpt")
+    @admin.display(description="Post")
     def excerpt(self, post):
-        return Truncator(" ".join(post.body.split())).chars(120)
+        return Truncator(" ".join(post.body.split())).chars(90)
+
+    @admin.display(description="Topic", ordering="topic__title")
+    def topic_title(self, post):
+        return _cut(post.topic.title, TOPIC_TITLE_CHARS)
 
     @admin.display(description="Category", ordering="topic__category__name")
     def category(self, post):
@@ -601,7 +618,11 @@ class ModerationEventAdmin(ReadOnlyAdmin):
     def topic_link(self, event):
         if event.topic is None:
             return "—"
-        return format_html('<a href="{}">{}</a>', event.topic.get_absolute_url(), event.topic.title)
+        return format_html(
+            '<a href="{}">{}</a>',
+            event.topic.get_absolute_url(),
+            _cut(event.topic.title, TOPIC_TITLE_CHARS),
+        )
 
 
 class ClickedFilter(admin.SimpleListFilter):
