@@ -354,6 +354,8 @@ class PostAdmin(TopicActions, admin.ModelAdmin):
     list_filter = [ReviewFilter, "is_hidden", "is_opening", "topic__category"]
     search_fields = ["body", "author_name", "topic__title"]
     list_select_related = ["topic__category"]
+    # A filtered page would otherwise count the whole (ever-growing) post table a second time.
+    show_full_result_count = False
     fields = [
         "topic",
         "author",
