@@ -3,6 +3,7 @@ from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from community.images import image_normalize
 from community.models import BRANDING_ID, LOGO_MAX_BYTES, FooterLink, Notification, SiteBranding
@@ -62,8 +63,20 @@ class SiteBrandingAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
+        # Only to create the one row on a database whose data migration did not run.
         exists = SiteBranding.objects.filter(pk=BRANDING_ID).exists()
         return not exists and super().has_add_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        """A list of one row is a detour: open the row itself."""
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)  # Django's 403
+        return redirect(_branding_url())
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if str(object_id) == str(BRANDING_ID) and self.has_add_permission(request):
+            return redirect("admin:community_sitebranding_add")  # no row yet: create it
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -75,6 +88,21 @@ class SiteBrandingAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         branding_cache_clear()  # footer links are part of the cached snapshot
+
+
+def _branding_url() -> str:
+    if SiteBranding.objects.filter(pk=BRANDING_ID).exists():
+        return reverse("admin:community_sitebranding_change", args=[BRANDING_ID])
+    return reverse("admin:community_sitebranding_add")
+
+
+def _branding_home_row(row: dict) -> None:
+    # The home links straight to the one record; it is never added from there.
+    row["admin_url"] = reverse("admin:community_sitebranding_change", args=[BRANDING_ID])
+    row["add_url"] = None
+
+
+admin.site.rewrite_home_row("community.SiteBranding", _branding_home_row)
 
 
 @admin.register(Notification)

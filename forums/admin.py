@@ -31,7 +31,13 @@ from forums.models import (
     Topic,
 )
 from forums.moderation_forms import MergeForm, SuspendForm
-from forums.permissions import visible_categories, visible_topics
+from forums.permissions import (
+    can_moderate_any_category,
+    moderates_every_category,
+    visible_categories,
+    visible_topics,
+)
+from forums.selectors.moderation import queue_post_count
 from forums.services.categories import category_delete, category_save
 from forums.services.moderation import (
     flags_dismiss,
@@ -43,6 +49,16 @@ from forums.services.moderation import (
     topic_move,
     topic_pin_set,
 )
+
+TOPIC_TITLE_CHARS = 48
+
+
+def _cut(text: str, chars: int) -> str:
+    """`text` cut to `chars` characters, the whole text in a tooltip when cut."""
+    short = Truncator(text).chars(chars)
+    if short == text:
+        return text
+    return format_html('<span title="{}">{}</span>', text, short)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -322,19 +338,24 @@ class FlagInline(admin.TabularInline):
 
 @admin.register(Post)
 class PostAdmin(TopicActions, admin.ModelAdmin):
+    # Read at 1280 px: a short excerpt (the link to the post), the topic's title cut short
+    # (the whole one on hover), then the narrow columns. static/admin-extra keeps them from
+    # wrapping.
     list_display = [
-        "__str__",
         "excerpt",
-        "topic",
+        "topic_title",
         "category",
         "author_name",
+        "created_at",
         "is_hidden",
         "open_flags",
-        "created_at",
     ]
+    list_display_links = ["excerpt"]
     list_filter = [ReviewFilter, "is_hidden", "is_opening", "topic__category"]
     search_fields = ["body", "author_name", "topic__title"]
     list_select_related = ["topic__category"]
+    # A filtered page would otherwise count the whole (ever-growing) post table a second time.
+    show_full_result_count = False
     fields = [
         "topic",
         "author",
@@ -390,9 +411,13 @@ class PostAdmin(TopicActions, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Excerpt")
+    @admin.display(description="Post")
     def excerpt(self, post):
-        return Truncator(" ".join(post.body.split())).chars(120)
+        return Truncator(" ".join(post.body.split())).chars(90)
+
+    @admin.display(description="Topic", ordering="topic__title")
+    def topic_title(self, post):
+        return _cut(post.topic.title, TOPIC_TITLE_CHARS)
 
     @admin.display(description="Category", ordering="topic__category__name")
     def category(self, post):
@@ -502,6 +527,40 @@ class PostAdmin(TopicActions, admin.ModelAdmin):
         return self._merge(request, queryset, "merge_topic")
 
 
+def _moderation_queue_row(request, with_counts: bool) -> dict | None:
+    """The admin home's first "Forums and moderation" row, for those who moderate: the
+    admin's post list filtered to the queue (where managers have every action at hand) for
+    those who moderate every category and may open that list; the browser queue (only their
+    categories) for anyone else."""
+    user = request.user
+    if not can_moderate_any_category(user):
+        return None
+    post_admin = admin.site.get_model_admin(Post)
+    if moderates_every_category(user) and post_admin.has_view_or_change_permission(request):
+        url = reverse("admin:forums_post_changelist") + "?review=queue"
+    else:
+        url = reverse("forums:moderation-queue")
+    name, count = "Moderation queue", None
+    if with_counts:
+        count = queue_post_count(moderator=user)
+        waiting = f"{count} post{'s' if count != 1 else ''} waiting" if count else "nothing waiting"
+        name = f"{name}: {waiting}"
+    return {
+        "name": name,
+        "object_name": "ModerationQueue",
+        "label": "forums.moderation_queue",
+        "model": None,
+        "perms": {"view": True},
+        "admin_url": url,
+        "add_url": None,
+        "view_only": True,
+        "count": count,
+    }
+
+
+admin.site.add_home_entry("forums", _moderation_queue_row)
+
+
 class TagAdminForm(forms.ModelForm):
     class Meta:
         model = Tag
@@ -561,7 +620,11 @@ class ModerationEventAdmin(ReadOnlyAdmin):
     def topic_link(self, event):
         if event.topic is None:
             return "—"
-        return format_html('<a href="{}">{}</a>', event.topic.get_absolute_url(), event.topic.title)
+        return format_html(
+            '<a href="{}">{}</a>',
+            event.topic.get_absolute_url(),
+            _cut(event.topic.title, TOPIC_TITLE_CHARS),
+        )
 
 
 class ClickedFilter(admin.SimpleListFilter):

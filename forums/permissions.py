@@ -227,6 +227,17 @@ def moderated_categories(user) -> QuerySet[Category]:
     return Category.objects.all() if ids is None else Category.objects.filter(pk__in=ids)
 
 
+def can_moderate_any_category(user) -> bool:
+    """Whether `user` has a moderation queue at all (a global or an object grant)."""
+    ids = _moderated_category_ids(user)
+    return ids is None or bool(ids)
+
+
+def moderates_every_category(user) -> bool:
+    """The global grant (Moderators, Community managers) or a superuser."""
+    return _moderated_category_ids(user) is None
+
+
 def visible_topics(user) -> QuerySet[Topic]:
     """Topics in visible categories; hidden topics only for moderators of their category."""
     topics = Topic.objects.all()

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.text import Truncator
 
 from community.db import BaseModel
 from community.markdown import MAX_MARKDOWN_LENGTH
@@ -45,7 +46,10 @@ class Post(BaseModel):
         indexes = [models.Index(fields=["topic", "created_at"], name="forums_post_topic_idx")]
 
     def __str__(self) -> str:
-        return f"Post {self.pk} in topic {self.topic_id}"
+        # Read in admin lists, action pages and the moderation log: what was written and by
+        # whom, short, from the row alone (no query for the topic).
+        excerpt = Truncator(" ".join(self.body.split())).chars(60)
+        return f"“{excerpt}” by {self.author_name}" if self.author_name else f"“{excerpt}”"
 
 
 class PostRevision(BaseModel):

@@ -45,6 +45,15 @@ def queue_posts(*, moderator, category: Category | None = None) -> QuerySet[Post
     )
 
 
+def queue_post_count(*, moderator) -> int:
+    """How many posts wait in `moderator`'s queue (the rows of queue_posts), in one query
+    over the open flags, which a partial index keeps small."""
+    open_flags = Flag.objects.filter(
+        status=FlagStatus.OPEN, post__topic__category__in=moderated_categories(moderator)
+    )
+    return open_flags.values("post_id").distinct().count()
+
+
 def recently_hidden_posts(*, moderator, category: Category | None = None) -> list[Post]:
     """The latest hidden posts with no open flags (hidden by a moderator or deleted by their
     author), so a mistaken hide can be undone from the queue."""
