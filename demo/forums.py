@@ -1,7 +1,8 @@
 """Demo forum content for `seed_demo`: Acme's customer forum with 18 months of history.
 
-Categories for product Q&A (solved and unanswered questions), ideas, announcements, a private
-Beta Program category and a members-only lounge; manager-defined tags; topics and replies
+Categories for product Q&A (solved and unanswered questions), ideas, announcements, public
+introductions, a private Beta Program category and a members-only lounge; manager-defined
+tags; topics and replies
 with reactions and accepted answers, and the support acts those imply, so the reciprocity
 ledger and the metrics have history. A few scripted stories give the demo log-ins something
 to find: maya has unread topics, a reply to her, a question of hers answered and one still
@@ -10,7 +11,10 @@ open; omar has a flagged post waiting and a moderation log.
 Written in bulk (not through topic_create/post_create): the seed backdates posts, must not
 be held to posting rate limits, and `--scale large` writes a million posts. Every counter
 (reply_count, last post, category totals, reaction_count) is computed from what is written.
-Bodies come from a pool rendered once each, so the bulk never renders Markdown per row.
+Replies talk about their topic's own words and no body is used in two topics (at --scale
+large, bodies come from a pool rendered once each, so the bulk never renders Markdown per
+row). View counts go through the topic page's counter and the periodic flush, as real views
+do.
 `topics_bulk_write` is also what bench/ uses to load the peers' data set."""
 
 from __future__ import annotations
@@ -52,6 +56,7 @@ from forums.models import (
 )  # fmt: skip
 from forums.services.categories import category_access_grant
 from forums.services.posts import POSTS_PER_PAGE
+from forums.services.reading import SETTLE_BUCKETS, topic_views_record, views_and_reads_flush
 from forums.services.topics import topic_slug
 from members.models import SupportAct, SupportKind, User
 
@@ -84,8 +89,10 @@ CATEGORIES = [
      "and friends.", CategoryAccess.PUBLIC, True, "product-qa", 0.14, 1.0),
     ("ideas", "Ideas", "Suggest improvements and vote for the ones you want.",
      CategoryAccess.PUBLIC, False, None, 0.18, 1.2),
-    ("lounge", "Members lounge", "Off-topic chat and introductions, for signed-in members.",
-     CategoryAccess.MEMBERS, False, None, 0.14, 1.3),
+    ("introductions", "Introductions", "New here? Say hello: who you are and what you use "
+     "Acme for.", CategoryAccess.PUBLIC, False, None, 0.05, 1.0),
+    ("lounge", "Members lounge", "Off-topic chat, for signed-in members.",
+     CategoryAccess.MEMBERS, False, None, 0.09, 1.3),
     ("beta-program", "Beta Program", "Early builds and feedback, for the Beta Program group.",
      CategoryAccess.PRIVATE, False, None, 0.12, 1.1),
 ]  # fmt: skip
@@ -157,10 +164,11 @@ ANSWERS = (
     "enough. We hit the same thing with our {team} team.",
 )  # fmt: skip
 FOLLOW_UPS = (
-    "That did it, thank you!",
-    "Thanks! One more question: does this also work for archived projects?",
-    "Worked for most users; two still see the error, I will open a ticket.",
-    "Perfect, exactly what I needed.",
+    "That did it, thank you {name}!",
+    "Thanks {name}! One more question: does this also work for archived projects?",
+    "Worked for most of our {team} users; two still see the error, I will open a ticket.",
+    "Perfect, exactly what I needed for {feature}.",
+    "Tried it on {version} this morning and it works. Thanks, {name}.",
 )  # fmt: skip
 ME_TOOS = (
     "Same here since {version}. Following.",
@@ -200,7 +208,7 @@ ANNOUNCEMENT_REPLIES = (
 )  # fmt: skip
 LOUNGE_TITLES = (
     "What are you working on this week?", "Favourite productivity tools",
-    "Introduce yourself: {team} edition", "Book recommendations for ops people",
+    "Show us your workspace: {team} edition", "Book recommendations for ops people",
     "How do you onboard new colleagues to Acme?",
 )  # fmt: skip
 LOUNGE_OPENINGS = (
@@ -212,6 +220,22 @@ LOUNGE_REPLIES = (
     "We are migrating our {team} team this month, wish us luck.",
     "Good thread. Mostly {feature} for us.",
     "Our onboarding is a one-hour session plus a sandbox workspace.",
+)  # fmt: skip
+INTRO_TITLES = (
+    "Hello from the {team} team", "New here: {team} at a {n}-person company",
+    "Hi all, I look after {feature} for our team", "Long-time Acme user, first post",
+)  # fmt: skip
+INTRO_OPENINGS = (
+    "Hi everyone! I look after {feature} for a {team} team of about {n} people. Hoping to "
+    "learn how others {goal}.",
+    "Hello! We moved to Acme {version} last month and I am the one people ask about "
+    "{feature}. Glad to be here.",
+)  # fmt: skip
+INTRO_REPLIES = (
+    "Welcome, {asker}! Our {team} team uses {feature} a lot too.",
+    "Welcome aboard! Product Q&A is the place when you get stuck.",
+    "Hi {asker}, good to have you. If you want to {goal}, search the forum first: it "
+    "comes up often.",
 )  # fmt: skip
 BETA_TITLES = (
     "Beta {version}: first impressions of {feature}",
@@ -235,12 +259,30 @@ KIND_TEXTS = {
     "product-qa": (QA_TITLES, QA_OPENINGS, ANSWERS),
     "api-integrations": (QA_TITLES, QA_OPENINGS, ANSWERS),
     "ideas": (IDEA_TITLES, IDEA_OPENINGS, IDEA_REPLIES),
+    "introductions": (INTRO_TITLES, INTRO_OPENINGS, INTRO_REPLIES),
     "lounge": (LOUNGE_TITLES, LOUNGE_OPENINGS, LOUNGE_REPLIES),
     "beta-program": (BETA_TITLES, BETA_OPENINGS, BETA_REPLIES),
 }
 REACTION_KINDS = [kind.value for kind in ReactionKind]
 REACTION_WEIGHTS = (70, 10, 4, 9, 7)  # like, heart, laugh, insightful, thanks
-BODY_POOL_SIZE = 60  # distinct bodies per pool: rendered once each, reused
+# Sentences around a reply's core text, so two topics never read the same reply: a lead-in,
+# then the core (a template filled with the topic's own words), then a sign-off. Empty
+# strings make "no lead-in" and "no sign-off" the most common choice.
+REPLY_LEADS = (
+    "", "", "", "Hi {asker}!", "Thanks for posting this, {asker}.", "Interesting one.",
+    "Hello from our {team} team.", "Good timing, we looked at {feature} last week.",
+)  # fmt: skip
+REPLY_TAILS = (
+    "", "", "", "Hope that helps.", "Let us know how it goes.",
+    "We are on {version}, for what it is worth.", "Happy to share screenshots if useful.",
+    "Shout if you get stuck.", "Good luck with {feature}!",
+)  # fmt: skip
+OPENING_TAILS = (
+    "", "", "Thanks in advance!", "Any pointers welcome.", "We are on {version}.",
+    "Cheers, {asker}",
+)  # fmt: skip
+BODY_POOL_SIZE = 60  # --scale large: distinct bodies per pool, rendered once each, reused
+UNIQUE_TRIES = 30
 
 
 # --- Plans and the bulk writer ----------------------------------------------------------
@@ -509,39 +551,85 @@ class _Crowd:
 
 
 class _Bodies:
-    """A pool of bodies per kind of text, each rendered once, on first use."""
+    """Titles and post bodies. At demo scale each is written for its topic (the topic's own
+    words, a lead-in and a sign-off) and never used twice, so no two topics read alike; each
+    body is rendered once. At large scale (a million posts) bodies come from a pool per kind
+    of text, each rendered once on first use and reused."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, *, unique: bool = True):
         self._rng = rng
+        self._unique = unique
+        self._used: set[str] = set()
         self._pools: dict[tuple, list[str]] = {}
         self._html: dict[str, str] = {}
 
-    def pick(self, templates: tuple[str, ...]) -> tuple[str, str]:
-        pool = self._pools.get(templates)
-        if pool is None:
-            pool = self._pools[templates] = [
-                _fill(self._rng.choice(templates), self._rng) for _ in range(BODY_POOL_SIZE)
-            ]
-        body = self._rng.choice(pool)
+    def topic(self, titles: tuple[str, ...], **names: str) -> tuple[str, dict[str, str]]:
+        """A title and the words the topic is about (its replies use the same words)."""
+        for _ in range(UNIQUE_TRIES if self._unique else 1):
+            words = _words(self._rng, **names)
+            title = self._rng.choice(titles).format(**words)
+            if title not in self._used:
+                break
+        self._used.add(title)
+        return title, words
+
+    def pick(
+        self,
+        templates: tuple[str, ...],
+        words: dict[str, str] | None = None,
+        *,
+        leads: tuple[str, ...] = (),
+        tails: tuple[str, ...] = (),
+    ) -> tuple[str, str]:
+        if not self._unique:
+            pool = self._pools.get(templates)
+            if pool is None:
+                pool = self._pools[templates] = [
+                    _fill(self._rng.choice(templates), self._rng) for _ in range(BODY_POOL_SIZE)
+                ]
+            return self._rendered(self._rng.choice(pool))
+        words = words or _words(self._rng)
+        for _ in range(UNIQUE_TRIES):
+            parts = (
+                self._rng.choice(leads) if leads else "",
+                self._rng.choice(templates),
+                self._rng.choice(tails) if tails else "",
+            )
+            body = "\n\n".join(part for part in parts if part).format(**words)
+            if body not in self._used:
+                break
+        else:  # every combination tried was taken: a detail only this post has
+            body += f"\n\n(Our support ticket was #{48_000 + len(self._used)}.)"
+        self._used.add(body)
+        return self._rendered(body)
+
+    def render(self, body: str) -> tuple[str, str]:
+        self._used.add(body)
+        return body, render_markdown(body)
+
+    def _rendered(self, body: str) -> tuple[str, str]:
         html = self._html.get(body)
         if html is None:
             html = self._html[body] = render_markdown(body)
         return body, html
 
-    def render(self, body: str) -> tuple[str, str]:
-        return body, render_markdown(body)
+
+def _words(rng: random.Random, *, asker: str = "there", name: str = "") -> dict[str, str]:
+    feature = rng.choice(FEATURES)
+    return {
+        "feature": feature,
+        "Feature": feature[0].upper() + feature[1:],
+        "goal": rng.choice(GOALS),
+        "version": rng.choice(VERSIONS),
+        "team": rng.choice(TEAMS),
+        "n": str(rng.choice((8, 15, 40, 120, 300))),
+        "asker": asker,
+        "name": name or "everyone",
+    }
 
 
 def _fill(template: str, rng: random.Random) -> str:
-    feature = rng.choice(FEATURES)
-    return template.format(
-        feature=feature,
-        Feature=feature[0].upper() + feature[1:],
-        goal=rng.choice(GOALS),
-        version=rng.choice(VERSIONS),
-        team=rng.choice(TEAMS),
-        n=rng.choice((8, 15, 40, 120, 300)),
-    )
+    return template.format(**_words(rng))
 
 
 @dataclass(frozen=True)
@@ -551,6 +639,7 @@ class DemoForumsResult:
     posts: int
     reactions: int = 0
     support_acts: int = 0
+    views: int = 0
 
 
 @transaction.atomic
@@ -585,7 +674,7 @@ def demo_forums_create(
         else _Crowd(crowd)
         for slug in categories
     }
-    bodies = _Bodies(rng)
+    bodies = _Bodies(rng, unique=scale == "demo")
     # Planned against the start of today, as the members' join dates are, so the same seed
     # picks the same authors whatever the hour; then moved forward to end at "now".
     anchor = demo_join_anchor()
@@ -607,13 +696,31 @@ def demo_forums_create(
     stories = _stories_create(
         rng=rng, now=now, categories=categories, tags=tags, crowds=crowds, bodies=bodies
     )
+    views = _views_record(rng=rng)
     return DemoForumsResult(
         categories=list(categories.values()),
         topics=bulk.topics + stories.topics,
         posts=bulk.posts + stories.posts,
         reactions=bulk.reactions + stories.reactions,
         support_acts=bulk.support_acts + stories.support_acts,
+        views=views,
     )
+
+
+def _views_record(*, rng: random.Random) -> int:
+    """Page views the way the topic page counts them (forums.services.reading: in the cache,
+    a few minutes ago), then the periodic flush once, which moves them to Topic.view_count
+    as it moves real views. Busy topics draw more readers; private ones fewer. Returns the
+    views the flush wrote (0 when another flush held the lock: that one, or the next, writes
+    them)."""
+    counted_at = timezone.now() - timedelta(minutes=SETTLE_BUCKETS + 3)
+    topics = Topic.objects.order_by("pk").values_list("pk", "reply_count", "category__access")
+    for topic_id, replies, access in topics.iterator(chunk_size=BATCH_POSTS):
+        views = (replies + 1) * rng.uniform(4, 12) + rng.expovariate(1 / 25)
+        if access == CategoryAccess.PRIVATE:
+            views /= 3
+        topic_views_record(topic_id=topic_id, views=1 + int(views), now=counted_at)
+    return views_and_reads_flush().views
 
 
 def _shifted(plans: Iterable[TopicPlan], *, shift: timedelta) -> Iterator[TopicPlan]:
@@ -735,16 +842,19 @@ def _topic_plan(
     for _ in range(replies):
         at = min(at + timedelta(seconds=rng.expovariate(1 / mean_gap) + 60), now)
         stamps.append(at)
-    posts = [PostPlan(author.pk, author.name, started, *bodies.pick(openings))]
+    title, words = bodies.topic(titles, asker=_first_name(author.name))
+    opening = bodies.pick(openings, words, tails=OPENING_TAILS)
+    posts = [PostPlan(author.pk, author.name, started, *opening)]
     for stamp in stamps:
         writer = crowd.pick(rng, stamp)
+        words["name"] = _first_name(posts[-1].author_name)
         if category.is_qa and writer.pk == author.pk:
-            texts = FOLLOW_UPS
+            body = bodies.pick(FOLLOW_UPS, words)
         elif category.is_qa and len(posts) > 1 and rng.random() < 0.3:
-            texts = ME_TOOS
+            body = bodies.pick(ME_TOOS, words, tails=REPLY_TAILS)
         else:
-            texts = answers
-        posts.append(PostPlan(writer.pk, writer.name, stamp, *bodies.pick(texts)))
+            body = bodies.pick(answers, words, leads=REPLY_LEADS, tails=REPLY_TAILS)
+        posts.append(PostPlan(writer.pk, writer.name, stamp, *body))
     accepted = accepted_at = None
     if category.is_qa and rng.random() < 0.7:
         candidates = [i for i, post in enumerate(posts[1:4], 1) if post.author_id != author.pk]
@@ -756,7 +866,6 @@ def _topic_plan(
         count = int(rng.expovariate(1 / mean)) if mean > 0 else 0
         if count:
             post.reactions = _reactions(rng, crowd, post, count, now)
-    title = _fill(rng.choice(titles), rng)
     chosen_tags = tuple(rng.sample(tag_ids, k=min(len(tag_ids), rng.choice((0, 1, 1, 2)))))
     return TopicPlan(
         category_id=category.pk,
@@ -766,6 +875,10 @@ def _topic_plan(
         accepted_at=accepted_at,
         tag_ids=chosen_tags,
     )
+
+
+def _first_name(name: str) -> str:
+    return name.split()[0] if name.strip() else "there"
 
 
 def _reactions(
@@ -972,8 +1085,8 @@ def _stories_create(
                     c,
                     540 * days,
                     "Welcome! Ask questions in **Product Q&A**, share "
-                    "ideas in **Ideas**, and say hello in the lounge.\n\nPlease read "
-                    "the guidelines before posting.",
+                    "ideas in **Ideas**, and say hello in **Introductions**.\n\nBe "
+                    "kind, stay on topic, and mark the answer that helped you.",
                 )
             ],
             pinned=True,

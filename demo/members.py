@@ -84,10 +84,13 @@ DEMO_BRANDING = {
     "welcome_text": (
         "## Welcome to the Acme Customer Community\n\n"
         "This is the place to meet other teams who run on Acme.\n\n"
-        "- **Ask a question** in the forums: customers and Acme staff answer.\n"
-        "- **Share what works**: templates, integrations and hard-won lessons.\n"
-        "- **Shape the roadmap**: vote in polls and post your ideas.\n\n"
-        "New here? Say hello in *Introductions* and tell us what you use Acme for."
+        "- **Ask a question** in [Product Q&A](/forums/c/product-qa/): customers and Acme "
+        "staff answer.\n"
+        "- **Help someone**: these [questions are still waiting for an answer]"
+        "(/forums/unanswered/).\n"
+        "- **Shape the roadmap**: post and discuss [ideas](/forums/c/ideas/).\n\n"
+        "New here? Say hello in [Introductions](/forums/c/introductions/) and tell us what "
+        "you use Acme for."
     ),
     # Both pass the contrast rules in SiteBranding.clean (7.0:1 and 5.0:1 on white).
     "primary_color": "#1d4ed8",

@@ -93,15 +93,15 @@ def read_cache_key(user_id: int, topic_id: int) -> str:
     return f"forums:read:{user_id}:{topic_id}"
 
 
-def _incr_or_create(key: str) -> int:
-    """cache.incr, creating the key at 1 when missing. On Redis an existing key costs one
-    EXISTS plus one INCRBY (Django's incr); INCRBY keeps the key's expiry."""
+def _incr_or_create(key: str, delta: int = 1) -> int:
+    """cache.incr, creating the key at `delta` when missing. On Redis an existing key costs
+    one EXISTS plus one INCRBY (Django's incr); INCRBY keeps the key's expiry."""
     try:
-        return cache.incr(key)
+        return cache.incr(key, delta)
     except ValueError:
-        if cache.add(key, 1, timeout=PENDING_TTL):
-            return 1
-        return cache.incr(key)  # another request created it in between
+        if cache.add(key, delta, timeout=PENDING_TTL):
+            return delta
+        return cache.incr(key, delta)  # another request created it in between
 
 
 def _index_add(bucket: int, entry: str) -> None:
@@ -112,10 +112,10 @@ def _index_add(bucket: int, entry: str) -> None:
     cache.set(_index_entry_key(bucket, number), entry, timeout=PENDING_TTL)
 
 
-def _count_view(topic_id: int, bucket: int) -> None:
+def _count_view(topic_id: int, bucket: int, views: int = 1) -> None:
     key = _views_key(bucket, topic_id)
     try:
-        cache.incr(key)
+        cache.incr(key, views)
         return
     except ValueError:
         pass
@@ -123,7 +123,15 @@ def _count_view(topic_id: int, bucket: int) -> None:
     # crash in between leaves an entry without a count (harmless), never a count nobody
     # flushes. Two first viewers at once may both index it; the flush reads each key once.
     _index_add(bucket, f"v:{topic_id}")
-    _incr_or_create(key)
+    _incr_or_create(key, views)
+
+
+def topic_views_record(*, topic_id: int, views: int, now: datetime | None = None) -> None:
+    """Count `views` visitor views of a topic at once, exactly as that many topic page views
+    would be counted (cache only; the flush moves them to the database). For callers with
+    no requests to count, such as the demo seed."""
+    if views > 0:
+        _count_view(topic_id, _bucket(now or timezone.now()), views)
 
 
 def topic_viewed(

@@ -97,7 +97,8 @@ class Command(BaseCommand):
                 f"Seeded {result.community_name}: {len(result.accounts)} demo log-ins, "
                 f"{result.members_created:,} members ({members_done - started:.1f}s), "
                 f"{forums.topics:,} forum topics, {forums.posts:,} posts, "
-                f"{forums.reactions:,} reactions and {forums.support_acts:,} forum support acts "
+                f"{forums.reactions:,} reactions, {forums.support_acts:,} forum support acts and "
+                f"{forums.views:,} topic views "
                 f"({time.monotonic() - members_done:.1f}s); {time.monotonic() - started:.1f}s "
                 "in all."
             )
