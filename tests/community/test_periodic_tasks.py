@@ -1,9 +1,6 @@
 """The periodic jobs live in django-celery-beat's tables from `migrate` on, and beat keeps what
 a community manager changed there."""
 
-import importlib
-
-from django.apps import apps
 from django.conf import settings
 from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
@@ -37,13 +34,6 @@ def _when(task: PeriodicTask) -> str:
     return f"{cron.minute} {cron.hour} {cron.day_of_week}"
 
 
-def _restore_defaults():
-    """Transactional tests end by emptying every table, data migrations' rows included."""
-    importlib.import_module(
-        "community.migrations.0006_default_periodic_tasks"
-    ).create_default_periodic_tasks(apps, None)
-
-
 def test_migrate_creates_the_default_schedules_with_their_expiry(db):
     found = {
         task.name: (task.task, _when(task), task.expire_seconds)
@@ -59,8 +49,7 @@ def test_no_schedule_is_kept_in_settings():
     assert settings.CELERY_BEAT_SCHEDULE == {}
 
 
-def test_beat_starting_keeps_a_managers_edit(transactional_db):
-    _restore_defaults()
+def test_beat_starting_keeps_a_managers_edit(migration_data):
     digests = PeriodicTask.objects.get(name="forums-send-digests")
     digests.crontab = CrontabSchedule.objects.create(
         minute="45", hour="9", day_of_week="1-5", timezone=settings.CELERY_TIMEZONE
