@@ -31,6 +31,10 @@ topic = TopicFactory()
 print(topic.pk, topic.get_absolute_url())
 """
 
+# As `make run` starts it without REDIS_URL (the Makefile's WORKER_ARGS and --pool solo).
+_WORKER_ARGS = ["worker", "--beat", "--scheduler", "django", "--pidfile=", "-Q", "default,email"]
+_WORKER_ARGS += ["--pool", "solo", "--loglevel", "INFO"]
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -88,9 +92,7 @@ def test_a_view_through_the_web_server_is_flushed_by_the_worker(tmp_path, embedd
     port = _free_port()
     log = tmp_path / "worker.log"
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "community"]
-        + ["worker", "--beat", "--scheduler", "django", "--pidfile=", "-Q", "default,email"]
-        + ["--pool", "solo", "--loglevel", "INFO", "--logfile", str(log)],
+        [sys.executable, "-m", "celery", "-A", "community", *_WORKER_ARGS, "--logfile", str(log)],
         cwd=base_dir,
         env=embedded_environ,
         stdout=subprocess.DEVNULL,
