@@ -91,12 +91,13 @@ def test_a_view_through_the_web_server_is_flushed_by_the_worker(tmp_path, embedd
 
     port = _free_port()
     log = tmp_path / "worker.log"
+    output = (tmp_path / "worker.out").open("w")
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "community", *_WORKER_ARGS, "--logfile", str(log)],
         cwd=base_dir,
         env=embedded_environ,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stdout=output,
+        stderr=subprocess.STDOUT,
     )
     web = subprocess.Popen(
         [sys.executable, "manage.py", "runserver", "--noreload", f"127.0.0.1:{port}"],
@@ -116,11 +117,15 @@ def test_a_view_through_the_web_server_is_flushed_by_the_worker(tmp_path, embedd
 
         assert _wait_for(get_topic, seconds=30, what="the web server") == 200
         # Counted in the shared cache by the web server; written by the worker's flush.
-        _wait_for(
-            lambda: _view_count(tmp_path / "db.sqlite3", topic_id) == 1,
-            seconds=30,
-            what=f"the worker to flush the view (worker log: {log.read_text()[-3000:]})",
-        )
+        try:
+            _wait_for(
+                lambda: _view_count(tmp_path / "db.sqlite3", topic_id) == 1,
+                seconds=30,
+                what="the worker to flush the view",
+            )
+        finally:
+            for path in (log, tmp_path / "worker.out"):
+                print(f"--- {path.name}\n{path.read_text()[-3000:] if path.exists() else ''}")
         assert "forums.flush_views_and_reads" in log.read_text()
     finally:
         for process in (web, worker):
@@ -131,3 +136,4 @@ def test_a_view_through_the_web_server_is_flushed_by_the_worker(tmp_path, embedd
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+        output.close()
