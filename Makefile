@@ -35,11 +35,25 @@ run: export SITE_URL = http://$(HOST):$(PORT)
 endif
 endif
 
+# A Celery worker with beat runs beside the web server: on Redis when REDIS_URL is set, else on
+# the embedded broker (files under EMBEDDED_DIR), with its output in $(EMBEDDED_DIR)/worker.log.
+# Tasks the web server queues go to that worker unless CELERY_TASK_ALWAYS_EAGER=true is set.
+EMBEDDED_DIR ?= var
+WORKER_ARGS := worker --beat --scheduler django --pidfile= -Q default,email --loglevel INFO
+
 run: seed
 	@$(BIN)/python manage.py demo_logins --base-url http://$(HOST):$(PORT)
 	@if [ -n "$$REDIS_URL" ]; then \
 		echo "REDIS_URL is set: starting a Celery worker with beat beside the web server"; \
-		$(BIN)/celery -A community worker --beat --scheduler django --pidfile= -Q default,email --loglevel INFO & \
+		$(BIN)/celery -A community $(WORKER_ARGS) & \
+	else \
+		mkdir -p "$(EMBEDDED_DIR)"; \
+		echo "Starting a Celery worker with beat beside the web server (embedded broker);"; \
+		echo "its output goes to $(EMBEDDED_DIR)/worker.log (tail -f $(EMBEDDED_DIR)/worker.log)"; \
+		EMBEDDED_DIR="$(EMBEDDED_DIR)" CELERY_TASK_ALWAYS_EAGER=false \
+			$(BIN)/celery -A community $(WORKER_ARGS) --pool solo \
+			--logfile "$(EMBEDDED_DIR)/worker.log" >>"$(EMBEDDED_DIR)/worker.log" 2>&1 & \
+		export EMBEDDED_DIR="$(EMBEDDED_DIR)" CELERY_TASK_ALWAYS_EAGER="$${CELERY_TASK_ALWAYS_EAGER:-false}"; \
 	fi; \
 	trap 'kill 0' INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
@@ -61,7 +75,7 @@ format: install
 	$(BIN)/ruff format .
 
 worker: install
-	$(BIN)/celery -A community worker --beat --scheduler django --pidfile= -Q default,email --loglevel INFO
+	CELERY_TASK_ALWAYS_EAGER=false $(BIN)/celery -A community $(WORKER_ARGS)
 
 clean:
 	rm -rf $(VENV) *.egg-info staticfiles

@@ -35,6 +35,9 @@ def migration_data(transactional_db):
     importlib.import_module("community.migrations.0002_default_branding").create_default_branding(
         apps, None
     )
+    importlib.import_module(
+        "community.migrations.0006_default_periodic_tasks"
+    ).create_default_periodic_tasks(apps, None)
 
 
 @pytest.fixture

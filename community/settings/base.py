@@ -127,10 +127,19 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         server_side_binding=True,
         prepare_threshold=int(_prepare_threshold) if _prepare_threshold else None,
     )
+else:
+    # The web server and the Celery worker beside it both write: each transaction takes the
+    # write lock when it starts and waits up to 20 s for it, instead of failing with
+    # "database is locked" when a read inside it turns into a write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One Redis for cache, sessions and the Celery broker; without it everything stays in-process.
+# One Redis for cache, sessions and the Celery broker. Without it (the embedded default) the
+# web server and the Celery worker beside it share files under EMBEDDED_DIR instead: the
+# cache here, the broker's queue (integrations/celery.py); `make run` puts the worker's log
+# there too.
 REDIS_URL = env("REDIS_URL", default="")
+EMBEDDED_DIR = Path(env("EMBEDDED_DIR", default=str(BASE_DIR / "var"))).resolve()
 if REDIS_URL:
     CACHES = {
         "default": {
@@ -145,7 +154,17 @@ if REDIS_URL:
     # Reads come from Redis; the database copy means a Redis restart logs nobody out.
     SESSION_ENGINE = "community.sessions"  # Django's cached_db, reading prefetched entries
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Not local memory: views counted by the web process are flushed by the worker process.
+    CACHES = {
+        "default": {
+            "BACKEND": "community.cache.SharedFileCache",
+            "LOCATION": EMBEDDED_DIR / "cache",
+            "TIMEOUT": 300,
+            # Django culls a third of the entries, pending view counts included, past
+            # MAX_ENTRIES (300 by default).
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 AUTH_USER_MODEL = "members.User"

@@ -13,6 +13,12 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hearth-test-media-")
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+if not REDIS_URL:
+    # Each test process keeps its own cache and never reaches a broker (tasks are eager; the
+    # tests of the embedded worker start their own processes with their own EMBEDDED_DIR).
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CELERY_BROKER_URL = "memory://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if REDIS_URL:
     # Its own logical database: the autouse cache.clear() must not flush a developer's data.
     # Two suites running at once on one Redis (two checkouts) each need their own.

@@ -1,20 +1,46 @@
-"""Celery on Redis when REDIS_URL is set; otherwise tasks run eagerly in the web process."""
+"""Celery on Redis when REDIS_URL is set. Without it (the embedded default) the broker is
+kombu's filesystem transport, a folder under EMBEDDED_DIR: `make run` starts a worker with
+beat on it beside the web server. Tasks run eagerly in the calling process unless
+CELERY_TASK_ALWAYS_EAGER says otherwise (`make run` sets it to false for its web server and
+worker, so their tasks go to that worker).
+
+The periodic schedules are rows of django-celery-beat's tables, created by a data migration
+(community/migrations/0006_default_periodic_tasks.py) and edited in the admin; beat reads them
+from there (docs/decisions.md, "Embedded worker and schedules")."""
+
+from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 
 env = environ.Env()
 _redis_url = env("REDIS_URL", default="")
+# The same default as base.EMBEDDED_DIR (this module cannot import base, which imports it).
+_embedded_dir = Path(
+    env("EMBEDDED_DIR", default=str(Path(__file__).resolve().parents[3] / "var"))
+).resolve()
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_redis_url or "memory://")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=_redis_url or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    # One folder is both the inbox and the outbox: what the web server writes, the worker
+    # reads. Messages are deleted once taken.
+    _broker_queue = _embedded_dir / "broker" / "queue"
+    _broker_queue.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        data_folder_in=str(_broker_queue),
+        data_folder_out=str(_broker_queue),
+        control_folder=str(_embedded_dir / "broker" / "control"),
+    )
 # No result backend: nothing reads task results, and a configured backend makes .delay()
 # hang for ~20 s when Redis is down.
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
+# No results, so nothing to clean: without this beat would add a "celery.backend_cleanup"
+# periodic task of its own at every start.
+CELERY_RESULT_EXPIRES = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not _redis_url)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 3, "interval_start": 0, "interval_step": 0.5}
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -25,41 +51,7 @@ CELERY_TASK_ROUTES = {
 }
 CELERY_TIMEZONE = env("TIME_ZONE", default="UTC")
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {
-    # 02:30 nightly, after the day's visits are in: one UPDATE over all members for trust
-    # levels, one for the directory's "most helpful" scores (members.services.trust).
-    "members-recompute-trust-levels": {
-        "task": "members.recompute_trust_levels",
-        "schedule": crontab(hour=2, minute=30),
-        "options": {"expires": 6 * 60 * 60},
-    },
-    # Sunday 03:30, a quiet hour: object permissions left behind by deleted objects.
-    "community-clean-orphan-permissions": {
-        "task": "community.clean_orphan_permissions",
-        "schedule": crontab(hour=3, minute=30, day_of_week=0),
-        "options": {"expires": 6 * 60 * 60},
-    },
-    # Topic views and read positions are counted in the cache; this writes them in bulk.
-    "forums-flush-views-and-reads": {
-        "task": "forums.flush_views_and_reads",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    "forums-send-bookmark-reminders": {
-        "task": "forums.send_bookmark_reminders",
-        "schedule": 5 * 60.0,
-        "options": {"expires": 4 * 60},
-    },
-    # 04:15 nightly: images uploaded and never posted (forums.services.uploads).
-    "forums-purge-unused-images": {
-        "task": "forums.purge_unused_images",
-        "schedule": crontab(hour=4, minute=15),
-        "options": {"expires": 6 * 60 * 60},
-    },
-    # Digests at 07:00: daily every day, weekly on Mondays (the task decides who is due).
-    "forums-send-digests": {
-        "task": "forums.send_digests",
-        "schedule": crontab(hour=7, minute=0),
-        "options": {"expires": 6 * 60 * 60},
-    },
-}
+# Empty on purpose. The DatabaseScheduler writes every entry named here over its database row
+# at each beat start, which would undo a manager's edits in the admin. The default schedules
+# are created by data migrations instead; a new periodic job gets a migration of its own.
+CELERY_BEAT_SCHEDULE: dict = {}
