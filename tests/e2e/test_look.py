@@ -32,7 +32,8 @@ def community():
         category=category,
         author=member,
         title="How do we export a very long report without the page scrolling sideways?",
-        body="Some **bold** text and a `code span`:\n\n```\na_very_long_line_of_code_" + "x" * 200
+        body="Some **bold** text and a `code span`:\n\n```\na_very_long_line_of_code_"
+        + "x" * 200
         + "\n```",
     )
     group = group_create(actor=manager, name="Beta Program", slug="beta-program")
