@@ -3,6 +3,9 @@
 Two layers: markdown-it with raw HTML off (it escapes tags and refuses javascript:/data:
 links), then an nh3 allow-list, which also removes any htmx `hx-*` attribute."""
 
+import re
+from html import unescape
+
 import nh3
 from markdown_it import MarkdownIt
 
@@ -39,3 +42,16 @@ def render_markdown(source: str) -> str:
         link_rel="nofollow noopener noreferrer ugc",
         strip_comments=True,
     )
+
+
+# Block-level ends: where the rendered text gets a space, so "<p>a</p><p>b</p>" reads "a b".
+_BLOCK_BOUNDARY = re.compile(r"(?=</?(?:p|br|hr|pre|blockquote|ul|ol|li|h[1-6]|table|tr|td|th)\b)")
+
+
+def html_to_text(html: str) -> str:
+    """The words a reader sees in rendered, sanitised HTML, as plain text: tags dropped (their
+    text kept), entities decoded, whitespace collapsed. For snippets (search results,
+    bookmarks), which must not show Markdown syntax; escape it again when putting it in a
+    page (templates do)."""
+    stripped = nh3.clean(_BLOCK_BOUNDARY.sub(" ", html or ""), tags=set(), strip_comments=True)
+    return " ".join(unescape(stripped).split())

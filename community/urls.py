@@ -5,9 +5,11 @@ from django.views.generic import RedirectView
 from django.views.static import serve
 
 from community import home, views
-from forums.views import email_preferences
+from forums.views import admin_gate, email_preferences
 from members.views import approvals
 
+handler403 = views.permission_denied
+handler404 = views.page_not_found
 handler500 = views.server_error
 
 notification_patterns = [
@@ -35,6 +37,9 @@ urlpatterns = [
     path("groups/", include("members.group_urls")),
     path("forums/", include("forums.urls")),
     path("notifications/", include((notification_patterns, "notifications"))),
+    # In front of the admin's own login: signed-in people who are not staff get a page that
+    # says where they can act, not a 403 with a traceback (forums.views.admin_gate).
+    path("admin/login/", admin_gate.admin_login),
     path("admin/", admin.site.urls),
 ]
 

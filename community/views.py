@@ -72,6 +72,8 @@ def healthz(request):
 
 
 # --- Error pages ----------------------------------------------------------------------------
+# Rendered from templates/_error_page.html without context processors or the page cache: a
+# failure of the database, the cache or the session store may be why they are shown.
 
 DATABASE_RETRY_SECONDS = 5
 
@@ -83,6 +85,46 @@ def _branding_if_reachable():
         return None
 
 
+def _signed_in_if_known(request) -> bool | None:
+    """Whether the visitor is signed in, or None when that cannot be read (the session or
+    the user row is what failed)."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return None
+    try:
+        return bool(user.is_authenticated)
+    except (DatabaseError, redis.RedisError):
+        return None
+
+
+def error_page_context(request, *, database_reachable: bool = True) -> dict:
+    """The context every error page gets: branding (from the cache when the database is
+    down) and the ways back (home, search, sign in). With `database_reachable` False the
+    session and the user row are left alone."""
+    return {
+        "branding": _branding_if_reachable(),
+        "signed_in": _signed_in_if_known(request) if database_reachable else None,
+        "home_url": reverse("home"),
+        "search_url": reverse("forums:search"),
+        "login_url": reverse("account_login"),
+    }
+
+
+def error_page(request, template: str, *, status: int, **extra) -> HttpResponse:
+    context = {**error_page_context(request), **extra}
+    return HttpResponse(render_to_string(template, context), status=status)
+
+
+def page_not_found(request, exception=None):
+    """handler404. The exception's message is for the log, never for the page."""
+    return error_page(request, "404.html", status=404)
+
+
+def permission_denied(request, exception=None):
+    """handler403."""
+    return error_page(request, "403.html", status=403)
+
+
 def server_error(request):
     """The 500 page, and a 503 when the database could not be reached: persistent connections
     are not pinged before each request (docs/decisions.md), so after a database restart each
@@ -90,7 +132,8 @@ def server_error(request):
     reconnects. That request gets "try again in a moment", not an error report."""
     exception = sys.exc_info()[1]
     unavailable = isinstance(exception, (OperationalError, InterfaceError))
-    context = {"branding": _branding_if_reachable(), "retry_seconds": DATABASE_RETRY_SECONDS}
+    context = error_page_context(request, database_reachable=not unavailable)
+    context["retry_seconds"] = DATABASE_RETRY_SECONDS
     response = HttpResponse(
         render_to_string("503.html" if unavailable else "500.html", context),
         status=503 if unavailable else 500,

@@ -9,6 +9,9 @@ so a search reads the indexes rather than every post (docs/search.md has the EXP
 SQLite (development): every word must appear (icontains) in the title or in one post;
 title matches first, then recent activity; plain snippets.
 
+Snippets come from the rendered HTML as text (community.markdown.html_to_text): what the
+reader sees, never the Markdown syntax (** or code fences).
+
 Either way a page costs a fixed number of queries: the count, the page of topics, and one
 query for the 20 snippets.
 
@@ -50,6 +53,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from community.markdown import html_to_text
 from forums.models import Category, Post, Topic
 from forums.models import SearchQuery as SearchLog
 from forums.permissions import MODERATE_CATEGORY, moderated_categories, visible_topics
@@ -355,7 +359,9 @@ class _PostgresSearch(_Search):
         posts = (
             Post.objects.filter(pk__in=Subquery(candidates))
             .annotate(
-                headline=_headline(F("body"), self.query, max_words=35, min_words=15),
+                # From the rendered HTML, whose tags ts_headline drops: the words a reader
+                # sees, without the Markdown syntax of `body`.
+                headline=_headline(F("html"), self.query, html=True, max_words=35, min_words=15),
                 title_headline=_headline(F("topic__title"), self.query, highlight_all=True),
             )
             .select_related("author")
@@ -369,14 +375,18 @@ class _PostgresSearch(_Search):
         return marked_html(topic.title)
 
     def snippet_html(self, post: Post) -> SafeString:
-        return marked_html(post.headline)
+        # Entities (&amp;, &lt;) are still encoded: decoded here, then escaped by marked_html.
+        return marked_html(html_to_text(post.headline))
 
 
-def _headline(expression, query, **options):
+def _headline(expression, query, *, html: bool = False, **options):
+    """ts_headline of `expression`. Plain text (a title) keeps its angle brackets; rendered
+    `html` loses its tags, which ts_headline drops."""
     text = expression
     for removed in (MARK_START, MARK_STOP):
         text = Replace(text, Value(removed))
-    text = Replace(Replace(text, Value("<"), Value(LESS_THAN)), Value(">"), Value(GREATER_THAN))
+    if not html:
+        text = Replace(Replace(text, Value("<"), Value(LESS_THAN)), Value(">"), Value(GREATER_THAN))
     return SearchHeadline(
         text,
         query,
@@ -460,7 +470,7 @@ class _FallbackSearch(_Search):
         return marked_html(self.highlight(_unforgeable(topic.title)))
 
     def snippet_html(self, post: Post) -> SafeString:
-        body = " ".join(_unforgeable(post.body).split())
+        body = _unforgeable(html_to_text(post.html))
         lowered = body.lower()
         found = [i for i in (lowered.find(w.lower()) for w in self.words) if i >= 0]
         start = max(0, min(found, default=0) - SNIPPET_CHARS // 3)

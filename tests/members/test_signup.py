@@ -320,3 +320,12 @@ def test_signup_next_parameter_never_leads_off_site(client, next_url):
 
 def test_new_accounts_have_only_the_members_role():
     assert Group.objects.filter(name=roles.MEMBERS).exists()
+
+
+def test_signup_honeypot_is_hidden_by_a_class_not_pushed_off_screen(client):
+    page = client.get("/accounts/signup/").content.decode()
+    field = re.search(r'<input[^>]*name="website"[^>]*>', page).group(0)
+    assert 'class="form-trap"' in field
+    assert 'tabindex="-1"' in field
+    assert "style=" not in field and "99999" not in page
+    assert "Sign up" in page and "Sign Up" not in page and "Signup" not in page

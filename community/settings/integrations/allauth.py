@@ -7,6 +7,7 @@ env = environ.Env()
 ACCOUNT_ADAPTER = "members.adapters.AccountAdapter"
 ACCOUNT_SIGNUP_FORM_CLASS = "members.forms.accounts.SignupForm"
 ACCOUNT_FORMS = {
+    "signup": "members.forms.signup.HearthSignupForm",  # the honeypot hidden without overflow
     "login": "members.forms.login.LoginForm",
     "request_login_code": "members.forms.login.RequestLoginCodeForm",
 }
