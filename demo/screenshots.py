@@ -202,6 +202,7 @@ def main(argv=None) -> None:
             DJANGO_SETTINGS_MODULE="community.settings.local",
             DATABASE_URL=f"sqlite:///{scratch}/screenshots.sqlite3",
             MEDIA_ROOT=f"{scratch}/media",
+            EMBEDDED_DIR=f"{scratch}/var",  # the shared cache: never the checkout's own
             SITE_URL=base_url,
             CELERY_TASK_ALWAYS_EAGER="true",
         )
