@@ -9,6 +9,6 @@ class ForumsConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the forums' data exporter and eraser with members' data services, and
-        # the forum sections of a member's profile.
+        # the forum sections of a member's profile, and a group page's categories.
         # Signals back up the access versions for categories saved outside the services.
-        from forums import activity, data, signals  # noqa: F401
+        from forums import activity, data, group_categories, signals  # noqa: F401

@@ -154,9 +154,11 @@ def group_managers(*, group_profile: GroupProfile) -> list[User]:
 
 
 def group_members(*, group_profile: GroupProfile) -> QuerySet[User]:
+    """The profile comes in the same query, for the avatar tag (which never queries)."""
     return (
         User.objects.filter(groups=group_profile.group_id)
-        .only("id", "username", "display_name", "erased_at")
+        .select_related("profile")
+        .only("id", "username", "display_name", "erased_at", "profile__avatar")
         .order_by("display_name", "username", "id")
     )
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from members.forms.errors import error_text
 from members.forms.groups import GroupInviteForm, GroupRequestDecideForm, GroupRequestForm
+from members.group_sections import group_sections_for
 from members.models import GroupInvitation, GroupMembershipRequest, User
 from members.permissions import access_group, can_view_group, check_manage_group
 from members.selectors.groups import (
@@ -68,6 +69,7 @@ def _detail_response(request, group_profile, *, invite_form=None, status=200):
             manager_ids=context["manager_ids"],
             can_manage=context["can_manage"],
         )
+    context["group_sections"] = group_sections_for(group_profile=group_profile, viewer=request.user)
     context["request_form"] = GroupRequestForm()
     context["invite_form"] = invite_form or GroupInviteForm()
     return render(request, "members/group_detail.html", context, status=status)
@@ -284,7 +286,7 @@ def invitation_withdraw(request, slug, invitation_id):
 def group_member_remove(request, slug, user_id):
     group_profile = access_group(request.user, slug)
     check_manage_group(request.user, group_profile)
-    member = get_object_or_404(User, pk=user_id)
+    member = get_object_or_404(User.objects.select_related("profile"), pk=user_id)
     error = notice = ""
     try:
         group_services.group_member_remove(

@@ -17,11 +17,12 @@ from members.models import (
     GroupProfile,
     GroupVisibility,
     JoinPolicy,
+    Profile,
     RequestStatus,
 )
 from members.selectors.groups import groups_for_profile
 from members.services.groups import group_create, group_invite, group_request_create
-from tests.html import unsafe_markup
+from tests.html import parse_elements, unsafe_markup
 from tests.members.factories import UserFactory
 from tests.members.groups.conftest import add_member
 
@@ -611,3 +612,49 @@ def test_concurrent_double_join_makes_one_membership_and_counts_it_once(migratio
     assert group_profile.group.user_set.filter(pk=member.pk).count() == 1
     assert _count(group_profile) == 1
     assert 500 not in codes
+
+
+# --- member avatars -----------------------------------------------------------------------------
+
+
+def _member_list(html: str) -> str:
+    return html.split('id="group-members-title"')[1].split("</section>")[0]
+
+
+def test_group_detail_shows_each_members_avatar_photo_or_initials(client, make_group):
+    group_profile = make_group()
+    with_photo = add_member(group_profile, UserFactory(username="ada", display_name="Ada Byron"))
+    Profile.objects.create(user=with_photo, avatar="avatars/ada.png")
+    add_member(group_profile, UserFactory(display_name="Grace Hopper"))
+    no_profile = add_member(group_profile, UserFactory(display_name="Alan Turing"))
+    Profile.objects.filter(user=no_profile).delete()  # bulk imports leave accounts without one
+    client.force_login(with_photo)
+
+    members = _member_list(client.get(_url("detail", group_profile)).content.decode())
+
+    assert '<img class="avatar avatar--sm" src="/media/avatars/ada.png"' in members
+    assert '<span class="avatar avatar--sm avatar--c' in members
+    assert ">GH</span>" in members
+    assert ">AT</span>" in members
+    avatars = [attrs for _, attrs in parse_elements(members) if "avatar" in attrs.get("class", "")]
+    assert len(avatars) == 3
+
+
+def test_group_member_list_with_photos_stays_a_bounded_number_of_queries(
+    client, make_group, django_assert_max_num_queries
+):
+    group_profile = make_group()
+    people = [add_member(group_profile, UserFactory()) for _ in range(40)]  # more than a page
+    for person in people:
+        Profile.objects.create(user=person, avatar=f"avatars/{person.username}.png")
+    client.force_login(people[0])
+    client.get(_url("detail", group_profile))  # warm content types and the branding cache
+
+    # user, the viewer's global permissions (2), the group, the manager check (2), the
+    # viewer's state, managers, the member count, one page of members with their profiles;
+    # one more when sessions are read from the database instead of Redis.
+    with django_assert_max_num_queries(11):
+        response = client.get(_url("detail", group_profile))
+
+    members = _member_list(response.content.decode())
+    assert members.count('<img class="avatar avatar--sm"') == 30  # one page (MEMBERS_PER_PAGE)
