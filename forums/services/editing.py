@@ -7,11 +7,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from community.markdown import render_markdown
 from community.ratelimit import RateLimit, rate_limit_hit
 from forums.models import ModerationAction, Post, PostRevision, Topic
 from forums.permissions import check_view_post, post_delete_refusal, post_edit_refusal
 from forums.services.limits import content_limits_check
+from forums.services.mentions import post_html_render
 from forums.services.moderation import moderation_event_write, post_hide_rows
 from forums.services.notify import post_edited
 from forums.services.posts import post_body_clean, topic_touch
@@ -64,7 +64,7 @@ def post_edit(
         new_title = topic_title_clean(title)
     if body == post.body and new_title == topic.title:
         return post
-    html = render_markdown(body)
+    html = post_html_render(body)
     if body != post.body:
         # An edit must not slip in what posting would refuse (links, images, mentions for
         # new members); the editor's own trust level decides, so a moderator is never held.

@@ -1,69 +1,91 @@
-"""@mentions in posts: finding them in the Markdown and recording who was mentioned.
+"""@mentions in posts: finding them in the Markdown, recording who was mentioned, and
+linking them to profiles.
 
 A mention is `@username` in the post's own words: not inside code (spans, fenced or
 indented blocks), where `@` is usually a decorator or an e-mail, and not inside a quote,
-where it is someone else's words (quoting a post must not notify its mentions again).
+where it is someone else's words (quoting a post must not notify its mentions again). The
+pattern and the reading of the text are community.markdown's (MENTION_PATTERN,
+inline_mentions), shared with the renderer.
 
 Only members who may see the post are recorded (forums.services.watching.topic_readers),
 and at most MAX_MENTIONS_PER_POST per post: the first ones in the text. This module only
-records; telling the mentioned is forums.services.notify's, which calls it. Stricter caps for
-new members are refused by the composer before posting; `mentioned_usernames` is the
-count to check."""
+records; telling the mentioned is forums.services.notify's, which calls it. Stricter caps
+for new members are refused by the composer before posting; `mentioned_usernames` is the
+count to check.
+
+Linking (post_html_render) is wider: every `@handle` of a community member outside code and
+outside existing links becomes a link to their profile, quotes included, whoever may read
+the post; unknown, erased, inactive and unapproved names stay text."""
 
 from __future__ import annotations
 
-import re
-
 from django.db.models.functions import Lower
-from markdown_it import MarkdownIt
+from django.urls import reverse
 
+from community.markdown import (
+    MentionResolver,
+    inline_mentions,
+    markdown_tokens,
+    render_markdown,
+)
 from forums.models import Post, PostMention
 from forums.permissions import readers_among
 from members.models import User
+from members.permissions import community_members
 
 MAX_MENTIONS_PER_POST = 10  # Discourse's max_mentions_per_post
 
-# Handles are ASCII, 3–30 characters, starting and ending with a letter or digit
-# (members.validators.USERNAME_PATTERN). The look-behind keeps e-mail addresses
-# (maya@example.org) and paths out.
-MENTION_PATTERN = re.compile(
-    r"(?<![A-Za-z0-9_.@/+-])@([A-Za-z0-9](?:[A-Za-z0-9_.-]{1,28}[A-Za-z0-9]))(?![A-Za-z0-9_@])"
-)
 
-# Parsed the way community.markdown renders, so "inside code" means what the reader sees.
-_parser = MarkdownIt("commonmark", {"html": False}).enable("table").enable("strikethrough")
-_INLINE_BREAKS = {"softbreak": "\n", "hardbreak": "\n", "code_inline": " ", "image": " "}
-
-
-def _prose(body: str) -> list[str]:
-    """The text of `body` a mention may stand in: paragraphs, headings, lists and tables,
-    without code and quotes."""
-    chunks: list[str] = []
+def mentioned_usernames(body: str) -> list[str]:
+    """The distinct handles `body` mentions, lower-cased, in order of first appearance (not
+    capped: the composer counts them to refuse too many). Quotes are skipped: they are
+    someone else's words."""
+    seen: dict[str, None] = {}
     quote_depth = 0
-    for token in _parser.parse(body):
+    for token in markdown_tokens(body or ""):
         if token.type == "blockquote_open":
             quote_depth += 1
         elif token.type == "blockquote_close":
             quote_depth -= 1
         elif token.type == "inline" and quote_depth == 0:
-            parts = []
-            for child in token.children or []:
-                if child.type == "text":
-                    parts.append(child.content)
-                else:
-                    parts.append(_INLINE_BREAKS.get(child.type, ""))
-            chunks.append("".join(parts))
-    return chunks
-
-
-def mentioned_usernames(body: str) -> list[str]:
-    """The distinct handles `body` mentions, lower-cased, in order of first appearance (not
-    capped: the composer counts them to refuse too many)."""
-    seen: dict[str, None] = {}
-    for chunk in _prose(body or ""):
-        for match in MENTION_PATTERN.finditer(chunk):
-            seen.setdefault(match.group(1).lower(), None)
+            for mention in inline_mentions(token.children or []):
+                seen.setdefault(mention.handle.lower(), None)
     return list(seen)
+
+
+def mention_links(handles: list[str]) -> dict[str, str]:
+    """{handle: profile URL} for those of `handles` (lower-cased) that name a community member
+    (members.permissions.community_members: active, approved, not erased), in one query.
+    Whether they may read the post does not matter here: a profile link tells nobody
+    anything, and the post keeps the same links whoever gains or loses access later."""
+    rows = (
+        community_members()
+        .annotate(handle=Lower("username"))
+        .filter(handle__in=handles)
+        .values_list("handle", "username")
+    )
+    return {handle: reverse("members:profile", args=[username]) for handle, username in rows}
+
+
+def mention_links_memo() -> MentionResolver:
+    """mention_links remembering its answers, for rendering many posts at once (one query
+    per new handle set, not per post). Use it for one batch: it never forgets."""
+    known: dict[str, str | None] = {}
+
+    def resolve(handles: list[str]) -> dict[str, str]:
+        missing = [handle for handle in handles if handle not in known]
+        if missing:
+            found = mention_links(missing)
+            known.update({handle: found.get(handle) for handle in missing})
+        return {handle: url for handle in handles if (url := known[handle])}
+
+    return resolve
+
+
+def post_html_render(body: str, *, mentions: MentionResolver = mention_links) -> str:
+    """A post's stored HTML: its Markdown rendered and sanitised, @mentions of members linked
+    to their profiles."""
+    return render_markdown(body, mentions=mentions)
 
 
 def mentioned_members(*, post: Post, usernames: list[str]) -> list[User]:

@@ -3,11 +3,11 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from community.markdown import render_markdown
 from forums.models import POST_BODY_MAX_LENGTH, Category, Post, Topic
 from forums.permissions import check_reply
 from forums.services.drafts import draft_discard
 from forums.services.limits import content_limits_check, posting_limits_hit
+from forums.services.mentions import post_html_render
 from forums.services.notify import post_created
 from members.models import SupportKind, User
 from members.services.reciprocity import support_act_record
@@ -48,7 +48,7 @@ def post_build(
         author=author,
         author_name=author.public_name,
         body=body,
-        html=render_markdown(body) if html is None else html,
+        html=post_html_render(body) if html is None else html,
         is_opening=is_opening,
     )
     post.full_clean(exclude=["topic"])  # the topic may have been saved a moment ago
@@ -68,7 +68,7 @@ def post_create(*, topic: Topic, author: User, body: str) -> Post:
     post). forums.services.notify decides who hears about it."""
     check_reply(author, topic)
     body = post_body_clean(body)
-    html = render_markdown(body)
+    html = post_html_render(body)
     content_limits_check(author, body, html=html)
     posting_limits_hit(author=author, is_topic=False)
 

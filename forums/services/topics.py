@@ -6,11 +6,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
-from community.markdown import render_markdown
 from forums.models import TOPIC_TITLE_MAX_LENGTH, Category, Tag, Topic
 from forums.permissions import check_post_in
 from forums.services.drafts import draft_discard
 from forums.services.limits import content_limits_check, posting_limits_hit
+from forums.services.mentions import post_html_render
 from forums.services.notify import post_created
 from forums.services.posts import post_body_clean, post_build
 from forums.services.tags import topic_tags_clean
@@ -74,7 +74,7 @@ def topic_create(
     tags = _clean_into(errors, topic_tags_clean, category=category, tags=tags)
     html = None
     if body is not None:
-        html = render_markdown(body)
+        html = post_html_render(body)
         _clean_into(errors, content_limits_check, author, body, html=html)
     if errors:
         raise ValidationError(errors)

@@ -7,13 +7,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from community.markdown import render_markdown
 from community.ratelimit import RateLimit, RateLimited, rate_limit_hit
 from forums.forms import DraftForm, ImageUploadForm, PreviewForm, TopicForm
 from forums.permissions import access_category, access_topic, check_post_in
 from forums.services.drafts import draft_get
 from forums.services.drafts import draft_save as draft_store
 from forums.services.limits import content_limits_check
+from forums.services.mentions import post_html_render
 from forums.services.tags import tags_allowed_for
 from forums.services.topics import topic_create
 from forums.services.uploads import IMAGE_MAX_BYTES, image_markdown, post_image_create
@@ -103,7 +103,7 @@ def preview(request):
             context["refusals"] = [exc.message]
             status, retry_after = 429, exc.retry_after
         else:
-            context["html"] = render_markdown(body)
+            context["html"] = post_html_render(body)
             try:
                 content_limits_check(request.user, body, html=context["html"])
             except ValidationError as exc:

@@ -55,6 +55,9 @@ def test_mention_and_reply_mails_go_out_after_commit_to_the_right_people(
     assert reply_mail.subject.endswith("Rita Plier replied to “Kettle”")
     post_link = f"{SITE}{topic.get_absolute_url()}?page=1#post-{reply.pk}"
     assert post_link in mention.body
+    # The excerpt is the post's words: its linked @mention reads as text, not markup.
+    assert "/members/maya/" in reply.html
+    assert "Ask @maya about descaling" in mention.body and 'class="mention"' not in mention.body
     html, mimetype = mention.alternatives[0]
     assert mimetype == "text/html" and post_link.replace("&", "&amp;") in html
     unsubscribe = mention.extra_headers["List-Unsubscribe"].strip("<>")
