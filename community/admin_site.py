@@ -140,6 +140,9 @@ class HearthAdminSite(admin.AdminSite):
     site_title = "Hearth admin"
     site_header = "Hearth admin"
     index_title = "Run the community"
+    # The home lists every section; on list pages the full width goes to the columns, which
+    # the sidebar cut off at 1280 px.
+    enable_nav_sidebar = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -15,11 +15,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.dateformat import format as date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.timezone import localtime
 from guardian.admin import GuardedModelAdmin
 
+from community.markdown import html_to_text
 from forums.models import (
     Category,
     Flag,
@@ -345,8 +348,8 @@ class PostAdmin(TopicActions, admin.ModelAdmin):
         "excerpt",
         "topic_title",
         "category",
-        "author_name",
-        "created_at",
+        "written_by",
+        "created",
         "is_hidden",
         "open_flags",
     ]
@@ -413,7 +416,16 @@ class PostAdmin(TopicActions, admin.ModelAdmin):
 
     @admin.display(description="Post")
     def excerpt(self, post):
-        return Truncator(" ".join(post.body.split())).chars(90)
+        return Truncator(html_to_text(post.html) or " ".join(post.body.split())).chars(90)
+
+    @admin.display(description="Author", ordering="author_name")
+    def written_by(self, post):  # the name as posted: no query for the account
+        return post.author_name
+
+    @admin.display(description="Created", ordering="created_at")
+    def created(self, post):
+        # A date, not "Dec. 7, 2026, 5:07 a.m.": the column has to fit at 1280 px.
+        return date_format(localtime(post.created_at), "j M Y")
 
     @admin.display(description="Topic", ordering="topic__title")
     def topic_title(self, post):

@@ -3,7 +3,7 @@ from django.db import models
 from django.utils.text import Truncator
 
 from community.db import BaseModel
-from community.markdown import MAX_MARKDOWN_LENGTH
+from community.markdown import MAX_MARKDOWN_LENGTH, html_to_text
 
 POST_BODY_MAX_LENGTH = MAX_MARKDOWN_LENGTH  # 32,000, Discourse's max_post_length
 
@@ -48,7 +48,9 @@ class Post(BaseModel):
     def __str__(self) -> str:
         # Read in admin lists, action pages and the moderation log: what was written and by
         # whom, short, from the row alone (no query for the topic).
-        excerpt = Truncator(" ".join(self.body.split())).chars(60)
+        # The words as readers see them (no Markdown syntax) when the post has been rendered.
+        text = html_to_text(self.html) if self.html else " ".join(self.body.split())
+        excerpt = Truncator(text).chars(60)
         return f"“{excerpt}” by {self.author_name}" if self.author_name else f"“{excerpt}”"
 
 

@@ -78,3 +78,11 @@ def test_post_str_is_a_short_excerpt_by_its_author():
     assert text.startswith("“This is a long reply") and text.endswith("” by Maya")
     assert len(text) < 80
     assert str(Post(body="Hi\n\nthere")) == "“Hi there”"
+
+
+def test_post_str_shows_the_words_not_the_markdown():
+    post = Post(
+        body="Ask in **Product Q&A** or `code`",
+        html="<p>Ask in <strong>Product Q&amp;A</strong> or <code>code</code></p>",
+    )
+    assert str(post) == "“Ask in Product Q&A or code”"
