@@ -76,6 +76,7 @@ SHOTS = (
     Shot("topic-solved", "maya", "solved", DESKTOP),
     Shot("composer", "maya", "new_topic", DESKTOP, action="write"),
     Shot("search", "maya", "/forums/search/?q=export", DESKTOP),
+    Shot("latest", "maya", "/forums/latest/", DESKTOP),
     Shot("directory", "maya", "/members/", DESKTOP),
     Shot("profile-with-shout-out", "maya", "/members/maya/", DESKTOP),
     Shot("groups", "maya", "/groups/", DESKTOP),
@@ -85,6 +86,7 @@ SHOTS = (
     Shot("admin-home", "carmen", "/admin/", DESKTOP, full_page=True),
     Shot("admin-branding", "carmen", "/admin/community/sitebranding/", DESKTOP),
     Shot("admin-posts", "carmen", "/admin/forums/post/", DESKTOP),
+    Shot("admin-schedules", "carmen", "/admin/django_celery_beat/periodictask/", DESKTOP),
     Shot("home-executive", "evan", "/", DESKTOP),
 )
 
