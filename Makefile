@@ -55,7 +55,7 @@ run: seed
 			--logfile "$(EMBEDDED_DIR)/worker.log" >>"$(EMBEDDED_DIR)/worker.log" 2>&1 & \
 		export EMBEDDED_DIR="$(EMBEDDED_DIR)" CELERY_TASK_ALWAYS_EAGER="$${CELERY_TASK_ALWAYS_EAGER:-false}"; \
 	fi; \
-	trap 'kill 0' INT TERM; \
+	trap 'trap - INT TERM; kill 0' INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
