@@ -109,6 +109,11 @@ class FileVersionInline(admin.TabularInline):
         return False
 
 
+def _nothing_saved(formset) -> None:
+    # What the admin's change message reads after a formset's save().
+    formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+
+
 def _adopt(obj, saved) -> None:
     """Make the admin's instance the row the service saved (the admin logs and redirects
     with it)."""
@@ -165,7 +170,8 @@ class ResourceAdmin(GuardedModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         # Tags and source topics were set by the service; the versions inline is read-only.
-        pass
+        for formset in formsets:
+            _nothing_saved(formset)
 
 
 class CollectionItemInline(admin.TabularInline):
@@ -202,6 +208,7 @@ class CollectionAdmin(GuardedModelAdmin):
             and not item_form.cleaned_data.get("DELETE")
         ]
         kept.sort(key=lambda row: (row[0], row[1]))
+        _nothing_saved(formset)
         collection_resources_set(
             actor=request.user,
             collection=form.instance,

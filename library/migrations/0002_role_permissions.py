@@ -15,6 +15,11 @@ ROLE_PERMISSIONS = {
         "library.add_collection",
         "library.change_collection",
         "library.delete_collection",
+        # The collection page's inline of ordered items.
+        "library.view_collectionitem",
+        "library.add_collectionitem",
+        "library.change_collectionitem",
+        "library.delete_collectionitem",
         "library.view_fileversion",
         "library.view_download",
     ],
