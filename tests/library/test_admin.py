@@ -97,3 +97,12 @@ def test_a_manager_makes_an_ordered_collection_in_the_admin(manager):
 def test_members_cannot_reach_the_library_admin(client_as_member):
     response = client_as_member.get(reverse("admin:library_resource_changelist"))
     assert response.status_code in {302, 403}
+
+
+def test_the_admin_lists_render_for_a_manager(manager, file_resource):
+    admin = client_for(manager)
+    for name in ("resource", "collection"):
+        assert admin.get(reverse(f"admin:library_{name}_changelist")).status_code == 200
+    assert admin.get(reverse("admin:library_resource_add")).status_code == 200
+    page = admin.get(reverse("admin:library_resource_change", args=[file_resource.pk]))
+    assert "Onboarding guide.pdf" in page.content.decode()
