@@ -271,3 +271,22 @@ def test_a_members_only_community_shows_visitors_nothing(django_capture_on_commi
     # The middleware sends visitors to sign in first; the rule holds without it too.
     assert not visible_resources(AnonymousUser()).exists()
     assert visible_resources(UserFactory()).get() == resource
+
+
+def test_revoking_the_grant_or_making_it_private_closes_it_on_the_next_request(
+    manager, beta, private_things
+):
+    from library.services import resource_access_revoke, resource_update
+
+    resource, _ = private_things
+    maya = UserFactory(username="maya")
+    client = client_for(maya)
+    client.post(reverse("groups:join", args=[beta.slug]))
+    assert status(client, resource.get_absolute_url()) == 200
+    resource_access_revoke(resource=resource, group=beta.group)
+    assert status(client, resource.get_absolute_url()) == 404
+
+    open_resource = ResourceFactory(title="Soon private")
+    assert status(client, open_resource.get_absolute_url()) == 200
+    resource_update(actor=manager, resource=open_resource, access=LibraryAccess.PRIVATE)
+    assert status(client, open_resource.get_absolute_url()) == 404
