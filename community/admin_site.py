@@ -74,6 +74,12 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
             "forums.SearchQuery": "Search queries (content gaps)",
         },
     ),
+    AdminSection(
+        key="library",
+        title="Content library",
+        models=("library.Resource", "library.Collection", "library"),
+        labels={"library.Resource": "Resources (files, links, articles)"},
+    ),
     # Empty (so hidden) until the metrics app registers its KPIs, targets and plan reports.
     AdminSection(key="metrics", title="Metrics and plans", models=("metrics",)),
     AdminSection(

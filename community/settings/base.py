@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "community",
     "members",
     "forums",
+    "library",
     "metrics",
     # Last: the demo community depends on every app above and none of them on it.
     "demo",
@@ -196,8 +197,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Library files (and their covers) are private: kept outside MEDIA_ROOT, no URL serves them,
+# and they leave only through the library's permission-checked views (docs/library.md).
+LIBRARY_FILES_ROOT = env.path("LIBRARY_FILES_ROOT", default=BASE_DIR / "private" / "library")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "library": {
+        "BACKEND": "library.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": str(LIBRARY_FILES_ROOT)},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # Request-size limits: form bodies stay small; uploads have their own caps.

@@ -12,6 +12,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # Tasks run in-process in most tests; tests/community/test_celery_worker.py runs a real worker.
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hearth-test-media-")
+LIBRARY_FILES_ROOT = tempfile.mkdtemp(prefix="hearth-test-library-")
+STORAGES["library"]["OPTIONS"]["location"] = LIBRARY_FILES_ROOT
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 if not REDIS_URL:
     # Each test process keeps its own cache and never reaches a broker (tasks are eager; the

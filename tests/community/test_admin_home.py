@@ -68,7 +68,13 @@ def test_superuser_home_sections_come_in_the_managers_order(client):
     response = _home(client, UserFactory(is_superuser=True, is_staff=True))
     sections = _sections(response)
     # Metrics and plans has no models yet, so it is left out.
-    assert list(sections) == ["Community", "Members and groups", "Forums and moderation", "System"]
+    assert list(sections) == [
+        "Community",
+        "Members and groups",
+        "Forums and moderation",
+        "Content library",
+        "System",
+    ]
     assert sections["Community"][0] == "community.SiteBranding"
     assert sections["Members and groups"][:2] == ["members.User", "members.MemberApplication"]
     assert sections["Forums and moderation"][:4] == [
@@ -95,7 +101,13 @@ def test_superuser_home_sections_come_in_the_managers_order(client):
 def test_community_manager_home_shows_only_what_the_role_may_view(client, manager):
     response = _home(client, manager)
     sections = _sections(response)
-    assert list(sections) == ["Community", "Members and groups", "Forums and moderation", "System"]
+    assert list(sections) == [
+        "Community",
+        "Members and groups",
+        "Forums and moderation",
+        "Content library",
+        "System",
+    ]
     assert sections["Community"] == ["community.SiteBranding"]  # notifications: no permission
     assert "auth.Group" in sections["Members and groups"]
     assert "forums.Post" in sections["Forums and moderation"]
@@ -111,7 +123,13 @@ def test_the_sidebar_on_other_admin_pages_uses_the_same_sections(client, manager
     client.force_login(manager)
     response = client.get(reverse("admin:forums_topic_changelist"))
     names = [section["name"] for section in response.context["available_apps"]]
-    assert names == ["Community", "Members and groups", "Forums and moderation", "System"]
+    assert names == [
+        "Community",
+        "Members and groups",
+        "Forums and moderation",
+        "Content library",
+        "System",
+    ]
     # The per-app page keeps Django's grouping.
     response = client.get(reverse("admin:app_list", args=["forums"]))
     assert [app["app_label"] for app in response.context["app_list"]] == ["forums"]

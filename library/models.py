@@ -1,0 +1,197 @@
+"""The content library: resources (a file with its versions, an external link, or an article
+written in Markdown) and curated collections of them.
+
+Access works as it does for forum categories (forums.models.category): `access` is public,
+members or private, and a private resource or collection is opened to auth Groups (a private
+group's group) by guardian object grants in direct-FK tables whose every write replaces the
+community's access version (members.access)."""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxLengthValidator, URLValidator
+from django.db import models
+from django.urls import reverse
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from community.db import BaseModel
+from community.markdown import MAX_MARKDOWN_LENGTH
+from library.storage import library_storage
+from members.access import GrantModelMixin, GroupGrantManager, UserGrantManager
+
+
+class LibraryAccess(models.TextChoices):
+    PUBLIC = "public", "Public: anyone who can see the community"
+    MEMBERS = "members", "Members only: signed-in community members"
+    PRIVATE = "private", "Private: only the groups granted 'view' on it"
+
+
+class ResourceKind(models.TextChoices):
+    FILE = "file", "File"
+    LINK = "link", "External link"
+    ARTICLE = "article", "Article"
+
+
+def _file_path(instance, filename: str) -> str:
+    # Never the uploaded name: a random folder and name per file (the service passes a
+    # generated name with the sniffed extension), so a path can be neither guessed nor abused.
+    return f"files/{uuid.uuid4().hex}/{filename}"
+
+
+def _cover_path(instance, filename: str) -> str:
+    return f"covers/{uuid.uuid4().hex}/{filename}"
+
+
+class Resource(BaseModel):
+    kind = models.CharField(max_length=10, choices=ResourceKind.choices)
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    # A TextField's max_length only sizes the admin's box: the validator makes full_clean
+    # enforce it.
+    summary = models.TextField(max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
+    # Articles: the Markdown source, and the sanitised HTML rendered from it at write time.
+    body = models.TextField(
+        blank=True,
+        max_length=MAX_MARKDOWN_LENGTH,
+        validators=[MaxLengthValidator(MAX_MARKDOWN_LENGTH)],
+        help_text="Articles: Markdown, as in forum posts.",
+    )
+    html = models.TextField(blank=True, editable=False)
+    url = models.URLField(
+        "link", max_length=2000, blank=True, validators=[URLValidator(schemes=["http", "https"])]
+    )
+    cover = models.ImageField(storage=library_storage, upload_to=_cover_path, blank=True)
+    tags = models.ManyToManyField("forums.Tag", blank=True, related_name="library_resources")
+    source_topics = models.ManyToManyField(
+        "forums.Topic",
+        blank=True,
+        related_name="library_resources",
+        help_text="Forum topics this resource grew out of.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="library_resources",
+    )
+    access = models.CharField(
+        max_length=10, choices=LibraryAccess.choices, default=LibraryAccess.MEMBERS
+    )
+    is_featured = models.BooleanField(default=False)
+    # Denormalised counters, written with F() by library.services only.
+    view_count = models.PositiveIntegerField(default=0, editable=False)
+    download_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["access", "-created_at"], name="library_res_access_new")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("library:resource-detail", args=[self.slug])
+
+
+class FileVersion(BaseModel):
+    """One upload of a file resource. A new upload adds a version; older ones stay."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(storage=library_storage, upload_to=_file_path, max_length=300)
+    # The uploader's file name, cleaned and truncated: metadata for the download's name only.
+    original_name = models.CharField(max_length=150)
+    size = models.PositiveBigIntegerField()
+    content_type = models.CharField(max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    download_count = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        ordering = ["resource", "-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "number"], name="library_fileversion_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} v{self.number}"
+
+
+class Download(BaseModel):
+    """One download: the event the library's download counts and metrics are made of."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="downloads")
+    version = models.ForeignKey(FileVersion, on_delete=models.CASCADE, related_name="downloads")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class Collection(BaseModel):
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=200, unique=True)
+    summary = models.TextField(max_length=1000, blank=True, validators=[MaxLengthValidator(1000)])
+    is_featured = models.BooleanField(default=False)
+    access = models.CharField(
+        max_length=10, choices=LibraryAccess.choices, default=LibraryAccess.MEMBERS
+    )
+    resources = models.ManyToManyField(
+        Resource, through="CollectionItem", related_name="collections", blank=True
+    )
+
+    class Meta:
+        ordering = ["-is_featured", "title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("library:collection-detail", args=[self.slug])
+
+
+class CollectionItem(BaseModel):
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="items")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="+")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collection", "resource"], name="library_item_unique_resource"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.collection}: {self.resource}"
+
+
+# Direct-FK guardian tables: deleting a resource or collection deletes its grants, and every
+# grant written or removed replaces the community's access version (members.access).
+
+
+class ResourceUserObjectPermission(GrantModelMixin, UserObjectPermissionBase):
+    content_object = models.ForeignKey(Resource, on_delete=models.CASCADE)
+    objects = UserGrantManager()
+
+
+class ResourceGroupObjectPermission(GrantModelMixin, GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Resource, on_delete=models.CASCADE)
+    objects = GroupGrantManager()
+
+
+class CollectionUserObjectPermission(GrantModelMixin, UserObjectPermissionBase):
+    content_object = models.ForeignKey(Collection, on_delete=models.CASCADE)
+    objects = UserGrantManager()
+
+
+class CollectionGroupObjectPermission(GrantModelMixin, GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Collection, on_delete=models.CASCADE)
+    objects = GroupGrantManager()
