@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "community",
     "members",
     "forums",
+    "polls",
     "metrics",
     # Last: the demo community depends on every app above and none of them on it.
     "demo",
