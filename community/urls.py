@@ -37,6 +37,7 @@ urlpatterns = [
     path("groups/", include("members.group_urls")),
     path("forums/", include("forums.urls")),
     path("library/", include("library.urls")),
+    path("polls/", include("polls.urls")),
     path("notifications/", include((notification_patterns, "notifications"))),
     # In front of the admin's own login: signed-in people who are not staff get a page that
     # says where they can act, not a 403 with a traceback (forums.views.admin_gate).

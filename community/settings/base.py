@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "members",
     "forums",
     "library",
+    "polls",
     "metrics",
     # Last: the demo community depends on every app above and none of them on it.
     "demo",

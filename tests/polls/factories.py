@@ -1,0 +1,18 @@
+from polls.models import Poll, PollKind
+from polls.services import poll_create
+from tests.forums.factories import TopicFactory
+
+
+def make_poll(
+    *, topic=None, options=("Red", "Green", "Blue"), kind=PollKind.SINGLE, **kwargs
+) -> Poll:
+    """A poll made the way members make one: through poll_create, by the topic's author."""
+    topic = topic or TopicFactory()
+    return poll_create(
+        topic=topic,
+        author=topic.author,
+        question="Which one?",
+        options=options,
+        kind=kind,
+        **kwargs,
+    )
