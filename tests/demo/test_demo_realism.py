@@ -9,7 +9,6 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 from django.test import Client
 
 from community.selectors import branding_get
@@ -41,17 +40,6 @@ def test_no_reply_or_opening_post_appears_in_two_topics():
     assert len(set(titles)) >= 0.9 * len(titles)
 
 
-SEED_FLUSH_ON_SQLITE = pytest.mark.xfail(
-    connection.vendor == "sqlite",
-    reason=(
-        "under the SQLite test settings the seed's flush writes no views (make run on SQLite "
-        "does: a fresh demo shows thousands); cause not found yet"
-    ),
-    strict=False,
-)
-
-
-@SEED_FLUSH_ON_SQLITE
 def test_view_counts_are_what_the_periodic_flush_wrote(monkeypatch):
     flushed: dict[int, int] = defaultdict(int)
     apply = reading._views_apply
@@ -75,7 +63,6 @@ def test_view_counts_are_what_the_periodic_flush_wrote(monkeypatch):
     assert reading.views_and_reads_flush().views == 0
 
 
-@SEED_FLUSH_ON_SQLITE
 def test_the_same_seed_gives_the_same_view_counts():
     _seed()
     first = list(
