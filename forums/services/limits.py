@@ -1,4 +1,4 @@
-"""Posting rate limits (docs/decisions.md, "Forums (issue 4)"), counted in the shared cache
+"""Posting rate limits (docs/decisions.md, "Forums"), counted in the shared cache
 by community.ratelimit so they hold across web processes; and content limits by trust level
 (links, images, mentions: docs/writing-posts.md)."""
 

@@ -1,4 +1,4 @@
-"""What the library accepts, judged from the bytes (ABUSE.md rows 24, 27, 29)."""
+"""What the library accepts, judged from the bytes."""
 
 import io
 import zipfile
