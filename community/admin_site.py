@@ -77,8 +77,11 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
     AdminSection(
         key="library",
         title="Content library",
-        models=("library.Resource", "library.Collection", "library"),
-        labels={"library.Resource": "Resources (files, links, articles)"},
+        models=("library.Resource", "library.Collection", "library.Suggestion", "library"),
+        labels={
+            "library.Resource": "Resources (files, links, articles)",
+            "library.Suggestion": "Members' suggestions",
+        },
     ),
     # Empty (so hidden) until the metrics app registers its KPIs, targets and plan reports.
     AdminSection(key="metrics", title="Metrics and plans", models=("metrics",)),

@@ -53,21 +53,30 @@ def _featured_pinned_topics(viewer, limit: int) -> list[FeaturedItem]:
     ]
 
 
-# Where featured things come from, in the order they are shown. Featured library resources
-# and open polls join this list when those features exist: a function taking the viewer and
-# a limit and returning FeaturedItems filtered by that feature's own permission helpers, at
-# most one query each. The area is left out of the page when every source returns nothing.
-FEATURED_SOURCES: tuple[Callable[[object, int], list[FeaturedItem]], ...] = (
-    _featured_pinned_topics,
-)
+# Where featured things come from, in the order they are shown: pinned topics here, and
+# what the apps above forums register from their AppConfig.ready() with `featured_source`
+# (the library's featured collections). A source takes the viewer and a limit and returns
+# FeaturedItems filtered by its own permission helpers, in a fixed number of queries. The
+# area is left out of the page when every source returns nothing.
+FEATURED_SOURCES: list[Callable[[object, int], list[FeaturedItem]]] = [_featured_pinned_topics]
+
+
+def featured_source(func: Callable[[object, int], list[FeaturedItem]]):
+    """Register a source of featured items (idempotent)."""
+    if func not in FEATURED_SOURCES:
+        FEATURED_SOURCES.append(func)
+    return func
 
 
 def featured_for(viewer, *, limit: int = HOME_FEATURED_LIMIT) -> list[FeaturedItem]:
+    """Each source gets an equal share of `limit`, so many pinned topics cannot crowd the
+    other sources out of the area."""
+    share = max(1, -(-limit // len(FEATURED_SOURCES)))
     items: list[FeaturedItem] = []
     for source in FEATURED_SOURCES:
         if len(items) >= limit:
             break
-        items += source(viewer, limit - len(items))
+        items += source(viewer, min(share, limit - len(items)))
     return items
 
 

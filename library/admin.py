@@ -5,12 +5,24 @@ Private access is given to groups on each object's "Object permissions" page, as
 categories (guardian); every grant replaces the community's access version."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Case, Value, When
+from django.urls import reverse
 from guardian.admin import GuardedModelAdmin
 
+from community.exceptions import ApplicationError
 from community.images import image_normalize
-from library.models import Collection, CollectionItem, FileVersion, Resource, ResourceKind
+from library.models import (
+    Collection,
+    CollectionItem,
+    Credit,
+    FileVersion,
+    Resource,
+    ResourceKind,
+    Suggestion,
+    SuggestionStatus,
+)
 from library.services import (
     COLLECTION_FIELDS,
     COVER_MAX_BYTES,
@@ -23,6 +35,7 @@ from library.services import (
     resource_kind_check,
     resource_update,
 )
+from library.suggestions import pending_suggestion_count, suggestion_accept, suggestion_decline
 from library.uploads import ACCEPTED, FILE_MAX_BYTES, file_sniff
 
 
@@ -60,10 +73,16 @@ class ResourceAdminForm(forms.ModelForm):
             "is_featured",
             "tags",
             "source_topics",
+            "discussion_category",
         ]
+
+    # What library.uploads.UploadLimitHandler refused while the request was read.
+    upload_refusals: dict[str, str] = {}
 
     def clean_new_file(self):
         upload = self.cleaned_data.get("new_file")
+        if "new_file" in self.upload_refusals:
+            raise ValidationError(self.upload_refusals["new_file"], code="file_too_large")
         if upload:
             file_sniff(upload, max_bytes=FILE_MAX_BYTES)
         return upload
@@ -123,6 +142,13 @@ def _adopt(obj, saved) -> None:
     state.db = saved._state.db
 
 
+class CreditInline(admin.TabularInline):
+    model = Credit
+    fields = ["member", "role"]
+    autocomplete_fields = ["member"]
+    extra = 0
+
+
 @admin.register(Resource)
 class ResourceAdmin(GuardedModelAdmin):
     form = ResourceAdminForm
@@ -143,16 +169,21 @@ class ResourceAdmin(GuardedModelAdmin):
     autocomplete_fields = ["source_topics"]
     filter_horizontal = ["tags"]
     readonly_fields = ["owner", "view_count", "download_count", "created_at", "updated_at"]
-    inlines = [FileVersionInline]
+    inlines = [CreditInline, FileVersionInline]
     fieldsets = [
         (None, {"fields": ["kind", "title", "slug", "summary", "access", "is_featured"]}),
         ("Content", {"fields": ["body", "url", "new_file", "new_cover"]}),
-        ("Links", {"fields": ["tags", "source_topics"]}),
+        ("Links", {"fields": ["tags", "source_topics", "discussion_category"]}),
         (
             "Counts",
             {"fields": ["owner", "view_count", "download_count", "created_at", "updated_at"]},
         ),
     ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        refusals = getattr(request, "upload_refusals", {})
+        return type(form.__name__, (form,), {"upload_refusals": refusals})
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -169,9 +200,13 @@ class ResourceAdmin(GuardedModelAdmin):
             _adopt(obj, resource_create(actor=request.user, **fields, **extra))
 
     def save_related(self, request, form, formsets, change):
-        # Tags and source topics were set by the service; the versions inline is read-only.
+        # Tags and source topics were set by the service; the versions inline is read-only;
+        # credits are plain rows the manager edits.
         for formset in formsets:
-            _nothing_saved(formset)
+            if formset.model is Credit:
+                formset.save()
+            else:
+                _nothing_saved(formset)
 
 
 class CollectionItemInline(admin.TabularInline):
@@ -214,3 +249,118 @@ class CollectionAdmin(GuardedModelAdmin):
             collection=form.instance,
             resources=[resource for _, _, resource in kept],
         )
+
+
+class SuggestionAdminForm(forms.ModelForm):
+    decision = forms.ChoiceField(
+        choices=[("", "Keep waiting"), ("accept", "Accept"), ("decline", "Decline")],
+        required=False,
+        help_text="Accepting makes a private draft resource credited to the member; declining "
+        "needs a reason, which the member reads.",
+    )
+
+    class Meta:
+        model = Suggestion
+        fields = ["decline_reason"]
+
+    def clean(self):
+        cleaned = super().clean()
+        decision = cleaned.get("decision")
+        if decision and self.instance.status != SuggestionStatus.PENDING:
+            raise ValidationError(
+                f"This suggestion was already {self.instance.get_status_display()}."
+            )
+        if decision == "decline" and not (cleaned.get("decline_reason") or "").strip():
+            self.add_error("decline_reason", "Say why, so the member understands.")
+        return cleaned
+
+
+@admin.register(Suggestion)
+class SuggestionAdmin(admin.ModelAdmin):
+    """The curation queue: pending suggestions first; a decision goes through
+    library.suggestions, which notifies the member."""
+
+    form = SuggestionAdminForm
+    list_display = ["title", "suggested_by", "status", "collection", "created_at"]
+    list_filter = ["status"]
+    list_select_related = ["suggested_by", "collection"]
+    search_fields = ["title", "url", "description"]
+    ordering = ["-created_at"]
+    readonly_fields = [
+        "title",
+        "url",
+        "description",
+        "reason",
+        "collection",
+        "suggested_by",
+        "created_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "resource",
+    ]
+    fields = [*readonly_fields, "decision", "decline_reason"]
+    actions = ["accept_selected"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        # Pending first, whatever the sort the manager picked after it.
+        queryset = super().get_queryset(request)
+        pending_first = Case(When(status=SuggestionStatus.PENDING, then=Value(0)), default=Value(1))
+        return queryset.annotate(pending_first=pending_first).order_by(
+            "pending_first", "-created_at"
+        )
+
+    def save_model(self, request, obj, form, change):
+        decision = form.cleaned_data.get("decision")
+        if decision == "accept":
+            resource = suggestion_accept(actor=request.user, suggestion=obj)
+            self.message_user(
+                request, f"Accepted: “{resource.title}” is a private draft in the library."
+            )
+        elif decision == "decline":
+            suggestion_decline(
+                actor=request.user, suggestion=obj, reason=form.cleaned_data["decline_reason"]
+            )
+        obj.refresh_from_db()
+
+    @admin.action(description="Accept the selected suggestions", permissions=["change"])
+    def accept_selected(self, request, queryset):
+        accepted = 0
+        for suggestion in queryset.filter(status=SuggestionStatus.PENDING):
+            try:
+                suggestion_accept(actor=request.user, suggestion=suggestion)
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, level=messages.WARNING)
+            else:
+                accepted += 1
+        self.message_user(request, f"Accepted {accepted} suggestion{'s' if accepted != 1 else ''}.")
+
+
+def _curation_queue_row(request, with_counts: bool) -> dict | None:
+    """The "Content library" section's first row: the suggestions waiting, counted."""
+    if not request.user.has_perm("library.change_suggestion"):
+        return None
+    name, count = "Suggestions to curate", None
+    if with_counts:
+        count = pending_suggestion_count()
+        name = f"{name}: {count} waiting" if count else f"{name}: nothing waiting"
+    return {
+        "name": name,
+        "object_name": "CurationQueue",
+        "label": "library.curation_queue",
+        "model": None,
+        "perms": {"view": True},
+        "admin_url": reverse("admin:library_suggestion_changelist") + "?status__exact=pending",
+        "add_url": None,
+        "view_only": True,
+        "count": count,
+    }
+
+
+admin.site.add_home_entry("library", _curation_queue_row)

@@ -79,9 +79,27 @@ class Resource(BaseModel):
         max_length=10, choices=LibraryAccess.choices, default=LibraryAccess.MEMBERS
     )
     is_featured = models.BooleanField(default=False)
+    # Comments are a forum topic (library.services.comment_add): where it is started, when
+    # the library's default category would be wider than the resource (a private resource
+    # needs a private category its groups reach), and the topic once the first comment
+    # made it.
+    discussion_category = models.ForeignKey(
+        "forums.Category",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Where comments on this resource are discussed. Empty: the library's "
+        "discussion category. A private resource needs a private category open to no "
+        "group it is not open to.",
+    )
+    discussion_topic = models.ForeignKey(
+        "forums.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     # Denormalised counters, written with F() by library.services only.
     view_count = models.PositiveIntegerField(default=0, editable=False)
     download_count = models.PositiveIntegerField(default=0, editable=False)
+    share_count = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -195,3 +213,134 @@ class CollectionUserObjectPermission(GrantModelMixin, UserObjectPermissionBase):
 class CollectionGroupObjectPermission(GrantModelMixin, GroupObjectPermissionBase):
     content_object = models.ForeignKey(Collection, on_delete=models.CASCADE)
     objects = GroupGrantManager()
+
+
+# --- Community around resources -------------------------------------------------------------
+
+
+class CreditRole(models.TextChoices):
+    TOPIC_AUTHOR = "topic_author", "Topic author"
+    ANSWER_AUTHOR = "answer_author", "Answer author"
+    CONTRIBUTOR = "contributor", "Contributor"
+
+
+class Credit(BaseModel):
+    """A member who wrote what a resource is made of (a promoted topic's starter, its
+    accepted answer's author, a quoted contributor, a suggester)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="credits")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="library_credits"
+    )
+    role = models.CharField(max_length=20, choices=CreditRole.choices)
+
+    class Meta:
+        ordering = ["resource", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "member"], name="library_credit_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} ({self.get_role_display()}) on {self.resource}"
+
+
+class SuggestionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for a curator"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+SUGGESTION_TITLE_MAX_LENGTH = 200
+SUGGESTION_TEXT_MAX_LENGTH = 2000
+
+
+class Suggestion(BaseModel):
+    """A member's "this belongs in the library": a curation queue for community managers."""
+
+    suggested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="library_suggestions"
+    )
+    title = models.CharField(max_length=SUGGESTION_TITLE_MAX_LENGTH)
+    url = models.URLField(
+        "link",
+        max_length=2000,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+    )
+    description = models.TextField(
+        blank=True,
+        max_length=SUGGESTION_TEXT_MAX_LENGTH,
+        validators=[MaxLengthValidator(SUGGESTION_TEXT_MAX_LENGTH)],
+    )
+    reason = models.TextField(
+        "why it belongs",
+        max_length=SUGGESTION_TEXT_MAX_LENGTH,
+        validators=[MaxLengthValidator(SUGGESTION_TEXT_MAX_LENGTH)],
+    )
+    collection = models.ForeignKey(
+        Collection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=10, choices=SuggestionStatus.choices, default=SuggestionStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(
+        blank=True,
+        max_length=SUGGESTION_TEXT_MAX_LENGTH,
+        validators=[MaxLengthValidator(SUGGESTION_TEXT_MAX_LENGTH)],
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="library_sugg_status")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ResourceReaction(BaseModel):
+    """The forum's reaction kinds (forums.models.ReactionKind), on a resource."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="reactions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="library_reactions"
+    )
+    kind = models.CharField(max_length=12)
+
+    class Meta:
+        constraints = [
+            # A double click or two racing requests: the database keeps one.
+            models.UniqueConstraint(
+                fields=["resource", "user", "kind"], name="library_reaction_once_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.kind} {self.resource}"
+
+
+class Share(BaseModel):
+    """A member shared a resource's link; at most one a day per member and resource."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="shares")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="library_shares"
+    )
+    day = models.DateField()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["resource", "user", "day"], name="library_share_once_a_day"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} shared {self.resource} on {self.day}"

@@ -29,7 +29,16 @@ from django.http import Http404
 
 from community.per_request import cache_get_many_prefetched, per_request
 from community.selectors import branding_get
-from library.models import Collection, FileVersion, LibraryAccess, Resource, ResourceKind
+from forums.models import CategoryGroupObjectPermission
+from forums.permissions import MODERATE_CATEGORY, VIEW_CATEGORY
+from library.models import (
+    Collection,
+    FileVersion,
+    LibraryAccess,
+    Resource,
+    ResourceGroupObjectPermission,
+    ResourceKind,
+)
 from members.access import access_version_keys, access_versions
 from members.models import User
 from members.permissions import is_community_member, objects_for_user
@@ -161,3 +170,59 @@ def access_file_version(user, *, slug: str, number: int | None = None) -> FileVe
     if version is None:
         raise Http404(VERSION_NOT_FOUND)
     return version
+
+
+# --- How wide a resource made from forum content may be -------------------------------------
+
+_WIDTH = {LibraryAccess.PRIVATE: 0, LibraryAccess.MEMBERS: 1, LibraryAccess.PUBLIC: 2}
+
+
+class AccessCeiling(NamedTuple):
+    """The widest access a resource made from a category's content may have, and for a
+    private ceiling the auth Groups that reach the category (the resource is granted to
+    them)."""
+
+    access: str
+    group_ids: frozenset[int]
+
+
+def _category_groups(category) -> frozenset[int]:
+    codenames = [VIEW_CATEGORY.split(".")[1], MODERATE_CATEGORY.split(".")[1]]
+    return frozenset(
+        CategoryGroupObjectPermission.objects.filter(
+            content_object_id=category.pk, permission__codename__in=codenames
+        ).values_list("group_id", flat=True)
+    )
+
+
+def category_access_ceiling(category) -> AccessCeiling:
+    """A category's effective reach as library access: its own and its parent's, the
+    narrower of the two. A private sub-category of a private parent is reached only by the
+    groups granted on both."""
+    levels = [category] + ([category.parent] if category.parent_id else [])
+    narrowest = min((c.access for c in levels), key=lambda access: _WIDTH[access])
+    if narrowest != LibraryAccess.PRIVATE:
+        return AccessCeiling(narrowest, frozenset())
+    groups: frozenset[int] | None = None
+    for level in levels:
+        if level.access == LibraryAccess.PRIVATE:
+            granted = _category_groups(level)
+            groups = granted if groups is None else groups & granted
+    return AccessCeiling(LibraryAccess.PRIVATE, groups or frozenset())
+
+
+def access_within(access: str, ceiling: str) -> bool:
+    """Whether `access` is no wider than `ceiling`."""
+    return _WIDTH[access] <= _WIDTH[ceiling]
+
+
+def resource_group_ids(resource: Resource) -> frozenset[int]:
+    return frozenset(
+        ResourceGroupObjectPermission.objects.filter(
+            content_object=resource, permission__codename="view_resource"
+        ).values_list("group_id", flat=True)
+    )
+
+
+def can_view_resource(user, resource: Resource) -> bool:
+    return visible_resources(user).filter(pk=resource.pk).exists()

@@ -19,7 +19,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from community.images import image_normalize
 from community.markdown import render_markdown
-from forums.models import Tag, Topic
+from forums.models import Category, Tag, Topic
 from library.models import (
     Collection,
     CollectionItem,
@@ -35,7 +35,17 @@ from members.models import User
 COVER_MAX_BYTES = 5 * 1024 * 1024
 COVER_MAX_SIZE = (1200, 1200)
 
-RESOURCE_FIELDS = {"kind", "title", "slug", "summary", "body", "url", "access", "is_featured"}
+RESOURCE_FIELDS = {
+    "kind",
+    "title",
+    "slug",
+    "summary",
+    "body",
+    "url",
+    "access",
+    "is_featured",
+    "discussion_category",
+}
 COLLECTION_FIELDS = {"title", "slug", "summary", "access", "is_featured"}
 
 
@@ -73,6 +83,7 @@ def resource_create(
     url: str = "",
     access: str,
     is_featured: bool = False,
+    discussion_category: Category | None = None,
     tags: Iterable[Tag] = (),
     source_topics: Iterable[Topic] = (),
     cover: UploadedFile | None = None,
@@ -91,6 +102,7 @@ def resource_create(
         url=url,
         access=access,
         is_featured=is_featured,
+        discussion_category=discussion_category,
         owner=actor,
     )
     resource_kind_check(resource, has_file=upload is not None)

@@ -14,7 +14,9 @@ import zipfile
 from typing import NamedTuple
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from PIL import Image, UnidentifiedImageError
 
 from community.images import MAX_PIXELS
@@ -252,3 +254,65 @@ def _csv_sniff(head: bytes) -> SniffedType:
                 "file_csv_encoding",
             ) from exc
     return CSV
+
+
+# --- Refusing an oversized upload before it is stored ---------------------------------------
+
+# Room for the form's other fields beside the file in the same request.
+REQUEST_OVERHEAD_BYTES = 1024 * 1024
+
+
+def too_large_message(max_bytes: int = FILE_MAX_BYTES) -> str:
+    return (
+        f"The file is larger than {filesizeformat(max_bytes)}, the largest allowed. "
+        "Compress it or split it, then upload again."
+    )
+
+
+class UploadLimitHandler(FileUploadHandler):
+    """Refuses a file over `max_bytes` while the request is read, before Django writes it
+    to a temporary file: at once when the request's Content-Length already says it is too
+    big, else as soon as the bytes received pass the limit. The file is skipped (its bytes
+    are read off the connection and dropped) and `request.upload_refusals` maps its field
+    to the message the form shows (library.admin)."""
+
+    def __init__(self, request=None, *, max_bytes: int = FILE_MAX_BYTES):
+        super().__init__(request)
+        self.max_bytes = max_bytes
+        self.request_too_large = False
+        request.upload_refusals = {}
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.request_too_large = content_length > self.max_bytes + REQUEST_OVERHEAD_BYTES
+        return None
+
+    def new_file(self, field_name, *args, **kwargs):
+        super().new_file(field_name, *args, **kwargs)
+        if self.request_too_large:
+            self._refuse()
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.max_bytes:
+            self._refuse()
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+    def _refuse(self):
+        self.request.upload_refusals[self.field_name] = too_large_message(self.max_bytes)
+        raise SkipFile()
+
+
+def upload_limit_middleware(get_response):
+    """Puts UploadLimitHandler first on the library's upload pages (the admin's library
+    pages), before anything reads the request's body."""
+
+    def middleware(request):
+        if request.method == "POST" and request.path.startswith(
+            reverse("admin:index") + "library/"
+        ):
+            request.upload_handlers.insert(0, UploadLimitHandler(request))
+        return get_response(request)
+
+    return middleware

@@ -6,8 +6,10 @@ from django.http import FileResponse, Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from community.links import absolute_url
 from forums.permissions import access_tag
 from library import selectors
+from library.forms import CommentForm
 from library.models import LibraryAccess, ResourceKind
 from library.permissions import (
     RESOURCE_NOT_FOUND,
@@ -16,6 +18,7 @@ from library.permissions import (
     access_resource,
 )
 from library.services import file_download_record, resource_view_count
+from members.permissions import is_community_member
 
 
 @require_GET
@@ -49,8 +52,22 @@ def tag_detail(request, slug: str):
 @require_GET
 def resource_detail(request, slug: str):
     resource = access_resource(request.user, slug=slug)
-    page = selectors.resource_page(resource=resource, viewer=request.user)
     resource_view_count(resource=resource)
+    return resource_page_response(request, resource)
+
+
+def share_context(resource, *, shared: bool) -> dict:
+    return {
+        "resource": resource,
+        "shared": shared,
+        "share_url": absolute_url(resource.get_absolute_url()),
+    }
+
+
+def resource_page_response(request, resource, *, comment_form=None, status: int = 200):
+    """The resource page (also re-shown with a refused comment's errors)."""
+    viewer = request.user
+    page = selectors.resource_page(resource=resource, viewer=viewer)
     return render(
         request,
         "library/resource_detail.html",
@@ -64,7 +81,14 @@ def resource_detail(request, slug: str):
             "is_file": resource.kind == ResourceKind.FILE,
             "is_link": resource.kind == ResourceKind.LINK,
             "is_article": resource.kind == ResourceKind.ARTICLE,
+            "bar": selectors.reaction_bar(resource=resource, viewer=viewer),
+            "credits": selectors.resource_credits(resource=resource),
+            "comments": selectors.resource_comments(resource=resource, viewer=viewer),
+            "comment_form": comment_form or CommentForm(),
+            "can_act": is_community_member(viewer),
+            **share_context(resource, shared=request.GET.get("shared") == "1"),
         },
+        status=status,
     )
 
 

@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "community.middleware.CommonReadsMiddleware",
     "members.middleware.SessionBackendUpgradeMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads a POST body: refuses an oversized library upload unread.
+    "library.uploads.upload_limit_middleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -201,6 +203,9 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Library files (and their covers) are private: kept outside MEDIA_ROOT, no URL serves them,
 # and they leave only through the library's permission-checked views (docs/library.md).
 LIBRARY_FILES_ROOT = env.path("LIBRARY_FILES_ROOT", default=BASE_DIR / "private" / "library")
+# The forum category comments on public and members-only library resources go to (made,
+# members-only, on the first comment when missing).
+LIBRARY_DISCUSSION_CATEGORY = env("LIBRARY_DISCUSSION_CATEGORY", default="library-discussions")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "library": {

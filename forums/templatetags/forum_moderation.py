@@ -3,6 +3,7 @@ fetches them (one query, only for moderators, who are the only ones shown the co
 
 from django import template
 
+from forums.moderator_actions import post_actions_for, topic_actions_for
 from forums.permissions import visible_categories
 
 register = template.Library()
@@ -14,3 +15,14 @@ def move_targets(context, topic):
     return list(
         visible_categories(user).exclude(pk=topic.category_id).only("pk", "name", "parent_id")
     )
+
+
+@register.simple_tag
+def topic_moderator_actions(topic):
+    """Links other apps add to the moderator controls (forums.moderator_actions)."""
+    return topic_actions_for(topic)
+
+
+@register.simple_tag
+def post_moderator_actions(topic, post):
+    return post_actions_for(topic, post)

@@ -16,6 +16,7 @@ class SupportKind(models.TextChoices):
     SHARE = "share", "Shared"
     SHOUT_OUT = "shout_out", "Shout-out"
     FOLLOW = "follow", "Followed"
+    LIBRARY_CREDIT = "library_credit", "Credited in the library"
 
 
 class SupportAct(BaseModel):

@@ -177,10 +177,12 @@ def test_the_home_page_query_count_is_bounded_for_a_visitor_and_a_beta_member(
         TopicFactory(category=forum["public"].category, last_post_at=earlier)
         TopicFactory(category=forum["private"].category, reply_count=3, last_post_at=earlier)
 
-    with django_assert_max_num_queries(3):  # latest, waiting, pinned
+    # latest, waiting, pinned, the library's featured collections
+    with django_assert_max_num_queries(4):
         html = _home(visitor)
     assert "Build 42 freezes" not in html
-    # the member, latest, waiting, pinned, supporters (one or two) and groups
-    with django_assert_max_num_queries(7):
+    # the member, latest, waiting, pinned, supporters (one or two), groups, the library's
+    # featured collections
+    with django_assert_max_num_queries(8):
         html = _home(member)
     assert "Build 42 freezes on long lists" in html and "Customer advisory board" in html

@@ -24,6 +24,10 @@ def resource_form(**overrides):
         "versions-INITIAL_FORMS": "0",
         "versions-MIN_NUM_FORMS": "0",
         "versions-MAX_NUM_FORMS": "1000",
+        "credits-TOTAL_FORMS": "0",
+        "credits-INITIAL_FORMS": "0",
+        "credits-MIN_NUM_FORMS": "0",
+        "credits-MAX_NUM_FORMS": "1000",
     }
     data.update(overrides)
     return data

@@ -236,8 +236,9 @@ def test_resource_and_collection_pages_are_bounded(
         resources=[file_resource, *ResourceFactory.create_batch(15)],
     )
     client_as_member.get(file_resource.get_absolute_url())
-    # The user, the resource, its versions, tags, topics and collections, the view count.
-    with django_assert_max_num_queries(7):
+    # The user, the resource, its versions, tags, topics and collections, the view count,
+    # its reactions, credits and discussion category.
+    with django_assert_max_num_queries(10):
         client_as_member.get(file_resource.get_absolute_url())
     client_as_member.get(collection.get_absolute_url())
     with django_assert_max_num_queries(5):

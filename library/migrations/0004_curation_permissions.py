@@ -1,0 +1,45 @@
+"""Community managers curate members' suggestions and see credits, reactions and shares in
+the admin."""
+
+from django.contrib.auth.management import create_permissions
+from django.db import migrations
+
+ROLE_PERMISSIONS = {
+    "Community managers": [
+        "library.view_suggestion",
+        "library.change_suggestion",
+        "library.view_credit",
+        "library.add_credit",
+        "library.change_credit",
+        "library.delete_credit",
+        "library.view_resourcereaction",
+        "library.view_share",
+    ],
+}
+
+
+def grant_role_permissions(apps):
+    """Idempotent; tests call it to restore the roles after a transactional flush."""
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, codenames in ROLE_PERMISSIONS.items():
+        group, _ = Group.objects.get_or_create(name=role)
+        for dotted in codenames:
+            app_label, codename = dotted.split(".")
+            group.permissions.add(
+                Permission.objects.get(content_type__app_label=app_label, codename=codename)
+            )
+
+
+def forwards(apps, schema_editor):
+    app_config = apps.get_app_config("library")
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0)
+    app_config.models_module = None
+    grant_role_permissions(apps)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("library", "0003_library_community")]
+
+    operations = [migrations.RunPython(forwards, migrations.RunPython.noop)]
