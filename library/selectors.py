@@ -262,10 +262,15 @@ def _resource_search_scan(viewer, text, page, per_page) -> ResourceResults:
     result_page = Paginator(resources, per_page).get_page(page)
     hits = []
     for resource in result_page.object_list:
-        summary_hit = any(word.lower() in resource.summary.lower() for word in words)
-        source = (
-            resource.summary if summary_hit or not resource.html else html_to_text(resource.html)
-        )
+        body = html_to_text(resource.html)
+        # As on PostgreSQL: the summary when it holds a word, else the article's passage
+        # that does, else whichever text there is.
+        if _holds_a_word(resource.summary, words) or not (
+            _holds_a_word(body, words) or not resource.summary
+        ):
+            source = resource.summary
+        else:
+            source = body
         hits.append(
             ResourceHit(
                 resource=resource,
@@ -275,3 +280,8 @@ def _resource_search_scan(viewer, text, page, per_page) -> ResourceResults:
         )
     result_page.object_list = hits
     return ResourceResults(page=result_page, hits=hits)
+
+
+def _holds_a_word(text: str, words: list[str]) -> bool:
+    lowered = text.lower()
+    return any(word.lower() in lowered for word in words)
