@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from forums.models import SearchQuery, Tag
+from forums.selectors.search import SearchTooBroad
 from library.models import LibraryAccess
 from library.services import resource_access_grant
 from members.models import JoinPolicy
@@ -366,3 +367,18 @@ def test_an_empty_search_shows_the_form_only(one_of_each):
         assert 'role="search"' in html
         assert "search-result" not in results_part(html)
     assert not SearchQuery.objects.exists()
+
+
+def test_a_kind_that_runs_too_long_is_refused_alone(one_of_each, monkeypatch):
+    def too_broad(**kwargs):
+        raise SearchTooBroad
+
+    monkeypatch.setattr(kinds, "resource_search", too_broad)
+
+    html = results_part(page(client_for(member_factories.UserFactory()), q="zorblax"))
+
+    library = html.split('id="search-results-library"')[1].split("</section>")[0]
+    assert "matches too much to rank quickly" in library
+    assert "Zorblax</mark> calibration" in html
+    assert "@zora" in html
+    assert SearchQuery.objects.get().result_count == 2
