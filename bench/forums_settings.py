@@ -9,7 +9,7 @@ ROOT_URLCONF = "bench.forums_urls"
 
 # wrk sends every search from one address: the per-address limit would answer 429 and the
 # benchmark would measure the refusal, not the search.
-FORUM_SEARCH_RATE_LIMITED = False
+SEARCH_RATE_LIMITED = False
 
 # Switches for `bench/run_forums.sh --fast-paths` (docs/performance.md): the shortcuts
 # around Django's internals that are kept, each turned back into the standard way.

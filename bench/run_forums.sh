@@ -190,7 +190,7 @@ PAGES=(
   "latest|/forums/latest/"
   "topic page 1|$TOPIC?page=1"
   "topic last page|$TOPIC?page=$HOT_LAST"
-  "search zeppelin|/forums/search/?q=zeppelin"
+  "search zeppelin|/search/?q=zeppelin&kind=forums"
 )
 
 [ "$FAST" = 1 ] || log "query counts (test Client + CaptureQueriesContext, second request of each page)"

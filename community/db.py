@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple, TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connections, models
+from django.db import OperationalError, connection, connections, models, transaction
 from django.db.models.query import get_related_populators
 
 
@@ -118,3 +119,37 @@ def _fits_the_key_column(value, field, using: str) -> bool:
         return True
     low, high = connections[using].ops.integer_field_range(field.get_internal_type())
     return (low is None or value >= low) and (high is None or value <= high)
+
+
+# --- Statement time limits ------------------------------------------------------------------
+
+QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement_timeout
+_T = TypeVar("_T")
+
+
+class QueryTimedOut(Exception):
+    """A time-limited read (time_limited) ran past its limit and was cancelled."""
+
+
+def time_limited(function: Callable[[], _T], *, milliseconds: int) -> _T:
+    """`function()`, with each of its statements stopped after `milliseconds` on PostgreSQL
+    (QueryTimedOut then). Searches use it: a word found nearly everywhere must not hold a
+    worker and a connection for as long as ranking takes. SQLite has no statement timeout,
+    so there it simply runs."""
+    if connection.vendor != "postgresql":
+        return function()
+    nested = connection.in_atomic_block
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                # SET LOCAL: it ends with this transaction, so only `function` is bounded.
+                cursor.execute(f"SET LOCAL statement_timeout = {int(milliseconds)}")
+            result = function()
+            if nested:  # an outer transaction (ATOMIC_REQUESTS, tests) goes on: put it back
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
+            raise QueryTimedOut from exc
+        raise
+    return result

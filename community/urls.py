@@ -7,6 +7,7 @@ from django.views.static import serve
 from community import home, views
 from forums.views import admin_gate, email_preferences
 from members.views import approvals
+from search import views as search_views
 
 handler403 = views.permission_denied
 handler404 = views.page_not_found
@@ -35,9 +36,17 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("members/", include("members.urls")),
     path("groups/", include("members.group_urls")),
+    # The forum search's addresses from before the site search: bookmarks and shared links
+    # keep working, as topics-and-posts searches.
+    path("forums/search/", search_views.forums_search_redirect),
+    path(
+        "forums/search/<int:query_id>/open/<int:topic_id>/",
+        search_views.forums_open_redirect,
+    ),
     path("forums/", include("forums.urls")),
     path("library/", include("library.urls")),
     path("polls/", include("polls.urls")),
+    path("search/", include("search.urls")),
     path("notifications/", include((notification_patterns, "notifications"))),
     # In front of the admin's own login: signed-in people who are not staff get a page that
     # says where they can act, not a 403 with a traceback (forums.views.admin_gate).

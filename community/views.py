@@ -105,7 +105,7 @@ def error_page_context(request, *, database_reachable: bool = True) -> dict:
         "branding": _branding_if_reachable(),
         "signed_in": _signed_in_if_known(request) if database_reachable else None,
         "home_url": reverse("home"),
-        "search_url": reverse("forums:search"),
+        "search_url": reverse("search:search"),
         "login_url": reverse("account_login"),
     }
 

@@ -7,7 +7,6 @@ from forums.views import (
     mentions,
     moderation,
     posts,
-    search,
     topics,
     watching,
 )
@@ -21,8 +20,6 @@ urlpatterns = [
     path("bookmarks/", lists.bookmark_list, name="bookmarks"),
     path("tags/", lists.tag_list, name="tag-list"),
     path("tags/<slug:slug>/", lists.tag_detail, name="tag-detail"),
-    path("search/", search.search, name="search"),
-    path("search/<int:query_id>/open/<int:topic_id>/", search.search_open, name="search-open"),
     path("moderation/", moderation.queue, name="moderation-queue"),
     path("watch/", watching.watch_set, name="watch"),
     path("mentions/", mentions.mention_suggestions, name="mention-suggestions"),

@@ -4,13 +4,46 @@ lists."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet, Window
+from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
+from django.utils.safestring import SafeString
 
+from community.db import QueryTimedOut, time_limited
+from community.markdown import html_to_text
 from forums.models import Post, ReactionKind, Tag, Topic
 from forums.permissions import can_view_topic, tags_visible_to, visible_topics
+from forums.selectors.search import (
+    MARK_START,
+    SEARCH_CONFIG,
+    SEARCH_TIMEOUT_MS,
+    SearchTooBroad,
+    StoredSearchVector,
+    excerpt_html,
+    fallback_words,
+    marked_html,
+    search_headline,
+    words_marked_html,
+)
 from forums.selectors.topic import ReactionBar, ReactionCount
 from library.engagement import (
     discussion_category_for,
@@ -224,3 +257,161 @@ def featured_collections(*, viewer) -> list[tuple[Collection, list[Resource]]]:
     for item in items:
         newest.setdefault(item.collection_id, []).append(item.resource)
     return [(collection, newest.get(collection.pk, [])) for collection in collections]
+
+
+# --- Search ---------------------------------------------------------------------------------
+# The site search's library results: resources the viewer may see (visible_resources)
+# matched by title, summary, an article's text and their visible tags. The engine is the
+# forums' (forums.selectors.search): PostgreSQL full-text with websearch syntax, the same
+# highlighting and time limit, and an icontains scan on SQLite.
+
+RESOURCE_RESULTS_PER_PAGE = 20
+SNIPPET_WORDS = {"max_words": 35, "min_words": 15}
+
+
+@dataclass
+class ResourceHit:
+    resource: Resource
+    title_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass
+class ResourceResults:
+    page: Page
+    hits: list[ResourceHit] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return self.page.paginator.count
+
+
+def resource_search(
+    *, viewer, text: str, page: int | str | None, per_page: int = RESOURCE_RESULTS_PER_PAGE
+) -> ResourceResults:
+    """One page of the resources matching `text` that `viewer` may see, best first, each
+    with its title and a snippet highlighted (text from the rendered article or the summary,
+    never Markdown). A fixed number of queries: the count, the page with its visible tags,
+    and on PostgreSQL one for the snippets. Raises SearchTooBroad past the time limit."""
+    if not text:
+        return ResourceResults(page=Paginator(Resource.objects.none(), per_page).get_page(1))
+    if connection.vendor != "postgresql":
+        return _resource_search_scan(viewer, text, page, per_page)
+    try:
+        return time_limited(
+            lambda: _resource_search_ranked(viewer, text, page, per_page),
+            milliseconds=SEARCH_TIMEOUT_MS,
+        )
+    except QueryTimedOut as exc:
+        raise SearchTooBroad from exc
+
+
+def _visible_tag_names(viewer, **lookup):
+    return tags_visible_to(viewer).filter(**lookup)
+
+
+def _resource_search_ranked(viewer, text, page, per_page) -> ResourceResults:
+    query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    tag_text = Func(
+        ArraySubquery(_visible_tag_names(viewer, library_resources=OuterRef("pk")).values("name")),
+        Value(" "),
+        function="ARRAY_TO_STRING",
+        output_field=TextField(),
+    )
+    # The stored vector (title A, summary B, body C) and, per reader, their visible tags (B).
+    document = StoredSearchVector("title") + SearchVector(
+        tag_text, config=SEARCH_CONFIG, weight="B"
+    )
+    resources = (
+        visible_resources(viewer)
+        .alias(document=document)
+        .filter(document=query)
+        .annotate(rank=SearchRank(F("document"), query))
+        .order_by("-rank", "-created_at", "-pk")
+        .defer("body", "html")
+        .prefetch_related(_tags(viewer))
+    )
+    result_page = Paginator(resources, per_page).get_page(page)
+    found = list(result_page.object_list)
+    headlines = {
+        row["pk"]: row
+        for row in Resource.objects.filter(pk__in=[r.pk for r in found])
+        .annotate(
+            title_headline=search_headline(F("title"), query, highlight_all=True),
+            summary_headline=search_headline(F("summary"), query, **SNIPPET_WORDS),
+            body_headline=search_headline(F("html"), query, html=True, **SNIPPET_WORDS),
+        )
+        .values("pk", "title_headline", "summary_headline", "body_headline")
+    }
+    hits = []
+    for resource in found:
+        row = headlines.get(resource.pk, {})
+        summary = row.get("summary_headline") or ""
+        body = html_to_text(row.get("body_headline") or "")
+        # The summary is the curated description: shown when it holds the words, else the
+        # article's passage that does, else whichever text there is.
+        if MARK_START in summary or not (MARK_START in body or not summary):
+            snippet = marked_html(summary)
+        else:
+            snippet = marked_html(body)
+        hits.append(
+            ResourceHit(
+                resource=resource,
+                title_html=marked_html(row.get("title_headline") or resource.title),
+                snippet_html=snippet,
+            )
+        )
+    result_page.object_list = hits
+    return ResourceResults(page=result_page, hits=hits)
+
+
+def _resource_search_scan(viewer, text, page, per_page) -> ResourceResults:
+    """SQLite: every word in the title, summary, article or a visible tag's name; title
+    matches first, then the newest."""
+    words = fallback_words(text)
+    matches, in_title = Q(), Q()
+    for word in words:
+        tagged = Exists(
+            _visible_tag_names(viewer, library_resources=OuterRef("pk"), name__icontains=word)
+        )
+        matches &= (
+            Q(title__icontains=word)
+            | Q(summary__icontains=word)
+            | Q(body__icontains=word)
+            | Q(tagged)
+        )
+        in_title &= Q(title__icontains=word)
+    resources = (
+        visible_resources(viewer)
+        .filter(matches)
+        .annotate(title_match=Case(When(in_title, then=Value(1)), default=Value(0)))
+        .order_by("-title_match", "-created_at", "-pk")
+        .defer("body")
+        .prefetch_related(_tags(viewer))
+    )
+    result_page = Paginator(resources, per_page).get_page(page)
+    hits = []
+    for resource in result_page.object_list:
+        body = html_to_text(resource.html)
+        # As on PostgreSQL: the summary when it holds a word, else the article's passage
+        # that does, else whichever text there is.
+        if _holds_a_word(resource.summary, words) or not (
+            _holds_a_word(body, words) or not resource.summary
+        ):
+            source = resource.summary
+        else:
+            source = body
+        hits.append(
+            ResourceHit(
+                resource=resource,
+                title_html=words_marked_html(resource.title, words),
+                snippet_html=excerpt_html(source, words),
+            )
+        )
+    result_page.object_list = hits
+    return ResourceResults(page=result_page, hits=hits)
+
+
+def _holds_a_word(text: str, words: list[str]) -> bool:
+    lowered = text.lower()
+    return any(word.lower() in lowered for word in words)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "forums",
     "library",
     "polls",
+    "search",
     "metrics",
     # Last: the demo community depends on every app above and none of them on it.
     "demo",

@@ -10,7 +10,7 @@ An expression index finds matching posts just as fast, but ranking (ts_rank) and
 per-topic "best post" need the tsvector itself, and recomputing to_tsvector for every
 matching post at query time cost 6 s for a word in 1 % of 200,000 posts (docs/search.md has
 the measurements). PostgreSQL keeps the column up to date on every insert and edit; Django
-never reads or writes it except through forums.selectors.search.PostSearchVector, so the
+never reads or writes it except through forums.selectors.search.StoredSearchVector, so the
 Post model is unchanged. Titles are short: recomputing them is cheap.
 
 The text search configuration must stay equal to forums.selectors.search.SEARCH_CONFIG; a

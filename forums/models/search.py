@@ -12,6 +12,9 @@ class SearchQuery(BaseModel):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     query = models.CharField(max_length=200)
+    # What was searched: the site search's kinds ("all", "forums", "library", "members").
+    # Rows from before the site search are forum searches.
+    kind = models.CharField(max_length=16, default="forums")
     filters = models.JSONField(default=dict, blank=True)
     result_count = models.PositiveIntegerField()
     clicked_at = models.DateTimeField(null=True, blank=True)

@@ -30,10 +30,11 @@ from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
     SearchVector,
+    SearchVectorCombinable,
     SearchVectorField,
 )
 from django.core.paginator import Page, Paginator
-from django.db import OperationalError, connection, transaction
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -53,6 +54,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from community.db import QueryTimedOut, time_limited
 from community.markdown import html_to_text
 from forums.models import Category, Post, Topic
 from forums.models import SearchQuery as SearchLog
@@ -73,7 +75,6 @@ FALLBACK_MAX_WORDS = 8
 SNIPPET_CHARS = 240
 # Longest a search may run on PostgreSQL before the member is asked to narrow it.
 SEARCH_TIMEOUT_MS = 4000
-QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for a statement_timeout
 
 # Sentinels ts_headline puts around matches; the snippet is escaped and only they become
 # <mark>. Private-use characters, and removed from the text first, so a post can't forge them.
@@ -141,34 +142,32 @@ def _uses_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-class SearchTooBroad(Exception):
+class SearchTooBroad(QueryTimedOut):
     """The search matched so much that ranking it took longer than SEARCH_TIMEOUT_MS."""
 
 
-def topic_search(*, viewer, criteria: SearchCriteria, page: int | str | None) -> SearchResults:
-    """One page (RESULTS_PER_PAGE) of the topics matching `criteria` that `viewer` may
-    see, best first, each with its best post and a highlighted snippet. An empty text finds
-    nothing. On PostgreSQL raises SearchTooBroad when the queries run past
-    SEARCH_TIMEOUT_MS (a word in nearly every post: ranking reads every matching post)."""
+def topic_search(
+    *,
+    viewer,
+    criteria: SearchCriteria,
+    page: int | str | None,
+    per_page: int = RESULTS_PER_PAGE,
+) -> SearchResults:
+    """One page (`per_page`) of the topics matching `criteria` that `viewer` may see, best
+    first, each with its best post and a highlighted snippet. An empty text finds nothing.
+    On PostgreSQL raises SearchTooBroad when the queries run past SEARCH_TIMEOUT_MS (a word
+    in nearly every post: ranking reads every matching post)."""
     if not criteria.text:
-        return SearchResults(page=Paginator(Topic.objects.none(), RESULTS_PER_PAGE).get_page(1))
+        return SearchResults(page=Paginator(Topic.objects.none(), per_page).get_page(1))
     if not _uses_postgres():
-        return _FallbackSearch(viewer, criteria).results(page)
-    nested = connection.in_atomic_block
+        return _FallbackSearch(viewer, criteria).results(page, per_page)
     try:
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                # SET LOCAL: it ends with this transaction, so only the search is bounded.
-                cursor.execute(f"SET LOCAL statement_timeout = {int(SEARCH_TIMEOUT_MS)}")
-            results = _PostgresSearch(viewer, criteria).results(page)
-            if nested:  # an outer transaction (ATOMIC_REQUESTS, tests) goes on: put it back
-                with connection.cursor() as cursor:
-                    cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
-    except OperationalError as exc:
-        if getattr(exc.__cause__, "sqlstate", None) == QUERY_CANCELED:
-            raise SearchTooBroad from exc
-        raise
-    return results
+        return time_limited(
+            lambda: _PostgresSearch(viewer, criteria).results(page, per_page),
+            milliseconds=SEARCH_TIMEOUT_MS,
+        )
+    except QueryTimedOut as exc:
+        raise SearchTooBroad from exc
 
 
 class _Search:
@@ -212,11 +211,11 @@ class _Search:
             shown |= Q(topic__category__in=moderated_categories(user))
         return Post.objects.filter(shown)
 
-    def results(self, page) -> SearchResults:
+    def results(self, page, per_page: int = RESULTS_PER_PAGE) -> SearchResults:
         topics = self.ranked_topics()
         if isinstance(topics, QuerySet):
             topics = topics.select_related("category")
-        result_page = Paginator(topics, RESULTS_PER_PAGE).get_page(page)
+        result_page = Paginator(topics, per_page).get_page(page)
         topic_list = list(result_page.object_list)
         best = self.best_posts([topic.pk for topic in topic_list])
         hits = []
@@ -263,29 +262,32 @@ class _RankedTopics(Sequence):
         return topics if isinstance(index, slice) else topics[0]
 
 
-class PostSearchVector(Expression):
-    """forums_post.search_vector: the body's tsvector, a stored generated column that
-    PostgreSQL keeps (forums/migrations/0004_search_indexes.py). It is not a model field,
-    so it is reached through the body column's table alias, whatever Django names it in a
-    subquery."""
+class StoredSearchVector(SearchVectorCombinable, Expression):
+    """A table's `search_vector`: a tsvector in a stored generated column that PostgreSQL
+    keeps (forums_post's in forums/migrations/0004_search_indexes.py, the library's
+    resources' in library/migrations/0005_resource_search_vector.py). It is not a model
+    field, so it is reached through the table alias of a real column (`anchor`), whatever
+    Django names the table in a subquery. Combinable with SearchVector (`+`)."""
 
     output_field = SearchVectorField()
+    config = None  # the stored vector carries its own; for SearchVectorCombinable
 
-    def __init__(self):
+    def __init__(self, anchor: str = "body"):
         super().__init__()
-        self.body = F("body")
+        self.anchor_name = anchor
+        self.anchor = F(anchor)
 
     def get_source_expressions(self):
-        return [self.body]
+        return [self.anchor]
 
     def set_source_expressions(self, exprs):
-        (self.body,) = exprs
+        (self.anchor,) = exprs
 
     def as_sql(self, compiler, connection):
-        sql, params = compiler.compile(self.body)
+        sql, params = compiler.compile(self.anchor)
         table, _dot, column = sql.rpartition(".")
-        if column != connection.ops.quote_name("body"):
-            raise ValueError(f"Unexpected body column {sql!r}")
+        if column != connection.ops.quote_name(self.anchor_name):
+            raise ValueError(f"Unexpected {self.anchor_name} column {sql!r}")
         return f"{table}.{connection.ops.quote_name('search_vector')}", params
 
 
@@ -297,7 +299,7 @@ class _PostgresSearch(_Search):
     def matching_posts(self) -> QuerySet[Post]:
         return (
             self.posts()
-            .alias(body_vector=PostSearchVector())
+            .alias(body_vector=StoredSearchVector())
             .filter(self.written(), body_vector=self.query)
         )
 
@@ -340,7 +342,7 @@ class _PostgresSearch(_Search):
         candidates = (
             self.posts()
             .filter(topic_id__in=topic_ids)
-            .alias(body_vector=PostSearchVector())
+            .alias(body_vector=StoredSearchVector())
             .filter((Q(body_vector=self.query) & self.written()) | Q(is_opening=True))
             .annotate(
                 rank=Case(
@@ -361,8 +363,10 @@ class _PostgresSearch(_Search):
             .annotate(
                 # From the rendered HTML, whose tags ts_headline drops: the words a reader
                 # sees, without the Markdown syntax of `body`.
-                headline=_headline(F("html"), self.query, html=True, max_words=35, min_words=15),
-                title_headline=_headline(F("topic__title"), self.query, highlight_all=True),
+                headline=search_headline(
+                    F("html"), self.query, html=True, max_words=35, min_words=15
+                ),
+                title_headline=search_headline(F("topic__title"), self.query, highlight_all=True),
             )
             .select_related("author")
             .defer("body", "html")
@@ -379,9 +383,10 @@ class _PostgresSearch(_Search):
         return marked_html(html_to_text(post.headline))
 
 
-def _headline(expression, query, *, html: bool = False, **options):
-    """ts_headline of `expression`. Plain text (a title) keeps its angle brackets; rendered
-    `html` loses its tags, which ts_headline drops."""
+def search_headline(expression, query, *, html: bool = False, **options):
+    """ts_headline of `expression`, its matches between MARK_START and MARK_STOP for
+    marked_html. Plain text (a title) keeps its angle brackets; rendered `html` loses its
+    tags, which ts_headline drops (pass the result through html_to_text: entities stay)."""
     text = expression
     for removed in (MARK_START, MARK_STOP):
         text = Replace(text, Value(removed))
@@ -404,10 +409,7 @@ class _FallbackSearch(_Search):
 
     def __init__(self, viewer, criteria):
         super().__init__(viewer, criteria)
-        # Roughly the websearch syntax: quotes ignored, "-word" and "or" left out.
-        words = criteria.text.replace('"', " ").split()
-        wanted = [w for w in words if not w.startswith("-") and w.lower() != "or"]
-        self.words = wanted[:FALLBACK_MAX_WORDS] or [criteria.text]
+        self.words = fallback_words(criteria.text)
 
     def contains_all(self, field_name: str) -> Q:
         condition = Q()
@@ -463,27 +465,54 @@ class _FallbackSearch(_Search):
         return {post.topic_id: post for post in posts}
 
     def highlight(self, text: str) -> str:
-        pattern = re.compile("|".join(re.escape(word) for word in self.words), re.IGNORECASE)
-        return pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", text)
+        return words_marked(text, self.words)
 
     def title_html(self, topic: Topic, post: Post | None) -> SafeString:
         return marked_html(self.highlight(_unforgeable(topic.title)))
 
     def snippet_html(self, post: Post) -> SafeString:
-        body = _unforgeable(html_to_text(post.html))
-        lowered = body.lower()
-        found = [i for i in (lowered.find(w.lower()) for w in self.words) if i >= 0]
-        start = max(0, min(found, default=0) - SNIPPET_CHARS // 3)
-        excerpt = body[start : start + SNIPPET_CHARS]
-        if start > 0:
-            excerpt = "…" + excerpt
-        if start + SNIPPET_CHARS < len(body):
-            excerpt += "…"
-        return marked_html(self.highlight(excerpt))
+        return excerpt_html(html_to_text(post.html), self.words)
+
+
+def fallback_words(text: str) -> list[str]:
+    """The words a scan without full-text search looks for: roughly the websearch syntax,
+    quotes ignored, "-word" and "or" left out, at most FALLBACK_MAX_WORDS."""
+    words = text.replace('"', " ").split()
+    wanted = [w for w in words if not w.startswith("-") and w.lower() != "or"]
+    return wanted[:FALLBACK_MAX_WORDS] or [text]
+
+
+def words_marked(text: str, words: list[str]) -> str:
+    """`text` with each occurrence of the words between the MARK_START/MARK_STOP sentinels."""
+    alternatives = "|".join(re.escape(word) for word in words if word)
+    if not alternatives:
+        return text
+    pattern = re.compile(alternatives, re.IGNORECASE)
+    return pattern.sub(lambda m: f"{MARK_START}{m.group(0)}{MARK_STOP}", text)
+
+
+def excerpt_html(text: str, words: list[str], *, chars: int = SNIPPET_CHARS) -> SafeString:
+    """A `chars` window of plain `text` around the first of the words, highlighted and
+    escaped (marked_html): the snippet where PostgreSQL's ts_headline is not at hand."""
+    text = _unforgeable(text)
+    lowered = text.lower()
+    found = [i for i in (lowered.find(w.lower()) for w in words if w) if i >= 0]
+    start = max(0, min(found, default=0) - chars // 3)
+    excerpt = text[start : start + chars]
+    if start > 0:
+        excerpt = "…" + excerpt
+    if start + chars < len(text):
+        excerpt += "…"
+    return marked_html(words_marked(excerpt, words))
 
 
 def _unforgeable(text: str) -> str:
     return text.replace(MARK_START, "").replace(MARK_STOP, "")
+
+
+def words_marked_html(text: str, words: list[str]) -> SafeString:
+    """Plain `text` escaped, with each occurrence of the words in <mark>."""
+    return marked_html(words_marked(_unforgeable(text), words))
 
 
 def _day_start(day: date) -> datetime:

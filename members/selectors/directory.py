@@ -18,6 +18,10 @@ from members.visibility import field_visible_q, visible_fields
 
 DIRECTORY_PAGE_SIZE = 24
 SEARCH_MAX_TERMS = 5
+# Profile fields the directory's search box looks in (each behind its visibility). The site
+# search adds the bio: it looks for what people wrote, the directory for who they are.
+DIRECTORY_SEARCH_FIELDS = ("company", "headline", "location")
+SITE_SEARCH_FIELDS = (*DIRECTORY_SEARCH_FIELDS, "bio")
 
 
 class DirectoryPaginator(Paginator):
@@ -175,10 +179,11 @@ def _search_terms(q: str) -> list[str]:
     return q.split()[:SEARCH_MAX_TERMS]
 
 
-def _term_matches(term: str, *, viewer) -> QuerySet:
-    """Ids of members that one search word matches: a name, or a profile field the viewer
-    may see. A UNION of one indexed lookup per table: an OR across the user and profile
-    tables would keep PostgreSQL from using the trigram indexes (a full scan per search)."""
+def _term_matches(term: str, *, viewer, fields: tuple[str, ...]) -> QuerySet:
+    """Ids of members that one search word matches: a name, or one of the profile `fields`
+    the viewer may see. A UNION of one indexed lookup per table: an OR across the user and
+    profile tables would keep PostgreSQL from using the trigram indexes (a full scan per
+    search)."""
     profiles = Profile.objects.all()
     return (
         User.objects.filter(Q(username__icontains=term) | Q(display_name__icontains=term))
@@ -189,7 +194,7 @@ def _term_matches(term: str, *, viewer) -> QuerySet:
                     Q(**{f"{field}__icontains": term})
                     & field_visible_q(viewer, field, profile_prefix="")
                 ).values("user_id")
-                for field in ("company", "headline", "location")
+                for field in fields
             ),
             profiles.filter(
                 Q(expertise__name__icontains=term)
@@ -200,12 +205,15 @@ def _term_matches(term: str, *, viewer) -> QuerySet:
     )
 
 
-def member_directory_filter(*, viewer, query: DirectoryQuery) -> QuerySet[User]:
+def member_directory_filter(
+    *, viewer, query: DirectoryQuery, search_fields: tuple[str, ...] = DIRECTORY_SEARCH_FIELDS
+) -> QuerySet[User]:
     """Listed members matching `query`'s search and filters, unsorted (what a count needs).
+    Every search word must match a name or one of the `search_fields` the viewer may see.
     The caller checks can_browse_members(viewer) first."""
     members = User.objects.filter(community_member_q())
     for term in _search_terms(query.q):
-        members = members.filter(pk__in=_term_matches(term, viewer=viewer))
+        members = members.filter(pk__in=_term_matches(term, viewer=viewer, fields=search_fields))
     if query.trust_level is not None:
         members = members.filter(trust_level=query.trust_level)
     if query.company:
@@ -247,3 +255,15 @@ def member_directory_list(
     select, prefetch = member_card_queryset()
     sort = DIRECTORY_SORTS.get(query.sort) or DIRECTORY_SORTS[DIRECTORY_DEFAULT_SORT]
     return sort.apply(filtered.select_related(*select), viewer=viewer).prefetch_related(*prefetch)
+
+
+def member_search(*, viewer, words: list[str]) -> tuple[QuerySet[User], QuerySet[User]]:
+    """The site search's members: listed members (as the directory lists them) matched by
+    every one of `words` in their name, username or a profile field the viewer may see,
+    the bio included ("only me" fields never match for anyone else). Returns the filtered
+    members (for the count) and the same sorted by name with their profiles (for a page).
+    The caller checks can_browse_members(viewer) first."""
+    query = DirectoryQuery(q=" ".join(words))
+    filtered = member_directory_filter(viewer=viewer, query=query, search_fields=SITE_SEARCH_FIELDS)
+    ordered = directory_sort_by_name(filtered.select_related("profile"), viewer=viewer)
+    return filtered, ordered

@@ -40,7 +40,7 @@ def _assert_branded_with_ways_back(page: str, *, sign_in: bool):
     assert "Acme Makers" in page
     assert 'class="site-header"' in page
     assert 'href="/"' in page
-    assert f'action="{reverse("forums:search")}"' in page
+    assert f'action="{reverse("search:search")}"' in page
     assert (f'href="{reverse("account_login")}"' in page) is sign_in
     assert "Traceback" not in page
 

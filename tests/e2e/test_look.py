@@ -56,7 +56,7 @@ def test_no_page_scrolls_sideways_on_a_phone(page: Page, community):
         "/",
         "/forums/",
         community["topic"].get_absolute_url(),
-        "/forums/search/?q=report",
+        "/search/?q=report",
         "/groups/",
         "/groups/beta-program/",
         "/members/maximilian/",

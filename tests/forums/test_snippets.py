@@ -39,7 +39,7 @@ def post():
 
 
 def test_search_snippets_are_text(client, post):
-    page = client.get(reverse("forums:search"), {"q": "zorblax"}).content.decode()
+    page = client.get(reverse("search:search"), {"q": "zorblax", "kind": "forums"}).content.decode()
     snippet = page.split('class="search-result__snippet">')[1].split("</p>")[0]
     _assert_text_not_markdown(snippet)
     assert "<mark>zorblax</mark>" in snippet

@@ -14,7 +14,7 @@ from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SEARCH = reverse("forums:search")
+SEARCH = reverse("search:search")
 # Visitor: session, the category and tag choices, the topic count, the page of topics, the
 # snippets, the search log insert and the session save (10 on SQLite). On PostgreSQL the
 # search runs in a savepoint with its time limit set and reset (+4 here, inside the test's
@@ -55,9 +55,9 @@ def _count(client, params) -> int:
 @pytest.mark.parametrize(
     "params",
     [
-        {"q": "zorblax"},
-        {"q": "zorblax", "tag": "billing", "solved": "no", "after": "2000-01-01"},
-        {"q": "zorblax reply", "page": "2"},
+        {"kind": "forums", "q": "zorblax"},
+        {"kind": "forums", "q": "zorblax", "tag": "billing", "solved": "no", "after": "2000-01-01"},
+        {"kind": "forums", "q": "zorblax reply", "page": "2"},
     ],
     ids=["plain", "filtered", "page 2"],
 )
@@ -73,7 +73,7 @@ def test_results_page_queries_do_not_grow_with_matches(
     _add_matching_topics(27, user=user, tag=tag)
     # New grants replace the member's cached reach (forums.permissions.member_reach): one
     # recomputation per change of permissions, not per result, so warm again first.
-    _count(client, {"q": "warm"})
+    _count(client, {"kind": "forums", "q": "warm"})
     with django_assert_max_num_queries(MAX_QUERIES[kind]):
         response = client.get(SEARCH, params)
     assert response.status_code == 200

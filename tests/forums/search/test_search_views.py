@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from forums.models import SearchQuery
 from forums.selectors import search as search_selectors
-from forums.views import search as search_views
+from search import views as search_views
 from tests.forums.factories import CategoryFactory, private_category_for
 from tests.forums.search.helpers import reply, topic_with
 from tests.html import parse_elements, unsafe_markup
@@ -16,11 +16,11 @@ from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
-SEARCH = reverse("forums:search")
+SEARCH = reverse("search:search")
 
 
 def _open_url(search_id: int, topic_id: int) -> str:
-    return reverse("forums:search-open", args=[search_id, topic_id])
+    return reverse("search:open-topic", args=[search_id, topic_id])
 
 
 def test_empty_search_shows_the_form_only(client, category):
@@ -40,7 +40,7 @@ def test_visitor_sees_results_with_highlight_category_author_and_solved_badge(cl
     answer = reply(topic, "Align the zorblax <script>alert(1)</script> first.")
     type(topic).objects.filter(pk=topic.pk).update(accepted_answer=answer)
 
-    response = client.get(SEARCH, {"q": "zorblax"})
+    response = client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -57,7 +57,7 @@ def test_visitor_sees_results_with_highlight_category_author_and_solved_badge(cl
 
 
 def test_reflected_query_is_escaped(client):
-    response = client.get(SEARCH, {"q": "<script>alert(1)</script>"})
+    response = client.get(SEARCH, {"kind": "forums", "q": "<script>alert(1)</script>"})
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -80,7 +80,7 @@ def test_reflected_query_is_escaped(client):
 def test_hostile_queries_get_a_clear_message(client, category, query, message):
     topic_with(title="Zorblax", category=category)
 
-    response = client.get(SEARCH, {"q": query})
+    response = client.get(SEARCH, {"kind": "forums", "q": query})
 
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -93,7 +93,7 @@ def test_hostile_queries_get_a_clear_message(client, category, query, message):
 def test_sql_and_search_syntax_are_just_words(client, category, query):
     topic_with(title="Zorblax", category=category)
 
-    response = client.get(SEARCH, {"q": query})
+    response = client.get(SEARCH, {"kind": "forums", "q": query})
 
     assert response.status_code == 200
     assert "found for" in response.content.decode()
@@ -118,7 +118,7 @@ def test_sql_and_search_syntax_are_just_words(client, category, query):
 def test_bad_filters_get_a_form_error_not_a_500(client, category, params):
     topic_with(title="Zorblax", category=category)
 
-    response = client.get(SEARCH, {"q": "zorblax", **params})
+    response = client.get(SEARCH, {"kind": "forums", "q": "zorblax", **params})
 
     assert response.status_code == 200
 
@@ -128,20 +128,20 @@ def test_a_private_category_is_not_offered_nor_accepted_as_a_filter(client):
     secret = private_category_for(insider, name="Beta programme")
     topic_with(title="Zorblax secrets", category=secret)
 
-    response = client.get(SEARCH, {"q": "zorblax", "category": secret.slug})
+    response = client.get(SEARCH, {"kind": "forums", "q": "zorblax", "category": secret.slug})
     assert response.status_code == 200
     html = response.content.decode()
     assert "Beta programme" not in html
     assert "Zorblax secrets" not in html
 
     client.force_login(insider)
-    response = client.get(SEARCH, {"q": "zorblax", "category": secret.slug})
+    response = client.get(SEARCH, {"kind": "forums", "q": "zorblax", "category": secret.slug})
     assert "Beta programme" in response.content.decode()
     assert "1 topic found" in response.content.decode()
 
 
 def test_members_only_community_sends_visitors_to_sign_in(client, members_only, category):
-    response = client.get(SEARCH, {"q": "zorblax"})
+    response = client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     assert response.status_code == 302
     assert not SearchQuery.objects.exists()
 
@@ -155,7 +155,7 @@ def test_each_search_is_logged_once_with_its_result_count(client, category):
     for n in range(23):
         topic_with(title=f"Zorblax {n}", category=category)
 
-    response = client.get(SEARCH, {"q": "  Zorblax  ", "solved": "no"})
+    response = client.get(SEARCH, {"kind": "forums", "q": "  Zorblax  ", "solved": "no"})
     assert response.status_code == 200
     search = SearchQuery.objects.get()
     assert search.user == member
@@ -165,18 +165,20 @@ def test_each_search_is_logged_once_with_its_result_count(client, category):
     assert search.clicked_at is None
 
     # Paging through the same results doesn't log again.
-    response = client.get(SEARCH, {"q": "Zorblax", "solved": "no", "sq": search.pk, "page": 2})
+    response = client.get(
+        SEARCH, {"kind": "forums", "q": "Zorblax", "solved": "no", "sq": search.pk, "page": 2}
+    )
     assert response.status_code == 200
     assert "Page 2 of 2" in response.content.decode()
     assert SearchQuery.objects.count() == 1
 
     # A changed query under the old ?sq= is a new search.
-    client.get(SEARCH, {"q": "zorblax 7", "solved": "no", "sq": search.pk})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax 7", "solved": "no", "sq": search.pk})
     assert SearchQuery.objects.count() == 2
 
 
 def test_zero_result_searches_are_logged(client, category):
-    client.get(SEARCH, {"q": "nothing matches this"})
+    client.get(SEARCH, {"kind": "forums", "q": "nothing matches this"})
 
     search = SearchQuery.objects.get()
     assert search.user is None
@@ -185,11 +187,11 @@ def test_zero_result_searches_are_logged(client, category):
 
 def test_someone_else_cannot_reuse_a_logged_search_by_its_id(client, category):
     topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"q": "zorblax"})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     theirs = SearchQuery.objects.get()
 
     other = Client()
-    other.get(SEARCH, {"q": "zorblax", "sq": theirs.pk})
+    other.get(SEARCH, {"kind": "forums", "q": "zorblax", "sq": theirs.pk})
     assert SearchQuery.objects.count() == 2
 
 
@@ -197,7 +199,7 @@ def test_a_click_is_recorded_for_the_member_who_searched(client, category):
     member = UserFactory()
     client.force_login(member)
     topic = topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"q": "zorblax"})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     search = SearchQuery.objects.get()
 
     response = client.get(_open_url(search.pk, topic.pk))
@@ -212,7 +214,7 @@ def test_a_click_is_recorded_for_the_member_who_searched(client, category):
 def test_a_click_leads_to_the_matching_post(client, category):
     topic = topic_with(category=category)
     post = reply(topic, "zorblax here")
-    client.get(SEARCH, {"q": "zorblax"})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     search = SearchQuery.objects.get()
 
     response = client.get(f"{_open_url(search.pk, topic.pk)}?post={post.pk}")
@@ -226,7 +228,7 @@ def test_a_click_leads_to_the_matching_post(client, category):
 
 def test_a_visitor_click_is_recorded_for_the_same_session_only(client, category):
     topic = topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"q": "zorblax"})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     search = SearchQuery.objects.get()
 
     stranger = Client()
@@ -243,7 +245,7 @@ def test_another_member_cannot_set_clicks_on_my_search(client, category):
     me = UserFactory()
     client.force_login(me)
     topic = topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"q": "zorblax"})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     search = SearchQuery.objects.get()
 
     other = Client()
@@ -251,7 +253,7 @@ def test_another_member_cannot_set_clicks_on_my_search(client, category):
     assert other.get(_open_url(search.pk, topic.pk)).status_code == 302
     # Nor a visitor's search, even one whose id they guess.
     visitor = Client()
-    visitor.get(SEARCH, {"q": "zorblax"})
+    visitor.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     visitor_search = SearchQuery.objects.get(user=None)
     other.get(_open_url(visitor_search.pk, topic.pk))
 
@@ -264,7 +266,7 @@ def test_another_member_cannot_set_clicks_on_my_search(client, category):
 def test_only_the_first_click_counts(client, category):
     first = topic_with(title="Zorblax one", category=category)
     second = topic_with(title="Zorblax two", category=category)
-    client.get(SEARCH, {"q": "zorblax"})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     search = SearchQuery.objects.get()
 
     client.get(_open_url(search.pk, first.pk))
@@ -278,7 +280,7 @@ def test_open_answers_404_for_a_topic_the_viewer_cannot_see(client, category):
     insider = UserFactory()
     secret_topic = topic_with(title="Zorblax", category=private_category_for(insider))
     client.force_login(insider)
-    client.get(SEARCH, {"q": "zorblax"})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
     search = SearchQuery.objects.get()
 
     outsider = Client()
@@ -295,8 +297,8 @@ def test_open_answers_404_for_a_topic_the_viewer_cannot_see(client, category):
 def test_open_with_out_of_range_ids_is_a_404_not_a_500(client, category):
     topic = topic_with(category=category)
     huge = "9" * 25
-    assert client.get(f"/forums/search/{huge}/open/{topic.pk}/").status_code == 302
-    assert client.get(f"/forums/search/1/open/{huge}/").status_code == 404
+    assert client.get(f"/search/{huge}/open/topic/{topic.pk}/").status_code == 302
+    assert client.get(f"/search/1/open/topic/{huge}/").status_code == 404
     response = client.get(f"{_open_url(1, topic.pk)}?post={huge}")
     assert response["Location"] == topic.get_absolute_url()
 
@@ -312,9 +314,9 @@ def test_searches_are_rate_limited_with_retry_after(client, category, monkeypatc
     )
     topic_with(title="Zorblax", category=category)
 
-    assert client.get(SEARCH, {"q": "zorblax"}).status_code == 200
-    assert client.get(SEARCH, {"q": "zorblax"}).status_code == 200
-    response = client.get(SEARCH, {"q": "zorblax"})
+    assert client.get(SEARCH, {"kind": "forums", "q": "zorblax"}).status_code == 200
+    assert client.get(SEARCH, {"kind": "forums", "q": "zorblax"}).status_code == 200
+    response = client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
 
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
@@ -334,9 +336,9 @@ def test_members_are_limited_per_member_not_per_address(category, monkeypatch):
     first.force_login(UserFactory())
     second.force_login(UserFactory())
 
-    assert first.get(SEARCH, {"q": "zorblax"}).status_code == 200
-    assert second.get(SEARCH, {"q": "zorblax"}).status_code == 200
-    assert first.get(SEARCH, {"q": "zorblax"}).status_code == 429
+    assert first.get(SEARCH, {"kind": "forums", "q": "zorblax"}).status_code == 200
+    assert second.get(SEARCH, {"kind": "forums", "q": "zorblax"}).status_code == 200
+    assert first.get(SEARCH, {"kind": "forums", "q": "zorblax"}).status_code == 429
 
 
 def test_the_search_box_is_in_the_site_header(client):
@@ -351,17 +353,17 @@ def test_a_search_too_broad_to_rank_in_time_gets_a_message(client, category, mon
         pytest.skip("the time limit is PostgreSQL's statement_timeout")
     topic_with(title="Zorblax", category=category)
 
-    def slow_results(self, page):
+    def slow_results(self, page, per_page):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(1)")
 
     monkeypatch.setattr(search_selectors, "SEARCH_TIMEOUT_MS", 50)
     monkeypatch.setattr(search_selectors._PostgresSearch, "results", slow_results)
 
-    response = client.get(SEARCH, {"q": "zorblax"})
+    response = client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
 
     assert response.status_code == 200
-    assert "matches too much of the forum" in response.content.decode()
+    assert "matches too much to rank quickly" in response.content.decode()
     # The time limit ended with the search: the rest of the request runs unbounded.
     with connection.cursor() as cursor:
         cursor.execute("SHOW statement_timeout")

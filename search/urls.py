@@ -1,0 +1,12 @@
+from django.urls import path
+
+from search import views
+
+app_name = "search"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:query_id>/open/topic/<int:topic_id>/", views.open_topic, name="open-topic"),
+    path("<int:query_id>/open/resource/<slug:slug>/", views.open_resource, name="open-resource"),
+    path("<int:query_id>/open/member/<str:username>/", views.open_member, name="open-member"),
+]

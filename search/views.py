@@ -1,0 +1,197 @@
+"""The site search page, the link each result goes through (so the search log learns the
+search led somewhere), and the forum search's old addresses, which now lead here."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from allauth.account.adapter import get_adapter
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponsePermanentRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from community.ratelimit import RateLimit, RateLimited, rate_limit_hit
+from forums.models import Post
+from forums.permissions import access_topic
+from forums.selectors.search import SearchCriteria, SearchTooBroad
+from forums.services.search import search_click_record, search_query_record
+from library.permissions import access_resource
+from members.permissions import can_browse_members, community_members
+from search.forms import SiteSearchForm
+from search.kinds import ALL, KINDS, RESULTS_PER_PAGE, TOP_PER_KIND
+
+# Each results page is a full-text query per kind: enough for a person paging and refining,
+# not for a scraper. Visitors are counted per IP address (an office behind one address
+# shares it).
+MEMBER_SEARCH_LIMITS = (
+    RateLimit(30, 60, "30 searches a minute"),
+    RateLimit(300, 3600, "300 searches an hour"),
+)
+VISITOR_SEARCH_LIMITS = (
+    RateLimit(20, 60, "20 searches a minute"),
+    RateLimit(200, 3600, "200 searches an hour"),
+)
+# The searches this session ran, {search id: fingerprint of text, kind and filters}: paging
+# through results reuses the logged search, and clicks are recorded only for its owner.
+SESSION_KEY = "searches"
+SESSION_KEEP = 20
+TOO_BROAD = (
+    "This search matches too much to rank quickly. "
+    'Add a more distinctive word, a "quoted phrase" or a filter.'
+)
+
+_ID = re.compile(r"[0-9]{1,18}")  # fits a bigint; anything else is ignored
+
+
+def _client_key(request) -> str:
+    if request.user.is_authenticated:
+        return f"member:{request.user.pk}"
+    try:
+        return f"ip:{get_adapter(request).get_client_ip(request)}"
+    except PermissionDenied:  # no address at all: share one bucket rather than none
+        return "ip:unknown"
+
+
+def _search_rate_limit(request) -> None:
+    # Benchmarks load the page with wrk from one address: their settings turn it off.
+    if not getattr(settings, "SEARCH_RATE_LIMITED", True):
+        return
+    limits = MEMBER_SEARCH_LIMITS if request.user.is_authenticated else VISITOR_SEARCH_LIMITS
+    rate_limit_hit(scope="search", key=_client_key(request), limits=limits)
+
+
+def _fingerprint(kind: str, criteria: SearchCriteria) -> str:
+    text = json.dumps([kind, criteria.text.lower(), criteria.filters()], sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _logged_search_id(request, kind: str, criteria: SearchCriteria, result_count: int) -> int:
+    """The id of this search in the log: the one this session already logged when it is
+    paging through the same results (?sq=), else a new entry."""
+    searches = request.session.get(SESSION_KEY, {})
+    fingerprint = _fingerprint(kind, criteria)
+    previous = request.GET.get("sq", "")
+    if searches.get(previous) == fingerprint:
+        return int(previous)
+    logged = search_query_record(
+        user=request.user,
+        text=criteria.text,
+        kind=kind,
+        filters=criteria.filters(),
+        result_count=result_count,
+    )
+    searches[str(logged.pk)] = fingerprint
+    request.session[SESSION_KEY] = dict(list(searches.items())[-SESSION_KEEP:])
+    return logged.pk
+
+
+def _sections(request, form: SiteSearchForm, kind: str, criteria: SearchCriteria) -> list[dict]:
+    """One section per kind searched: the kind, its results, or why it has none."""
+    if kind == ALL:
+        searched = form.kinds
+        page, per_page = 1, TOP_PER_KIND
+    else:
+        searched = [KINDS[kind]]
+        page, per_page = request.GET.get("page"), RESULTS_PER_PAGE
+    sections = []
+    for searched_kind in searched:
+        section = {"kind": searched_kind, "results": None, "refusal": ""}
+        try:
+            section["results"] = searched_kind.search(request.user, criteria, page, per_page)
+        except SearchTooBroad:
+            section["refusal"] = TOO_BROAD
+        sections.append(section)
+    return sections
+
+
+@require_safe
+def search(request):
+    """GET ?q=…&kind=all|forums|library|members&page=, and for kind=forums the forum
+    filters (category, author, tag, after, before, solved). Without words, the form alone;
+    bad input comes back as form errors with a 200."""
+    form = SiteSearchForm(request.GET or None, viewer=request.user)
+    context = {"form": form, "sections": None, "criteria": None, "kind": form.selected_kind}
+    status, retry_after = 200, None
+    if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
+        kind = form.cleaned_data["kind"]
+        criteria = form.criteria()
+        context.update(criteria=criteria, kind=kind)
+        try:
+            _search_rate_limit(request)
+        except RateLimited as exc:
+            context["refusal"] = exc.message
+            status, retry_after = 429, exc.retry_after
+        else:
+            sections = _sections(request, form, kind, criteria)
+            answered = [s["results"] for s in sections if s["results"] is not None]
+            # A search refused for taking too long searched nothing: it is not logged.
+            if answered:
+                total = sum(results.count for results in answered)
+                context.update(
+                    search_id=_logged_search_id(request, kind, criteria, total), total=total
+                )
+            context["sections"] = sections
+    response = render(request, "search/search.html", context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _click(request, query_id: int, *, topic=None) -> None:
+    owned = str(query_id) in request.session.get(SESSION_KEY, {})
+    search_click_record(search_query_id=query_id, user=request.user, topic=topic, owned=owned)
+
+
+@require_safe
+def open_topic(request, query_id: int, topic_id: int):
+    """A topic result's link: record the click on the searcher's own search, then go to the
+    topic (?post= the matching post). 404 when the topic is not visible to the viewer now,
+    whatever the search once found. A GET, so results stay plain links; the only state it
+    touches is the searcher's own click-through, and only the first click."""
+    topic = access_topic(request.user, pk=topic_id)
+    _click(request, query_id, topic=topic)
+    post_id = request.GET.get("post", "")
+    if _ID.fullmatch(post_id) and Post.objects.filter(pk=int(post_id), topic=topic).exists():
+        return redirect(reverse("forums:post-open", args=[int(post_id)]))
+    return redirect(topic)
+
+
+@require_safe
+def open_resource(request, query_id: int, slug: str):
+    """A library result's link, as open_topic: 404 for a resource the viewer may not see."""
+    resource = access_resource(request.user, slug=slug)
+    _click(request, query_id)
+    return redirect(resource)
+
+
+@require_safe
+def open_member(request, query_id: int, username: str):
+    """A member result's link, as open_topic: 404 unless the viewer may browse members and
+    the member is listed."""
+    if not can_browse_members(request.user):
+        raise Http404("No such member.")
+    if not community_members().filter(username=username).exists():
+        raise Http404("No such member.")
+    _click(request, query_id)
+    return redirect(reverse("members:profile", args=[username]))
+
+
+@require_safe
+def forums_search_redirect(request):
+    """/forums/search/ before there was one search: the same search, topics and posts."""
+    params = request.GET.copy()
+    params["kind"] = "forums"
+    return HttpResponsePermanentRedirect(f"{reverse('search:search')}?{params.urlencode()}")
+
+
+@require_safe
+def forums_open_redirect(request, query_id: int, topic_id: int):
+    """A forum result's link from before: the same link under /search/."""
+    url = reverse("search:open-topic", args=[query_id, topic_id])
+    query = request.GET.urlencode()
+    return HttpResponsePermanentRedirect(f"{url}?{query}" if query else url)
