@@ -21,9 +21,12 @@ from dataclasses import dataclass, field
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageColor, ImageDraw, ImageFont
 from tqdm import tqdm
 
+from demo.forums import BETA_GROUP_NAME
+from demo.groups import DEMO_MANAGER_USERNAME
+from demo.members import DEMO_BRANDING
 from forums.models import Tag, Topic
 from library.models import LibraryAccess, Resource, ResourceKind
 from library.services import (
@@ -38,10 +41,8 @@ from library.services import (
 from members.models import User
 from members.permissions import community_members
 
-DEMO_MANAGER_USERNAME = "carmen"
-BETA_GROUP_NAME = "Beta Program"
-PRIMARY = (29, 78, 216)  # the demo branding's colours (demo.members.DEMO_BRANDING)
-ACCENT = (180, 83, 9)
+PRIMARY = ImageColor.getrgb(DEMO_BRANDING["primary_color"])
+ACCENT = ImageColor.getrgb(DEMO_BRANDING["accent_color"])
 
 
 # --- Files, generated ----------------------------------------------------------------------
@@ -57,7 +58,8 @@ def pdf_document(*, title: str, blocks: list[tuple[str, str]]) -> bytes:
     ("p", paragraph) or ("li", list item), in the standard Helvetica fonts (no font is
     embedded, so the file stays a few kilobytes). Written by hand rather than rendered:
     the demo must seed on a machine without any PDF library or system fonts."""
-    ops = [b"0.114 0.306 0.847 rg 0 770 595 72 re f", b"BT /F2 24 Tf 1 1 1 rg 56 795 Td"]
+    band = b"%.3f %.3f %.3f rg" % tuple(channel / 255 for channel in PRIMARY)
+    ops = [band + b" 0 770 595 72 re f", b"BT /F2 24 Tf 1 1 1 rg 56 795 Td"]
     ops += [_pdf_string(title) + b" Tj ET", b"0.1 0.1 0.1 rg"]
     y = 730
     for style, text in blocks:
@@ -66,7 +68,7 @@ def pdf_document(*, title: str, blocks: list[tuple[str, str]]) -> bytes:
             ops.append(b"BT /F2 15 Tf 56 %d Td " % y + _pdf_string(text) + b" Tj ET")
             y -= 22
             continue
-        indent, width, prefix = (72, 78, "- ") if style == "li" else (56, 86, "")
+        indent, width, prefix = (72, 74, "- ") if style == "li" else (56, 80, "")
         for number, line in enumerate(textwrap.wrap(text, width)):
             shown = (prefix if number == 0 else "  ") + line if prefix else line
             ops.append(b"BT /F1 11 Tf %d %d Td " % (indent, y) + _pdf_string(shown) + b" Tj ET")

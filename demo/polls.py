@@ -20,6 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from tqdm import tqdm
 
+from demo.forums import BETA_GROUP_NAME
+from demo.groups import DEMO_MANAGER_USERNAME
 from forums.models import Topic
 from members.models import User
 from members.permissions import community_members
@@ -27,9 +29,7 @@ from polls.models import Option, Poll, PollKind, ResultsVisibility
 from polls.permissions import poll_create_refusal
 from polls.services import poll_close, poll_create, vote_cast
 
-DEMO_MANAGER_USERNAME = "carmen"
 MEMBER_LOGIN = "maya"
-BETA_GROUP_NAME = "Beta Program"
 # Voters per poll at most: the share of the community that votes is what matters, and a
 # `--members 100000` seed must not cast tens of thousands of ballots one service call each.
 MAX_VOTERS = 120
