@@ -6,12 +6,14 @@ from django.db import transaction
 
 from community.exceptions import ApplicationError
 from demo.forums import SCALES, demo_forums_create
+from demo.library import demo_library_create
 from demo.members import (
     DEMO_DEFAULT_MEMBERS,
     DEMO_DEFAULT_SEED,
     demo_community_seed,
     member_accounts_exist,
 )
+from demo.polls import demo_polls_create
 from members.services.trust import helpfulness_recompute
 
 LARGE_MEMBERS = 100_000
@@ -21,8 +23,8 @@ class Command(BaseCommand):
     # The demo app's command: it composes every app's demo data, which is why it lives here.
     help = (
         "Fill a fresh database with the Acme demo community: branding, footer links, one "
-        "log-in per role, generated members, groups and forum topics. Refuses a database "
-        "that has accounts."
+        "log-in per role, generated members, groups, forum topics, polls and the content "
+        "library. Refuses a database that has accounts."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -90,6 +92,16 @@ class Command(BaseCommand):
                 # job refreshes; without this the seeded reactions and answers would not
                 # show in it until the next night.
                 helpfulness_recompute()
+                forums_done = time.monotonic()
+                polls = demo_polls_create(
+                    rng=random.Random(seed + 3),  # noqa: S311 - reproducible demo data
+                    progress=not no_progress,
+                )
+                polls_done = time.monotonic()
+                library = demo_library_create(
+                    rng=random.Random(seed + 4),  # noqa: S311 - reproducible demo data
+                    progress=not no_progress,
+                )
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
@@ -99,7 +111,11 @@ class Command(BaseCommand):
                 f"{forums.topics:,} forum topics, {forums.posts:,} posts, "
                 f"{forums.reactions:,} reactions, {forums.support_acts:,} forum support acts and "
                 f"{forums.views:,} topic views "
-                f"({time.monotonic() - members_done:.1f}s); {time.monotonic() - started:.1f}s "
+                f"({forums_done - members_done:.1f}s), {len(polls.polls)} polls with "
+                f"{polls.votes:,} votes ({polls_done - forums_done:.1f}s), "
+                f"{library.collections} library collections of {library.resources} resources "
+                f"with {library.views:,} views and {library.downloads:,} downloads "
+                f"({time.monotonic() - polls_done:.1f}s); {time.monotonic() - started:.1f}s "
                 "in all."
             )
         )
