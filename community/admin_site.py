@@ -80,6 +80,12 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
         models=("library.Resource", "library.Collection", "library"),
         labels={"library.Resource": "Resources (files, links, articles)"},
     ),
+    AdminSection(
+        key="polls",
+        title="Polls",
+        models=("polls.Poll", "polls"),
+        labels={"polls.Poll": "Polls: results, breakdowns, participation"},
+    ),
     # Empty (so hidden) until the metrics app registers its KPIs, targets and plan reports.
     AdminSection(key="metrics", title="Metrics and plans", models=("metrics",)),
     AdminSection(

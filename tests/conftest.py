@@ -33,6 +33,7 @@ def migration_data(transactional_db):
     for migration in ("0002_role_permissions", "0006_manager_permissions_for_tags_and_logs"):
         importlib.import_module(f"forums.migrations.{migration}").grant_role_permissions(apps)
     importlib.import_module("library.migrations.0002_role_permissions").grant_role_permissions(apps)
+    importlib.import_module("polls.migrations.0002_role_permissions").grant_role_permissions(apps)
     importlib.import_module("community.migrations.0002_default_branding").create_default_branding(
         apps, None
     )
