@@ -4,15 +4,17 @@
 Beyond the viewer's shape, little of the page's frame depends on who is looking: the header's
 account corner (their name, menu and unread count), the watch menu, the composer when they
 left a draft there, a moderator's topic controls (the "Move to" list is the categories that
-moderator sees), and the CSRF token. So the frame is rendered with no request, for a neutral
-viewer of the shape, with holes where those go ({% hole %}, forums.page_cache.holes), and
-cached per topic version, shape, page, reply refusal and branding version; each request
-renders only its own pieces and fills them in. Rendering the whole frame cost a member's topic
-page more than everything else on it.
+moderator sees), the boxes other apps put on the topic (a poll: forums.topic_boxes) and what
+they offer ("Add a poll"), and the CSRF token. So the frame is rendered with no request,
+for a neutral viewer of the shape, with holes where those go ({% hole %},
+forums.page_cache.holes), and cached per topic version, shape, page, reply refusal and
+branding version; each request renders only its own pieces and fills them in. Rendering the
+whole frame cost a member's topic page more than everything else on it.
 
-A visitor's page is the same frame filled in for any visitor, kept whole: a hit is one cache
-read. Pages that show something only one request has (a message, a quote in the composer,
-other query parameters) are rendered whole by the view, as any page.
+A visitor's page is the same frame filled in for any visitor, kept whole (but for a topic
+box's hole, see visitor_topic_page): a hit is one cache read. Pages that show something
+only one request has (a message, a quote in the composer, other query parameters) are
+rendered whole by the view, as any page.
 """
 
 from __future__ import annotations

@@ -283,3 +283,22 @@ def test_the_topic_page_with_a_poll_costs_a_bounded_number_of_queries(
     page_of(client, poll)  # the new results, computed once
     with django_assert_max_num_queries(bound):
         page_of(client, poll)
+
+
+def test_the_poll_list_stays_bounded_with_many_polls_and_hides_private_ones(
+    client_as_member, member, django_assert_max_num_queries
+):
+    moderator = UserFactory(roles=[roles.MODERATORS])
+    secret = make_poll(topic=TopicFactory(category=CategoryFactory(private=True), author=moderator))
+    polls = [make_poll() for _ in range(40)]
+    for poll in polls[::3]:
+        vote_cast(poll=poll, voter=member, selection=ids(poll)[:1])
+    url = reverse("polls:poll-list")
+    client_as_member.get(url)
+    with django_assert_max_num_queries(8):
+        first = client_as_member.get(url).content.decode()
+    with django_assert_max_num_queries(8):
+        second = client_as_member.get(url, {"page": 2}).content.decode()
+    assert first.count('<li class="poll-row') == 30
+    assert second.count('<li class="poll-row') == 10
+    assert f"/polls/{secret.pk}/" not in first + second
