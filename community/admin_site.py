@@ -83,6 +83,12 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
             "library.Suggestion": "Members' suggestions",
         },
     ),
+    AdminSection(
+        key="polls",
+        title="Polls",
+        models=("polls.Poll", "polls"),
+        labels={"polls.Poll": "Polls: results, breakdowns, participation"},
+    ),
     # Empty (so hidden) until the metrics app registers its KPIs, targets and plan reports.
     AdminSection(key="metrics", title="Metrics and plans", models=("metrics",)),
     AdminSection(

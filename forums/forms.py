@@ -3,6 +3,7 @@ from django import forms
 from forums.models import POST_BODY_MAX_LENGTH, TOPIC_TITLE_MAX_LENGTH
 from forums.services.tags import MAX_TAGS_PER_TOPIC
 from forums.services.uploads import IMAGE_ALT_MAX_LENGTH
+from forums.topic_boxes import follow_up_field, follow_ups
 
 BODY_HELP = "Markdown: **bold**, _italic_, `code`, [links](https://example.org), > quotes."
 TAG_NOT_ALLOWED = "That tag can't be used in this category. Pick one from the list."
@@ -66,6 +67,21 @@ class TopicForm(ReplyForm):
             del self.fields["tags"]
         else:
             self.fields["tags"].queryset = tags
+        # "Add a poll after posting": what other apps let the author add to the new topic.
+        for box in follow_ups():
+            self.fields[follow_up_field(box)] = forms.BooleanField(
+                label=box.follow_up_label, required=False
+            )
+
+    def follow_up_fields(self):
+        return [self[follow_up_field(box)] for box in follow_ups()]
+
+    def follow_up_url(self, topic) -> str | None:
+        """Where the author goes once `topic` is made, if they ticked a follow-up."""
+        for box in follow_ups():
+            if self.cleaned_data.get(follow_up_field(box)):
+                return box.follow_up_url(topic)
+        return None
 
     def clean_title(self) -> str:
         title = " ".join(self.cleaned_data["title"].split())

@@ -71,18 +71,29 @@ def check_create_poll(user, topic: Topic) -> None:
         raise PermissionDenied(refusal)
 
 
+SIGN_IN_TO_VOTE = "Sign in as a community member to vote."
+
+
 def vote_refusal(user, poll: Poll, *, in_voter_groups: bool | None = None, now=None) -> str | None:
-    """Why `user` may not vote in `poll` (one they can see), or None. `in_voter_groups`
-    saves the query when the caller already knows it."""
+    """Why `user` may not vote in `poll` (one they can see), or None. What is true for
+    everyone (the poll closed, its topic hidden, merged away or locked) comes first, so a
+    visitor is not asked to sign in for nothing. `in_voter_groups` saves the query when the
+    caller already knows it."""
+    if poll.has_ended_at(now or timezone.now()):
+        return "This poll is closed: it no longer takes votes."
+    topic = poll.topic
+    if topic.is_hidden:
+        return "This topic has been hidden by a moderator; its poll takes no votes."
+    if topic.merged_into_id:
+        return "This topic was merged into another and is closed; its poll takes no votes."
+    if topic.is_locked:
+        # Moderators included: locking a topic freezes its poll as it stands.
+        return "This topic is locked: its poll takes no votes."
     if not is_community_member(user):
-        return "Sign in as a community member to vote."
+        return SIGN_IN_TO_VOTE
     refusal = suspension_refusal(user)
     if refusal:
         return refusal
-    if poll.has_ended_at(now or timezone.now()):
-        return "This poll is closed: it no longer takes votes."
-    if poll.topic.is_hidden:
-        return "This topic has been hidden by a moderator; its poll takes no votes."
     if in_voter_groups is None:
         in_voter_groups = is_in_voter_groups(user, poll)
     if not in_voter_groups:

@@ -7,14 +7,37 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from forums.permissions import topic_readers_q
+from members.models import TrustLevel
+from members.permissions import community_members
+from members.visibility import levels_for
+from polls.box_cache import ENTRY_SECONDS, shared_get, shared_set
 from polls.models import RATING_MAX, RATING_MIN, Ballot, Choice, Option, Poll, PollKind
 from polls.permissions import (
+    SIGN_IN_TO_VOTE,
     can_manage_poll,
-    is_in_voter_groups,
     results_visible,
     visible_polls,
     vote_refusal,
@@ -72,12 +95,14 @@ def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def poll_results(*, poll: Poll) -> PollResults:
-    """Counts per option. Single and multiple choice: voters who picked each option, as a
-    share of all voters (multiple choice shares may add up to more than 100 %). Rating:
-    the average and the distribution per option. Ranked: first preferences per option, and
+def poll_results(*, poll: Poll, options: list[Option] | None = None) -> PollResults:
+    """Counts per option (`options`: the poll's, if the caller has them). Single and
+    multiple choice: voters who picked each option, as a share of all voters (multiple
+    choice shares may add up to more than 100 %). Rating: the average and the distribution
+    per option. Ranked: first preferences per option, and
     the instant-runoff rounds (docs/polls.md states the rules)."""
-    options = list(poll.options.all())
+    if options is None:
+        options = list(poll.options.all())
     ballots = Choice.objects.filter(poll=poll).values("sheet").distinct().count()
     by_id = {option.pk: OptionResult(option=option) for option in options}
     choices = Choice.objects.filter(poll=poll)
@@ -173,13 +198,81 @@ def instant_runoff(
     return rounds, []
 
 
+class Voter(NamedTuple):
+    username: str
+    public_name: str
+
+
+@dataclass
+class SharedPoll:
+    """What every viewer of a poll shares: its options, its results (whoever may see them)
+    and, in a public poll, who voted (newest first, at most VOTERS_SHOWN)."""
+
+    options: list[Option]
+    results: PollResults
+    voters: list[Voter]
+
+
+VOTERS_SHOWN = 50
+
+
+def _shared_compute(poll: Poll) -> SharedPoll:
+    options = list(poll.options.all())
+    voters = []
+    if not poll.is_anonymous:
+        ballots = (
+            Ballot.objects.filter(poll=poll, voter__isnull=False)
+            .select_related("voter")
+            .order_by("-created_at")[:VOTERS_SHOWN]
+        )
+        voters = [Voter(ballot.voter.username, ballot.voter.public_name) for ballot in ballots]
+    return SharedPoll(options, poll_results(poll=poll, options=options), voters)
+
+
+def shared_poll(poll: Poll) -> SharedPoll:
+    """`poll`'s SharedPoll from the cache, under its results version (polls.box_cache): a
+    cache round trip, and a few grouped queries once per vote."""
+    version, shared = shared_get(poll.topic_id, "shared")
+    if shared is None:
+        shared = _shared_compute(poll)
+        shared_set(poll.topic_id, "shared", version, shared, timeout=ENTRY_SECONDS)
+    return shared
+
+
+def with_viewer_facts(polls: QuerySet[Poll], viewer) -> QuerySet[Poll]:
+    """`polls` annotated with what poll_page needs to know about `viewer`: their ballot's
+    id (`viewer_ballot_id`), whether the poll names voter groups and whether they are in
+    one, in the same query."""
+    groups = Poll.voter_groups.through.objects.filter(poll=OuterRef("pk"))
+    polls = polls.annotate(has_voter_groups=Exists(groups))
+    if not viewer.is_authenticated:
+        return polls.annotate(
+            viewer_ballot_id=Value(None, output_field=BigIntegerField()),
+            viewer_in_groups=Value(False, output_field=BooleanField()),
+        )
+    return polls.annotate(
+        viewer_ballot_id=Subquery(
+            Ballot.objects.filter(poll=OuterRef("pk"), voter=viewer).values("pk")[:1]
+        ),
+        viewer_in_groups=Exists(groups.filter(group__user=viewer)),
+    )
+
+
+def topic_poll_for(topic, viewer) -> Poll | None:
+    """The poll of `topic` (a topic `viewer` sees), annotated for `viewer` (one query)."""
+    poll = with_viewer_facts(Poll.objects.filter(topic=topic), viewer).first()
+    if poll is not None:
+        poll.topic = topic
+    return poll
+
+
 @dataclass
 class PollPage:
     """What the poll page shows `viewer`, decided once."""
 
     poll: Poll
     options: list[Option]
-    ballot: Ballot | None
+    has_voted: bool
     my_choices: dict[int, int | None]  # option id -> rank/value (public polls only)
     vote_refusal: str | None
     can_manage: bool
@@ -189,59 +282,241 @@ class PollPage:
     voters: list = field(default_factory=list)  # public polls: who voted, newest first
 
     @property
-    def has_voted(self) -> bool:
-        return self.ballot is not None
+    def can_vote(self) -> bool:
+        return self.vote_refusal is None and not self.has_voted
 
     @property
-    def can_vote(self) -> bool:
-        return self.vote_refusal is None and self.ballot is None
+    def needs_sign_in(self) -> bool:
+        """The viewer could vote once signed in (a visitor, as far as anyone can tell)."""
+        return self.vote_refusal == SIGN_IN_TO_VOTE
 
     @property
     def can_change_vote(self) -> bool:
-        return self.vote_refusal is None and self.ballot is not None and not self.poll.is_anonymous
-
-
-VOTERS_SHOWN = 50
+        return self.vote_refusal is None and self.has_voted and not self.poll.is_anonymous
 
 
 def poll_page(*, poll: Poll, viewer, now=None) -> PollPage:
-    """The state of `poll`'s page for `viewer` (who may see it: access_poll)."""
+    """The state of `poll`'s page for `viewer` (who may see it: access_poll). With `poll`
+    from with_viewer_facts (topic and category loaded) it costs a query for a public
+    poll's voter's own choices and a cache round trip; else one query more."""
     now = now or timezone.now()
-    options = list(poll.options.all())
-    ballot = None
+    if not hasattr(poll, "viewer_in_groups"):
+        facts = with_viewer_facts(Poll.objects.filter(pk=poll.pk), viewer).values(
+            "has_voter_groups", "viewer_ballot_id", "viewer_in_groups"
+        )
+        for name, value in facts.get().items():
+            setattr(poll, name, value)
+    ballot_id = poll.viewer_ballot_id
     my_choices: dict[int, int | None] = {}
-    if viewer.is_authenticated:
-        ballot = Ballot.objects.filter(poll=poll, voter=viewer).first()
-        if ballot is not None and not poll.is_anonymous:
-            my_choices = {
-                choice.option_id: choice.rank or choice.value
-                for choice in Choice.objects.filter(ballot=ballot)
-            }
+    if ballot_id is not None and not poll.is_anonymous:
+        my_choices = {
+            option_id: rank or value
+            for option_id, rank, value in Choice.objects.filter(ballot_id=ballot_id).values_list(
+                "option_id", "rank", "value"
+            )
+        }
     manages = can_manage_poll(viewer, poll)
-    refusal = vote_refusal(
-        viewer,
-        poll,
-        now=now,
-        in_voter_groups=is_in_voter_groups(viewer, poll) if viewer.is_authenticated else False,
-    )
-    show = results_visible(poll=poll, has_voted=ballot is not None, manages=manages, now=now)
-    voters = []
-    if show and not poll.is_anonymous:
-        voters = [
-            ballot.voter
-            for ballot in Ballot.objects.filter(poll=poll, voter__isnull=False)
-            .select_related("voter")
-            .order_by("-created_at")[:VOTERS_SHOWN]
-        ]
+    in_groups = viewer.is_authenticated and (not poll.has_voter_groups or poll.viewer_in_groups)
+    refusal = vote_refusal(viewer, poll, now=now, in_voter_groups=in_groups)
+    has_voted = ballot_id is not None
+    show = results_visible(poll=poll, has_voted=has_voted, manages=manages, now=now)
+    shared = shared_poll(poll)
     return PollPage(
         poll=poll,
-        options=options,
-        ballot=ballot,
+        options=shared.options,
+        has_voted=has_voted,
         my_choices=my_choices,
         vote_refusal=refusal,
         can_manage=manages,
         show_results=show,
-        results=poll_results(poll=poll) if show else None,
+        results=shared.results if show else None,
         ended=poll.has_ended_at(now),
-        voters=voters,
+        voters=shared.voters if show else [],
     )
+
+
+# --- Participation -----------------------------------------------------------------------------
+#
+# participation = participants / eligible, where for each poll
+#   eligible      the community members (members.permissions.community_members: active,
+#                 approved, not erased) who are not suspended now, who joined before the poll
+#                 ended (before now for an open poll), who may see its topic now
+#                 (forums.permissions.topic_readers_q: a private category's group, a hidden
+#                 topic's moderators) and, when the poll names voter groups, belong to one;
+#   participants  those of the eligible who have a ballot in the poll.
+# Counting only eligible voters keeps the rate between 0 and 1: a vote from someone who has
+# since left the poll's group or been erased still counts in the results, not here.
+# Group membership and access are as they are now (no history of them is kept).
+
+
+def poll_ended_at(now) -> Case:
+    """When a poll ended: the closing time if it passed before a manual close, else the
+    manual close, else a closing time that has passed; NULL while it is open."""
+    return Case(
+        When(
+            Q(is_closed=True, closes_at__isnull=False, closes_at__lt=F("closed_at")),
+            then=F("closes_at"),
+        ),
+        When(is_closed=True, then=F("closed_at")),
+        When(closes_at__lte=now, then=F("closes_at")),
+        default=Value(None),
+        output_field=DateTimeField(),
+    )
+
+
+def _count(users: QuerySet) -> Subquery:
+    # COUNT over the whole correlated subquery, one row per poll (no GROUP BY).
+    return Subquery(
+        users.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"),
+        output_field=IntegerField(),
+    )
+
+
+def with_participation(polls: QuerySet[Poll], *, now=None) -> QuerySet[Poll]:
+    """`polls` annotated with `ended_at`, `eligible` and `participants` (the counts above),
+    in the one query that lists them, whatever their number."""
+    now = now or timezone.now()
+    polls = polls.annotate(ended_at=poll_ended_at(now))
+    groups = Poll.voter_groups.through.objects.filter(poll=OuterRef(OuterRef("pk")))
+    eligible = (
+        community_members()
+        .filter(Q(suspended_until__isnull=True) | Q(suspended_until__lte=now))
+        .filter(date_joined__lt=Coalesce(OuterRef("ended_at"), Value(now)))
+        .filter(topic_readers_q("topic"))
+        .filter(~Q(Exists(groups)) | Q(Exists(groups.filter(group__user=OuterRef("pk")))))
+    )
+    voted = Ballot.objects.filter(poll=OuterRef(OuterRef("pk")), voter=OuterRef("pk"))
+    return polls.annotate(
+        eligible=_count(eligible), participants=_count(eligible.filter(Exists(voted)))
+    )
+
+
+def participation_rate(poll: Poll) -> float | None:
+    """participants / eligible of a poll from with_participation; None with nobody eligible."""
+    if not poll.eligible:
+        return None
+    return poll.participants / poll.eligible
+
+
+# --- Breakdowns (public polls only) --------------------------------------------------------
+
+
+class Dimension(NamedTuple):
+    key: str
+    label: str
+
+
+DIMENSIONS = (
+    Dimension("group", "Group"),
+    Dimension("company", "Company"),
+    Dimension("location", "Location"),
+    Dimension("trust_level", "Trust level"),
+)
+NOT_SHARED = "Not shared"
+NOT_GIVEN = "Not given"
+NO_GROUP = "In no group"
+FORMER_MEMBER = "Former member"
+
+
+@dataclass
+class BreakdownRow:
+    label: str
+    voters: int
+    # Per option, in the poll's order: (count, % of this row's voters); rating polls:
+    # (number of ratings, average or None).
+    cells: list[tuple[int, float | None]]
+
+
+@dataclass
+class Breakdown:
+    dimension: Dimension
+    options: list[Option]
+    rows: list[BreakdownRow]
+
+
+class AnonymousPollError(ValueError):
+    """Breakdowns need to know who chose what, which an anonymous poll never stores."""
+
+
+def poll_breakdown(*, poll: Poll, dimension: str, viewer) -> Breakdown:
+    """`poll`'s results split by the voters' groups (community groups, not roles: a member
+    in several groups counts in each), company, location or trust level. Profile fields
+    show only where members.visibility lets `viewer` see them (a manager: fields shared with
+    members or everyone; "only me" is NOT_SHARED). Ranked polls: first preferences. Public
+    polls only (AnonymousPollError). Four queries, whatever the number of votes."""
+    if poll.is_anonymous:
+        raise AnonymousPollError("Anonymous polls keep no link between voters and choices.")
+    chosen = next((d for d in DIMENSIONS if d.key == dimension), None)
+    if chosen is None:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    options = list(poll.options.all())
+    labels: dict[int, list[str]] = {}  # ballot id -> its voter's values
+    ballots = Ballot.objects.filter(poll=poll)
+    if chosen.key == "group":
+        for ballot_id in ballots.values_list("pk", flat=True):
+            labels[ballot_id] = []
+        rows = (
+            ballots.filter(voter__groups__profile__isnull=False)
+            .values_list("pk", "voter__groups__name")
+            .order_by()
+        )
+        for ballot_id, name in rows:
+            labels[ballot_id].append(name)
+        for names in labels.values():
+            if not names:
+                names.append(NO_GROUP)
+    elif chosen.key == "trust_level":
+        trust = ballots.values_list("pk", "voter_id", "voter__trust_level")
+        for ballot_id, voter_id, level in trust:
+            labels[ballot_id] = [TrustLevel(level).label if voter_id is not None else FORMER_MEMBER]
+    else:
+        field_name = chosen.key
+        for ballot_id, voter_id, value, visibility in ballots.values_list(
+            "pk",
+            "voter_id",
+            f"voter__profile__{field_name}",
+            f"voter__profile__{field_name}_visibility",
+        ):
+            if voter_id is None:
+                label = FORMER_MEMBER
+            elif visibility not in levels_for(viewer, voter_id):
+                label = NOT_SHARED
+            else:
+                label = " ".join((value or "").split()) or NOT_GIVEN
+            labels[ballot_id] = [label]
+
+    # Case and spacing aside, "Acme" and "ACME " are one company.
+    display: dict[str, str] = {}
+    for values in labels.values():
+        for index, value in enumerate(values):
+            values[index] = display.setdefault(value.casefold(), value)
+
+    choices = Choice.objects.filter(poll=poll, ballot__isnull=False)
+    if poll.kind == PollKind.RANKED:
+        choices = choices.filter(rank=1)
+    voters: Counter = Counter()
+    counts: dict[str, Counter] = defaultdict(Counter)
+    totals: dict[str, Counter] = defaultdict(Counter)
+    for values in labels.values():
+        voters.update(values)
+    for ballot_id, option_id, value in choices.values_list("ballot_id", "option_id", "value"):
+        for label in labels.get(ballot_id, ()):
+            counts[label][option_id] += 1
+            totals[label][option_id] += value or 0
+    last = {NOT_SHARED, NOT_GIVEN, NO_GROUP, FORMER_MEMBER}
+    rows = []
+    for label, n in sorted(voters.items(), key=lambda item: (item[0] in last, -item[1], item[0])):
+        if poll.kind == PollKind.RATING:
+            cells = [
+                (
+                    counts[label][o.pk],
+                    round(totals[label][o.pk] / counts[label][o.pk], 2)
+                    if counts[label][o.pk]
+                    else None,
+                )
+                for o in options
+            ]
+        else:
+            cells = [(counts[label][o.pk], _percent(counts[label][o.pk], n)) for o in options]
+        rows.append(BreakdownRow(label=label, voters=n, cells=cells))
+    return Breakdown(dimension=chosen, options=options, rows=rows)

@@ -1,4 +1,4 @@
-"""Writes for polls: create, vote, change a vote, close and reopen.
+"""Writes for polls: create, vote, change a vote, close, reopen and delete.
 
 Every service checks its own permissions (polls.permissions), so any caller is safe, and
 raises ValidationError (bad input, a closed poll, a second vote) or PermissionDenied with a
@@ -17,7 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from forums.models import Topic
+from forums.services.posts import topic_touch
 from members.models import User
+from polls.box_cache import results_changed
 from polls.models import (
     MAX_OPTIONS,
     OPTION_MAX_LENGTH,
@@ -108,6 +110,9 @@ def poll_create(
         Option(poll=poll, text=text, position=position) for position, text in enumerate(texts, 1)
     )
     poll.voter_groups.set(list(voter_groups))
+    # The topic's page now has a poll box: its cached pages are out of date.
+    topic_touch(topic.pk)
+    results_changed(topic.pk)
     return poll
 
 
@@ -189,6 +194,7 @@ def vote_cast(
             choice.ballot = ballot
     Choice.objects.bulk_create(choices)
     Poll.objects.filter(pk=poll.pk).update(ballot_count=F("ballot_count") + 1)
+    results_changed(poll.topic_id)
     return ballot
 
 
@@ -215,6 +221,7 @@ def vote_change(
         choice.ballot = ballot
     Choice.objects.bulk_create(choices)
     Ballot.objects.filter(pk=ballot.pk).update(updated_at=timezone.now())
+    results_changed(poll.topic_id)
     return ballot
 
 
@@ -226,6 +233,7 @@ def poll_close(*, poll: Poll, actor: User) -> Poll:
         poll.is_closed = True
         poll.closed_at = timezone.now()
         poll.save(update_fields=["is_closed", "closed_at", "updated_at"])
+        results_changed(poll.topic_id)
     return poll
 
 
@@ -242,4 +250,15 @@ def poll_reopen(*, poll: Poll, actor: User, closes_at: datetime | None = None) -
     if closes_at is not None or (poll.closes_at is not None and poll.closes_at <= now):
         poll.closes_at = closes_at
     poll.save(update_fields=["is_closed", "closed_at", "closes_at", "updated_at"])
+    results_changed(poll.topic_id)
     return poll
+
+
+@transaction.atomic
+def poll_delete(*, poll: Poll, actor: User) -> None:
+    """Delete `poll` with its votes. Only the category's moderators (check_manage_poll)."""
+    check_manage_poll(actor, poll)
+    topic_id = poll.topic_id
+    poll.delete()
+    topic_touch(topic_id)
+    results_changed(topic_id)

@@ -36,6 +36,7 @@ def migration_data(transactional_db):
     importlib.import_module("library.migrations.0004_curation_permissions").grant_role_permissions(
         apps
     )
+    importlib.import_module("polls.migrations.0002_role_permissions").grant_role_permissions(apps)
     importlib.import_module("community.migrations.0002_default_branding").create_default_branding(
         apps, None
     )

@@ -4,15 +4,17 @@
 Beyond the viewer's shape, little of the page's frame depends on who is looking: the header's
 account corner (their name, menu and unread count), the watch menu, the composer when they
 left a draft there, a moderator's topic controls (the "Move to" list is the categories that
-moderator sees), and the CSRF token. So the frame is rendered with no request, for a neutral
-viewer of the shape, with holes where those go ({% hole %}, forums.page_cache.holes), and
-cached per topic version, shape, page, reply refusal and branding version; each request
-renders only its own pieces and fills them in. Rendering the whole frame cost a member's topic
-page more than everything else on it.
+moderator sees), the boxes other apps put on the topic (a poll: forums.topic_boxes) and what
+they offer ("Add a poll"), and the CSRF token. So the frame is rendered with no request,
+for a neutral viewer of the shape, with holes where those go ({% hole %},
+forums.page_cache.holes), and cached per topic version, shape, page, reply refusal and
+branding version; each request renders only its own pieces and fills them in. Rendering the
+whole frame cost a member's topic page more than everything else on it.
 
-A visitor's page is the same frame filled in for any visitor, kept whole: a hit is one cache
-read. Pages that show something only one request has (a message, a quote in the composer,
-other query parameters) are rendered whole by the view, as any page.
+A visitor's page is the same frame filled in for any visitor, kept whole (but for a topic
+box's hole, see visitor_topic_page): a hit is one cache read. Pages that show something
+only one request has (a message, a quote in the composer, other query parameters) are
+rendered whole by the view, as any page.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from forums.page_cache.posts import (
 from forums.page_cache.splice import Pieces, cut, fill, filled, hole
 from forums.selectors.topic import TopicPage
 from forums.templatetags.forum_watching import watch_controls_context
+from forums.topic_boxes import boxes_html, boxes_offering, offers_html
 
 # The topic page's part of the site: the header marks "Forums" as where the viewer is.
 SECTION = "forums"
@@ -101,8 +104,17 @@ def _neutral_context(view: TopicPage, shape: Shape, branding, **extra) -> dict:
 
 
 def frame_render(view: TopicPage, shape: Shape, branding) -> Frame:
-    """The shared frame of `view`'s page for viewers of `shape` (uncached)."""
-    context = _neutral_context(view, shape, branding, posts_html=hole("posts"))
+    """The shared frame of `view`'s page for viewers of `shape` (uncached). The topic's boxes
+    (forums.topic_boxes) and, for signed-in viewers, what the missing ones offer are holes:
+    only a topic that has or may get a box has them."""
+    context = _neutral_context(
+        view,
+        shape,
+        branding,
+        posts_html=hole("posts"),
+        topic_boxes=hole("boxes") if view.boxes else "",
+        topic_offers=hole("offers") if shape.signed_in and boxes_offering(view.boxes) else "",
+    )
     pieces = cut(render_to_string("forums/topic_detail.html", context))
     composer = ()
     if view.can_reply:
@@ -219,7 +231,21 @@ def _member_pieces(request, view: TopicPage, frame: Frame, token: bytes) -> dict
         context = {"topic": view.topic, "category": view.topic.category, "view": view}
         return get_template("forums/_topic_moderation.html").render(context, request).encode()
 
-    makers = {"account": account, "watch": watch, "composer": composer, "moderation": moderation}
+    def boxes() -> bytes:
+        return boxes_html(request, view.topic, view.boxes).encode()
+
+    def offers() -> bytes:
+        missing = boxes_offering(view.boxes)
+        return offers_html(request, view.topic, missing, moderates=view.can_moderate).encode()
+
+    makers = {
+        "account": account,
+        "watch": watch,
+        "composer": composer,
+        "moderation": moderation,
+        "boxes": boxes,
+        "offers": offers,
+    }
     values = {"csrf": token}
     for name in frame.holes:
         if name in makers:
@@ -249,23 +275,35 @@ def member_topic_page(
 def visitor_topic_page(request, view: TopicPage) -> bytes:
     """A visitor's whole topic page (UTF-8), the same for every visitor: one cache read when
     it is cached. It has no form to protect, so it carries no token and sets no cookie (nor
-    costs the random bytes of one): any shared cache in front may keep it."""
+    costs the random bytes of one): any shared cache in front may keep it.
+
+    A topic with boxes (forums.topic_boxes) is kept with its "boxes" hole still open, and
+    each request fills it: a box changes without its topic changing (a vote moves a poll's
+    results), so it must not be frozen into the page for the page's lifetime. Its app keeps
+    what visitors see in a cache of its own, under a version its services replace."""
     branding = request.branding
-    html = page_and_cached(
+    cached = page_and_cached(
         view,
         raw_page=request.GET.get("page"),
         key_for=lambda number: visitor_page_key(view.topic, number, branding),
     )
-    if html is not None:
-        return html
-    posts, _ = post_list_pieces(request, view, request.GET.get("page"), token="")
-    frame = frame_render(view, Shape(), branding)
-    values = {
-        "csrf": b"",
-        "posts": posts,
-        "account": _signed_out_corner(),
-        "watch": filled(_watch_menu(WatchMenu(show=False), ""), {"csrf": b""}),
-    }
-    html = filled(frame.pieces, values)
-    cache.set(visitor_page_key(view.topic, view.page.number, branding), html, POST_LIST_SECONDS)
-    return html
+    if cached is None:
+        posts, _ = post_list_pieces(request, view, request.GET.get("page"), token="")
+        frame = frame_render(view, Shape(), branding)
+        values = {
+            "csrf": b"",
+            "posts": posts,
+            "account": _signed_out_corner(),
+            "watch": filled(_watch_menu(WatchMenu(show=False), ""), {"csrf": b""}),
+        }
+        if view.boxes:
+            values["boxes"] = hole("boxes").encode()
+        cached = filled(frame.pieces, values)
+        if view.boxes:
+            cached = cut(cached.decode())
+        cache.set(
+            visitor_page_key(view.topic, view.page.number, branding), cached, POST_LIST_SECONDS
+        )
+    if type(cached) is bytes:
+        return cached
+    return filled(cached, {"boxes": boxes_html(request, view.topic, view.boxes).encode()})

@@ -43,6 +43,7 @@ from forums.selectors.topic import (
     viewer_state,
 )
 from forums.services.posts import POSTS_PER_PAGE
+from forums.topic_boxes import boxes_present
 from members.permissions import is_community_member
 
 # The version key (Topic.updated_at and last_post_at) tracks what changes on the topic's
@@ -121,11 +122,11 @@ def posts_cache_key(topic: Topic, shape: Shape, number: int) -> str:
 
 
 def page_and_cached(view: TopicPage, *, raw_page: str | None, key_for):
-    """Sets `view.page` (the page `raw_page` asks for) and `view.tags`, and returns what the
-    cache holds under `key_for(page number)` (None when nothing): one round trip when the
-    page exists, as it nearly always does. The count and the tags cost two queries once per
-    topic version, kept as plain values. Only real page numbers make keys: odd query
-    strings cannot fill the cache."""
+    """Sets `view.page` (the page `raw_page` asks for), `view.tags` and `view.boxes`, and
+    returns what the cache holds under `key_for(page number)` (None when nothing): one round
+    trip when the page exists, as it nearly always does. The count, the tags and the boxes
+    (forums.topic_boxes) cost a few queries once per topic version, kept as plain values.
+    Only real page numbers make keys: odd query strings cannot fill the cache."""
     topic = view.topic
     requested = requested_page(raw_page)
     facts_key = facts_cache_key(topic, view.can_moderate)
@@ -133,9 +134,9 @@ def page_and_cached(view: TopicPage, *, raw_page: str | None, key_for):
     facts = found.get(facts_key)
     if facts is None:
         tags = tuple((tag.pk, tag.name, tag.get_absolute_url()) for tag in topic.tags.all())
-        facts = (post_count(topic, moderates=view.can_moderate), tags)
+        facts = (post_count(topic, moderates=view.can_moderate), tags, boxes_present(topic))
         cache.set(facts_key, facts, POST_LIST_SECONDS)
-    count, tags = facts
+    count, tags, view.boxes = facts
     view.tags = [TagLink(*tag) for tag in tags]
     view.page = Paginator(range(count), POSTS_PER_PAGE).get_page(requested)
     if view.page.number == requested:

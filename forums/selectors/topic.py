@@ -73,6 +73,7 @@ class TopicPage:
     tags: list | None = None  # the topic's tags, set with `page`
     has_draft: bool | None = None  # None: not looked up (forums.page_cache.posts does)
     watches: list | None = None  # the WatchRows of the watch menu; None: not looked up
+    boxes: tuple[str, ...] = ()  # the topic's boxes (forums.topic_boxes), set with `page`
 
     @property
     def can_reply(self) -> bool:

@@ -71,7 +71,7 @@ def topic_create_view(request, slug: str):
             except ValidationError as exc:
                 _add_service_error(form, exc)
             else:
-                return redirect(topic)
+                return redirect(form.follow_up_url(topic) or topic)
     response = render(
         request,
         "forums/topic_create.html",

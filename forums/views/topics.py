@@ -23,6 +23,7 @@ from forums.selectors.topic import post_quote, topic_rights
 from forums.services.drafts import draft_discard, draft_get
 from forums.services.posts import POSTS_PER_PAGE, post_create
 from forums.services.reading import read_cache_key, resume_page, topic_viewed
+from forums.topic_boxes import boxes_html, boxes_offering, offers_html
 
 
 def _with_retry_after(response, retry_after: int | None):
@@ -38,6 +39,10 @@ def _render_topic(
         view = topic_rights(topic=topic, viewer=request.user)
     if posts_html is None:
         posts_html, _ = post_list(request, view, request.GET.get("page"))
+    offers = ""
+    if request.user.is_authenticated:
+        missing = boxes_offering(view.boxes)
+        offers = offers_html(request, topic, missing, moderates=view.can_moderate)
     response = render(
         request,
         "forums/topic_detail.html",
@@ -47,6 +52,8 @@ def _render_topic(
             "view": view,
             "page": view.page,
             "posts_html": posts_html,
+            "topic_boxes": boxes_html(request, topic, view.boxes),
+            "topic_offers": offers,
             "form": form,
             **(extra or {}),
         },

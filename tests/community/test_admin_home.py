@@ -75,6 +75,7 @@ def test_superuser_home_sections_come_in_the_managers_order(client):
         "Members and groups",
         "Forums and moderation",
         "Content library",
+        "Polls",
         "System",
     ]
     assert sections["Community"][0] == "community.SiteBranding"
@@ -108,6 +109,7 @@ def test_community_manager_home_shows_only_what_the_role_may_view(client, manage
         "Members and groups",
         "Forums and moderation",
         "Content library",
+        "Polls",
         "System",
     ]
     assert sections["Community"] == ["community.SiteBranding"]  # notifications: no permission
@@ -130,6 +132,7 @@ def test_the_sidebar_on_other_admin_pages_uses_the_same_sections(client, manager
         "Members and groups",
         "Forums and moderation",
         "Content library",
+        "Polls",
         "System",
     ]
     # The per-app page keeps Django's grouping.
