@@ -34,13 +34,22 @@ import json
 from django.urls import reverse
 from demo.members import DEMO_ACCOUNTS, DEMO_PASSWORD
 from forums.models import Category, CategoryAccess, Topic
+from library.models import LibraryAccess, Resource, ResourceKind
 from members.models import GroupProfile
+from polls.models import Poll, PollKind
 
 public = Topic.objects.filter(category__access=CategoryAccess.PUBLIC, is_hidden=False)
 solved = public.filter(accepted_answer__isnull=False).order_by("-reply_count").first()
 busy = public.filter(accepted_answer__isnull=True).order_by("-reply_count").first()
 group = GroupProfile.objects.filter(slug="beta-program").first() or GroupProfile.objects.first()
 category = Category.objects.filter(slug="product-qa").first() or Category.objects.first()
+ranked = Poll.objects.filter(kind=PollKind.RANKED).first() or Poll.objects.first()
+open_poll = Poll.objects.filter(is_closed=False, is_anonymous=False).exclude(
+    topic__category__access=CategoryAccess.PRIVATE
+).order_by("pk").first()
+guide = Resource.objects.filter(kind=ResourceKind.FILE, access=LibraryAccess.PUBLIC).order_by(
+    "pk"
+).first()
 print(json.dumps({
     "password": DEMO_PASSWORD,
     "accounts": {a.username: a.email for a in DEMO_ACCOUNTS},
@@ -48,6 +57,14 @@ print(json.dumps({
     "solved": (solved or busy).get_absolute_url(),
     "group": reverse("groups:detail", args=[group.slug]) if group else reverse("groups:list"),
     "new_topic": reverse("forums:topic-create", args=[category.slug]),
+    "poll": ranked.get_absolute_url() if ranked else "/polls/",
+    "poll_topic": open_poll.topic.get_absolute_url() if open_poll else "/polls/",
+    "resource": guide.get_absolute_url() if guide else "/library/",
+    "poll_breakdown": (
+        reverse("admin:polls_poll_breakdown", args=[open_poll.pk]) + "?dimension=trust_level"
+        if open_poll
+        else "/admin/"
+    ),
 }))
 """
 
@@ -75,7 +92,7 @@ SHOTS = (
     Shot("home-supporters", "maya", "/", DESKTOP, full_page=True),
     Shot("topic-solved", "maya", "solved", DESKTOP),
     Shot("composer", "maya", "new_topic", DESKTOP, action="write"),
-    Shot("search", "maya", "/forums/search/?q=export", DESKTOP),
+    Shot("search", "maya", "/search/?q=export", DESKTOP),
     Shot("latest", "maya", "/forums/latest/", DESKTOP),
     Shot("directory", "maya", "/members/", DESKTOP),
     Shot("profile-with-shout-out", "maya", "/members/maya/", DESKTOP),
@@ -88,6 +105,13 @@ SHOTS = (
     Shot("admin-posts", "carmen", "/admin/forums/post/", DESKTOP),
     Shot("admin-schedules", "carmen", "/admin/django_celery_beat/periodictask/", DESKTOP),
     Shot("home-executive", "evan", "/", DESKTOP),
+    Shot("polls", "maya", "/polls/", DESKTOP),
+    Shot("poll-ranked", "maya", "poll", DESKTOP, full_page=True),
+    Shot("poll-in-topic", "maya", "poll_topic", DESKTOP),
+    Shot("library", "visitor", "/library/", DESKTOP),
+    Shot("library-resource", "maya", "resource", DESKTOP, full_page=True),
+    Shot("admin-poll-breakdown", "carmen", "poll_breakdown", DESKTOP),
+    Shot("admin-polls", "carmen", "/admin/polls/poll/", DESKTOP),
 )
 
 

@@ -194,6 +194,8 @@ def vote_cast(
             choice.ballot = ballot
     Choice.objects.bulk_create(choices)
     Poll.objects.filter(pk=poll.pk).update(ballot_count=F("ballot_count") + 1)
+    # The caller shows the poll next (the box after a vote); it must count this vote.
+    poll.refresh_from_db(fields=["ballot_count"])
     results_changed(poll.topic_id)
     return ballot
 

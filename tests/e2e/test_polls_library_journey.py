@@ -17,7 +17,7 @@ from forums.services.topics import topic_create
 from members import roles
 from members.services.groups import group_create, group_member_add
 from polls.models import Ballot, Choice
-from polls.services import poll_create
+from polls.services import poll_create, vote_cast
 from tests.e2e.journeys import sign_in
 from tests.forums.factories import CategoryFactory
 from tests.members.factories import UserFactory
@@ -115,10 +115,19 @@ def test_members_vote_with_and_without_javascript_and_use_the_library(
         expect(page.get_by_role("heading", name="What to try")).to_be_visible()
 
         # Lee is not: the Beta Program's documents are nowhere for him.
-        for path in ("/library/", "/library/c/getting-started/", "/library/c/release-notes/", "/"):
+        for path in (
+            "/library/",
+            "/library/c/getting-started/",
+            "/library/c/release-notes/",
+            "/",
+            "/search/?q=beta+test+plan",
+            "/search/?q=beta+test+plan&kind=library",
+        ):
             lee.goto(path)
             for title in BETA_TITLES:
                 expect(lee.get_by_text(title)).to_have_count(0)
+        page.goto("/search/?q=beta+test+plan&kind=library")
+        expect(page.get_by_role("link", name="Beta 6 test plan")).to_be_visible()
         for path in (
             "/library/c/beta-program-documents/",
             "/library/r/beta-6-test-plan/",
@@ -129,3 +138,61 @@ def test_members_vote_with_and_without_javascript_and_use_the_library(
             assert lee.goto(path).status == 404, path
     finally:
         lee_context.close()  # no request may still be in flight when the test database goes
+
+
+def test_members_vote_on_the_topic_page_with_and_without_javascript(
+    page: Page, browser: Browser, base_url: str
+):
+    carmen = UserFactory(username="carmen", roles=[roles.COMMUNITY_MANAGERS])
+    UserFactory(username="maya", email="maya@example.org")
+    UserFactory(username="lee", email="lee@example.org")
+    topic = topic_create(
+        category=CategoryFactory(name="Ideas", slug="ideas"),
+        author=carmen,
+        title="Which report should we build next?",
+        body="Vote below, and tell us why in a reply.",
+    )
+    poll = poll_create(
+        topic=topic,
+        author=carmen,
+        question="Which report first?",
+        options=["Churn by plan", "Support backlog", "Adoption by feature"],
+    )
+    vote_cast(poll=poll, voter=carmen, selection=[poll.options.get(text="Churn by plan").pk])
+
+    # A visitor sees the poll and its results on the topic page and is asked to sign in.
+    page.goto(topic.get_absolute_url())
+    box = page.locator(f"#poll-{poll.pk}")
+    expect(box.get_by_role("heading", name="Which report first?")).to_be_visible()
+    expect(box.get_by_role("link", name="Sign in to vote")).to_be_visible()
+
+    # Maya votes in place: the box is swapped, the topic page stays.
+    sign_in(page, "maya@example.org")
+    page.goto(topic.get_absolute_url())
+    page.evaluate("window.__samePage = true")
+    box = page.locator(f"#poll-{poll.pk}")
+    box.get_by_label("Support backlog").check()
+    box.get_by_role("button", name="Vote").click()
+    backlog = page.locator(f"#poll-{poll.pk} .poll-result", has_text="Support backlog")
+    expect(backlog).to_contain_text("1 vote (50.0 %)")
+    expect(page.locator(f"#poll-{poll.pk}")).to_contain_text("You voted in this poll")
+    assert page.evaluate("window.__samePage") is True
+    expect(page.get_by_role("heading", name=topic.title)).to_be_visible()
+
+    # Lee, without JavaScript: the form posts and brings him back to the topic.
+    lee_context = browser.new_context(base_url=base_url, java_script_enabled=False)
+    lee = lee_context.new_page()
+    try:
+        sign_in(lee, "lee@example.org")
+        lee.goto(topic.get_absolute_url())
+        lee.locator(f"#poll-{poll.pk}").get_by_label("Support backlog").check()
+        with lee.expect_navigation():
+            lee.locator(f"#poll-{poll.pk}").get_by_role("button", name="Vote").click()
+        assert topic.get_absolute_url() in lee.url
+        expect(lee.get_by_text("Thanks, your vote is in.")).to_be_visible()
+        expect(
+            lee.locator(f"#poll-{poll.pk} .poll-result", has_text="Support backlog")
+        ).to_contain_text("2 votes (66.7 %)")
+    finally:
+        lee_context.close()
+    assert Ballot.objects.filter(poll=poll).count() == 3

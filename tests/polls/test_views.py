@@ -57,6 +57,17 @@ def test_voting_with_htmx_swaps_the_box_with_the_results(client_as_member):
     assert "<html" not in body
     assert "You voted in this poll" in body
     assert "1 vote (100.0 %)" in body
+    assert "· 1 vote\n" in body  # the poll's own count includes the vote just cast
+
+
+def test_the_vote_count_is_right_when_the_results_stay_hidden(client_as_member):
+    poll = make_poll(results_visibility=ResultsVisibility.AFTER_CLOSE)
+    body = client_as_member.post(
+        vote_url(poll), {"option": ids(poll)[0]}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "Results are shown when the poll closes." in body
+    assert "· 1 vote\n" in body
+    assert "1 votes" not in body
 
 
 def test_bad_input_is_a_form_error_not_a_vote(client_as_member):
