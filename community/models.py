@@ -116,8 +116,8 @@ class Notification(BaseModel):
     unread count right); the apps that own the events (members, later forums) call it.
 
     `kind` is a free string, not choices: each app names its own kinds ("shout_out",
-    "group_request", later "reply", "mention"…) without a migration here, and the e-mail
-    preferences of the forums issue key on it. `verb` is the sentence as shown, rendered
+    "group_request", later "reply", "mention"…) without a migration here, and the forums'
+    e-mail preferences key on it. `verb` is the sentence as shown, rendered
     when the event happens, so the list needs no join to the object it is about."""
 
     recipient = models.ForeignKey(

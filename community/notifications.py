@@ -7,8 +7,8 @@ imports those apps; a caller renders the sentence (`verb`) and the link (`url`) 
 The bell shows on every page, so its unread count is cached per member: a page view costs
 one cache read, and a COUNT only on a miss. Every write here drops the affected members'
 keys after commit, so a count is never stale for longer than a request that raced a write
-(the timeout is the backstop). E-mail preferences and digests (the forums issue) build on
-`kind`; none exist yet."""
+(the timeout is the backstop). The forums' e-mail preferences and digests build on
+`kind`."""
 
 from __future__ import annotations
 

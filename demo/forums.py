@@ -75,7 +75,7 @@ class ForumScale:
 
 SCALES = {
     "demo": ForumScale(topics=140, posts=700, reactions_per_post=1.0),
-    # The large community: 1,000,000 posts, the members seed adds 100,000 people.
+    # The large community of the benchmarks: 1,000,000 posts, the members seed adds 100,000 people.
     "large": ForumScale(topics=100_000, posts=1_000_000, reactions_per_post=0.35),
 }
 

@@ -1,1 +1,1 @@
-# Models arrive with the metrics issue.
+# No models yet: the KPI snapshots and targets will be stored here.

@@ -20,7 +20,7 @@ class JoinPolicy(models.TextChoices):
 
 class GroupProfile(BaseModel):
     """A private space. Membership *is* the Django auth Group's membership, so access that
-    a later issue grants to the group (a private category, a library collection) reaches
+    other apps grant to the group (a private category, a library collection) reaches
     every member with no per-member rows to keep in sync."""
 
     group = models.OneToOneField(

@@ -102,7 +102,7 @@ def directory_group_choices(viewer) -> list[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------------------
-# Sorts: a registry, so the forums issue can replace "helpful" with a richer measure (or add
+# Sorts: a registry, so the forums can replace "helpful" with a richer measure (or add
 # sorts) with directory_sort_register(), and the form offers whatever is registered.
 
 

@@ -4,7 +4,7 @@
 Everything here reads SupportAct rows, whatever service recorded them. Forum reactions,
 replies, accepted answers and library shares arrive as new rows (and, for a brand-new kind,
 a new SupportKind member): the per-kind counts are built from SupportKind, so no query here
-changes when another issue starts recording support."""
+changes when another app starts recording support."""
 
 from __future__ import annotations
 
@@ -283,8 +283,8 @@ def reciprocity_rate(
     earlier act of the same pair in the window); the pair is reciprocated when B supported
     A after that act and within the reply window. B's return may fall after `end`: a pair
     near the end of the window is judged on the full reply window, so a value computed
-    before that window has passed can still rise (the metrics issue decides when to
-    freeze its snapshot)."""
+    before that window has passed can still rise (a metrics snapshot decides when to
+    freeze it)."""
     in_window = Q(occurred_at__gte=start, occurred_at__lt=end)
     earlier_in_pair = SupportAct.objects.filter(
         in_window,

@@ -1,7 +1,7 @@
 """Groups (private spaces): create, manage, join, leave, ask, decide, invite, accept, remove.
 
-Membership *is* the Django auth Group's user set (`user.groups`). Access that a later issue
-grants to the group (a private category, a library collection) is a guardian grant to the
+Membership *is* the Django auth Group's user set (`user.groups`). Access that other apps
+grant to the group (a private category, a library collection) is a guardian grant to the
 auth Group, so it reaches every member without per-member rows; joining or leaving is one
 row in the User–Group table. `GroupProfile.member_count` follows that table: it moves only
 here, with F() updates in the same transaction as the membership row, and only when a row

@@ -131,8 +131,8 @@ def shout_out_notify(*, shout_out_id: int) -> bool:
     to send: the shout-out is gone or hidden, the recipient can no longer be reached, or it
     was already sent.
 
-    There is no notification preference yet (the forums issue adds them on top of the
-    in-app notifications, and will own opt-outs); until then every shout-out is mailed."""
+    Shout-outs have no e-mail preference of their own: every shout-out is mailed (the
+    forums' preferences cover forum e-mails only)."""
     shout_out = (
         ShoutOut.objects.select_related("author", "recipient").filter(pk=shout_out_id).first()
     )

@@ -55,7 +55,7 @@ def test_profile_page_always_shows_name_username_trust_level_and_member_since(cl
     assert f"@{owner.username}" in page
     assert "Regular" in page
     assert "Member since" in page
-    assert 'id="activity"' in page  # the place the forums issue fills with public activity
+    assert 'id="activity"' in page  # the place the forums fill with public activity
 
 
 def test_profile_page_shows_initials_avatar_when_no_photo_was_uploaded(client):
