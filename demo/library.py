@@ -8,7 +8,9 @@ binary is kept in the repository. They are uploaded through library.services lik
 manager's upload, so the library's byte sniffing judges them as it would a real file.
 
 Tags are the demo forum's, some resources point back to the demo topics they grew out of,
-and page views and downloads are counted through the services the pages call."""
+and page views and downloads are counted through the services the pages call. Two articles
+are promoted from answered demo questions through library.promotion, as the moderator does
+it from the topic page, so they credit the members who asked and answered (Maya on both)."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ import textwrap
 from dataclasses import dataclass, field
 
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from PIL import Image, ImageColor, ImageDraw, ImageFont
@@ -29,6 +32,7 @@ from demo.groups import DEMO_MANAGER_USERNAME
 from demo.members import DEMO_BRANDING
 from forums.models import Tag, Topic
 from library.models import LibraryAccess, Resource, ResourceKind
+from library.promotion import promotion_draft, resource_promote
 from library.services import (
     collection_access_grant,
     collection_create,
@@ -36,11 +40,14 @@ from library.services import (
     file_version_add,
     resource_access_grant,
     resource_create,
+    resource_update,
     resource_view_count,
 )
 from members.models import User
 from members.permissions import community_members
 
+# Who may promote a topic, tried in this order: the moderator, then the community manager.
+PROMOTERS = ("omar", DEMO_MANAGER_USERNAME)
 PRIMARY = ImageColor.getrgb(DEMO_BRANDING["primary_color"])
 ACCENT = ImageColor.getrgb(DEMO_BRANDING["accent_color"])
 
@@ -249,26 +256,6 @@ Most teams are up and running within a week. This is the order that works best f
 Stuck? Ask in [Product Q&A](/forums/c/product-qa/): someone has done it before.
 """
 
-EXPORT_RECIPE = """\
-Managers who have no Acme seat can still get the numbers every week.
-
-## What you need
-
-- A saved view with the records the report should hold
-- The managers' e-mail addresses (they do not need an account)
-
-## Steps
-
-1. Open the saved view and choose **Share → Schedule**
-2. Pick *Weekly*, Monday, 07:00, and the **CSV** format
-3. Add the recipients and save
-
-The export arrives as an attachment. It follows the view's filters, so changing the view
-changes next week's export too.
-
-> From the community: this recipe started as a question in Product Q&A.
-"""
-
 WHATS_NEW = """\
 Acme 5.1 is rolling out to every workspace this month.
 
@@ -312,12 +299,62 @@ The feedback tracker in this collection shows what the product team has picked u
 """
 
 
+# --- Promoted from the forum --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """An answered demo topic made into an article the way a moderator does it from the topic
+    page: the promotion's prefilled draft (the accepted answer and a line back to the
+    discussion), with an introduction before it and what to watch out for after it, crediting
+    everyone the draft proposes (the topic's author and the accepted answer's)."""
+
+    topic: str  # the demo forum story's title (demo.forums)
+    intro: str
+    watch_out: tuple[str, ...]
+
+
+EXPORT_PROMOTION = Promotion(
+    topic="How do I schedule a weekly CSV export for managers without a seat?",
+    intro=(
+        "Managers who have no Acme seat can still get the numbers every Monday: Acme e-mails "
+        "a saved view to any address as a CSV file. This recipe started as a question in "
+        "Product Q&A, and the accepted answer below is the whole of it."
+    ),
+    watch_out=(
+        "The export follows the saved view's filters: change the view and next Monday's file "
+        "changes too. Keep a view just for the export.",
+        "Everyone on the list receives every row the view shows, seat or not: check it holds "
+        "nothing they should not read.",
+        "When a manager leaves, take their address off the schedule; the e-mails keep going "
+        "to it until someone does.",
+    ),
+)
+
+WEBHOOK_PROMOTION = Promotion(
+    topic="Webhook retries: how many times does Acme try?",
+    intro=(
+        "An endpoint that is down for a while does not lose Acme's webhooks. A member asked "
+        "in API & integrations whether Acme retries the deliveries it could not make, and "
+        "another, who had checked, answered."
+    ),
+    watch_out=(
+        "Retries stop after 24 hours. After a longer outage, look for the failed deliveries "
+        "in *Settings → Webhooks → Deliveries*.",
+        "A retried delivery can arrive twice: make the endpoint ignore an event it has "
+        "already handled.",
+        "Retried deliveries can arrive out of order: rely on the event's time, not on when "
+        "it arrived.",
+    ),
+)
+
+
 # --- The library ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ResourcePlan:
-    slug: str
+    slug: str  # empty for a promotion, which makes its own from the title
     kind: str
     title: str
     summary: str
@@ -330,6 +367,7 @@ class ResourcePlan:
     cover: tuple[int, int, int] | None = None
     featured: bool = False
     popularity: float = 1.0  # how often it is read and downloaded, relative to the others
+    promotion: Promotion | None = None  # promoted from an answered topic, not written here
 
 
 @dataclass
@@ -339,6 +377,7 @@ class DemoLibraryResult:
     versions: int = 0
     views: int = 0
     downloads: int = 0
+    promoted: int = 0  # articles promoted from answered topics
     created: list[tuple[Resource, ResourcePlan]] = field(default_factory=list)
 
 
@@ -368,11 +407,10 @@ def resource_plans(rng: random.Random) -> dict[str, list[ResourcePlan]]:
                 public, tags=("how-to",), body=FIRST_WEEK, cover=ACCENT, popularity=2,
             ),
             ResourcePlan(
-                "weekly-csv-export-for-managers", article,
+                "", article,
                 "Recipe: a weekly CSV export for managers without a seat",
                 "Schedule a saved view as a CSV e-mailed every Monday.",
-                members, tags=("reporting", "how-to"), body=EXPORT_RECIPE,
-                sources=("How do I schedule a weekly CSV export for managers without a seat?",),
+                members, tags=("reporting", "how-to"), promotion=EXPORT_PROMOTION,
                 popularity=1.5,
             ),
             ResourcePlan(
@@ -387,6 +425,11 @@ def resource_plans(rng: random.Random) -> dict[str, list[ResourcePlan]]:
                 "Scheduled exports for everyone, a faster dashboard builder, webhook retries.",
                 public, tags=("reporting", "api"), body=WHATS_NEW, cover=PRIMARY,
                 popularity=2,
+            ),
+            ResourcePlan(
+                "", article, "Webhook retries: what happens while your endpoint is down",
+                "Acme retries undelivered webhooks with back-off for 24 hours; what to plan for.",
+                public, tags=("api",), promotion=WEBHOOK_PROMOTION, popularity=1.2,
             ),
             ResourcePlan(
                 "release-adoption-by-version", file, "Release adoption by version",
@@ -453,6 +496,9 @@ def demo_library_create(*, rng: random.Random, progress: bool = False) -> DemoLi
     if manager is None:
         return DemoLibraryResult()
     beta_group = Group.objects.filter(name=BETA_GROUP_NAME).first()
+    # The moderator finds "Promote to library" on the topic; the manager stands in for him.
+    promoters = list(User.objects.filter(username__in=PROMOTERS))
+    promoters.sort(key=lambda user: PROMOTERS.index(user.username))
     plans = resource_plans(rng)
     tags = {tag.slug: tag for tag in Tag.objects.all()}
     result = DemoLibraryResult()
@@ -465,7 +511,14 @@ def demo_library_create(*, rng: random.Random, progress: bool = False) -> DemoLi
         for slug, title, summary, access, featured in COLLECTIONS:
             resources = []
             for plan in plans[slug]:
-                resources.append(_resource_create(plan, manager=manager, tags=tags, result=result))
+                if plan.promotion is not None:
+                    resource = _resource_promote(
+                        plan, promoters=promoters, manager=manager, tags=tags, result=result
+                    )
+                else:
+                    resource = _resource_create(plan, manager=manager, tags=tags, result=result)
+                if resource is not None:
+                    resources.append(resource)
                 bar.update(1)
             collection = collection_create(
                 actor=manager,
@@ -513,6 +566,59 @@ def _resource_create(
         file_version_add(actor=manager, resource=resource, upload=later)
     result.resources += 1
     result.versions += len(files)
+    result.created.append((resource, plan))
+    return resource
+
+
+def _resource_promote(
+    plan: ResourcePlan,
+    *,
+    promoters: list[User],
+    manager: User,
+    tags: dict[str, Tag],
+    result: DemoLibraryResult,
+) -> Resource | None:
+    """The article `plan.promotion` makes of its answered topic, through the library's
+    promotion service as the first of `promoters` who may promote in the topic's category,
+    crediting the people the draft proposes; the manager then tags it, as she would in the
+    admin. None when the forum has no such answered topic (seeded without its stories)."""
+    promotion = plan.promotion
+    topic = (
+        Topic.objects.filter(title=promotion.topic, accepted_answer__isnull=False)
+        .select_related("category", "author", "accepted_answer")
+        .order_by("pk")
+        .first()
+    )
+    if topic is None:
+        return None
+    for promoter in promoters:
+        try:
+            draft = promotion_draft(actor=promoter, topic=topic)
+        except PermissionDenied:
+            continue
+        break
+    else:
+        return None
+    # The draft ends with its line back to the discussion, which stays last.
+    answer, source_line = draft.body.rsplit("\n\n", 1)
+    watch_out = "\n".join(f"- {item}" for item in promotion.watch_out)
+    resource = resource_promote(
+        actor=promoter,
+        topic=topic,
+        title=plan.title,
+        summary=plan.summary,
+        body=(
+            f"{promotion.intro}\n\n## The answer\n\n{answer}\n\n"
+            f"## What to watch out for\n\n{watch_out}\n\n{source_line}"
+        ),
+        access=plan.access,
+        credited=[candidate.member.pk for candidate in draft.candidates],
+    )
+    resource = resource_update(
+        actor=manager, resource=resource, tags=[tags[name] for name in plan.tags if name in tags]
+    )
+    result.resources += 1
+    result.promoted += 1
     result.created.append((resource, plan))
     return resource
 

@@ -88,7 +88,8 @@ DEMO_BRANDING = {
         "staff answer.\n"
         "- **Help someone**: these [questions are still waiting for an answer]"
         "(/forums/unanswered/).\n"
-        "- **Shape the roadmap**: post and discuss [ideas](/forums/c/ideas/).\n\n"
+        "- **Shape the roadmap**: vote in [polls](/polls/), and post and discuss "
+        "[ideas](/forums/c/ideas/).\n\n"
         "New here? Say hello in [Introductions](/forums/c/introductions/) and tell us what "
         "you use Acme for."
     ),

@@ -14,16 +14,26 @@ from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, PdfParser
 
 from demo.library import demo_library_create
 from demo.polls import demo_polls_create
-from library.models import Collection, FileVersion, LibraryAccess, Resource, ResourceKind
+from forums.models import Topic
+from library.models import (
+    Collection,
+    Credit,
+    CreditRole,
+    FileVersion,
+    LibraryAccess,
+    Resource,
+    ResourceKind,
+)
 from library.selectors import collection_list, collection_resources, library_home, resource_list
 from library.uploads import file_sniff
 from members import roles
-from members.models import User
+from members.models import SupportAct, SupportKind, User
 from polls.models import Ballot, Choice, Poll, PollKind, ResultsVisibility
 from polls.selectors import poll_list_for, poll_page, poll_results
 
@@ -211,6 +221,65 @@ def test_the_generated_files_pass_the_upload_checks_and_download_with_their_type
     assert guide.is_featured and guide.access == LibraryAccess.PUBLIC
 
 
+def _in_the_library(html: str) -> str:
+    """The "In the library" list of a profile page: up to the next section heading."""
+    assert '<h3 class="profile__subheading">In the library</h3>' in html
+    return html.split('<h3 class="profile__subheading">In the library</h3>')[1].split("<h3")[0]
+
+
+def test_answered_questions_are_promoted_crediting_who_asked_and_who_answered(seeded):
+    omar = User.objects.get(username="omar")
+    maya = User.objects.get(username="maya")
+    placed = {
+        "How do I schedule a weekly CSV export for managers without a seat?": (
+            "getting-started",
+            LibraryAccess.MEMBERS,
+        ),
+        "Webhook retries: how many times does Acme try?": ("release-notes", LibraryAccess.PUBLIC),
+    }
+    promoted = Resource.objects.filter(credits__isnull=False).distinct()
+    assert promoted.count() == len(placed)
+    assert f"({len(placed)} promoted from answered questions)" in seeded
+    for title, (collection_slug, access) in placed.items():
+        topic = Topic.objects.select_related("accepted_answer").get(title=title)
+        article = Resource.objects.get(source_topics=topic, kind=ResourceKind.ARTICLE)
+        assert list(article.source_topics.all()) == [topic]
+        assert article.owner == omar  # the moderator promoted it from the topic
+        assert article.access == access
+        assert list(article.collections.values_list("slug", flat=True)) == [collection_slug]
+        credits = set(article.credits.values_list("member_id", "role"))
+        assert credits == {
+            (topic.author_id, CreditRole.TOPIC_AUTHOR),
+            (topic.accepted_answer.author_id, CreditRole.ANSWER_AUTHOR),
+        }
+        assert set(
+            SupportAct.objects.filter(
+                kind=SupportKind.LIBRARY_CREDIT, target_id=article.pk, giver=omar
+            ).values_list("receiver_id", flat=True)
+        ) == {member for member, _role in credits}
+        # The sense-making around the accepted answer, and the way back to the discussion.
+        html = _client_for(maya).get(article.get_absolute_url()).content.decode()
+        assert "What to watch out for" in html
+        assert topic.accepted_answer.body in article.body
+        assert f'href="{topic.get_absolute_url()}"' in html
+        assert maya.pk in {member for member, _role in credits}
+
+    # The recipe that began as Maya's question is that promotion, not a second article.
+    assert Resource.objects.filter(title__startswith="Recipe: a weekly CSV export").count() == 1
+    guide_first = Collection.objects.get(slug="getting-started").items.order_by("position")
+    assert [item.resource.title for item in guide_first][2].startswith("Recipe: a weekly CSV")
+
+
+def test_maya_finds_her_promoted_articles_on_her_profile(seeded):
+    maya = User.objects.get(username="maya")
+    articles = Resource.objects.filter(credits__member=maya).order_by("title")
+    assert articles.count() == 2
+    html = _client_for(_outsider()).get(reverse("members:profile", args=["maya"])).content.decode()
+    listed = _in_the_library(html)
+    for article in articles:
+        assert f'href="{article.get_absolute_url()}"' in listed and article.title in listed
+
+
 def _fingerprint() -> tuple:
     polls = [
         (
@@ -229,7 +298,10 @@ def _fingerprint() -> tuple:
     resources = list(
         Resource.objects.order_by("slug").values_list("slug", "view_count", "download_count")
     )
-    return polls, files, resources
+    credits = sorted(
+        Credit.objects.values_list("resource__slug", "member__username", "role", "resource__body")
+    )
+    return polls, files, resources, credits
 
 
 def test_the_same_seed_gives_the_same_polls_and_library(seeded):

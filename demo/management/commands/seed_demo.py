@@ -114,6 +114,7 @@ class Command(BaseCommand):
                 f"({forums_done - members_done:.1f}s), {len(polls.polls)} polls with "
                 f"{polls.votes:,} votes ({polls_done - forums_done:.1f}s), "
                 f"{library.collections} library collections of {library.resources} resources "
+                f"({library.promoted} promoted from answered questions) "
                 f"with {library.views:,} views and {library.downloads:,} downloads "
                 f"({time.monotonic() - polls_done:.1f}s); {time.monotonic() - started:.1f}s "
                 "in all."
