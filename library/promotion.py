@@ -38,6 +38,7 @@ from library.permissions import (
     access_within,
     can_view_resource,
     category_access_ceiling,
+    visible_collections,
 )
 from library.services import resource_access_grant
 from members.models import SupportKind, User
@@ -205,6 +206,15 @@ def resource_promote(
     strangers = [pk for pk in credited if pk not in candidates]
     if strangers:
         raise ValidationError({"credited": "Credit only the people who wrote the discussion."})
+    collections = list(collections)
+    seen = set(
+        visible_collections(actor)
+        .filter(pk__in=[c.pk for c in collections])
+        .values_list("pk", flat=True)
+    )
+    if any(collection.pk not in seen for collection in collections):
+        # The form offers only these; another caller must not file into a hidden collection.
+        raise ValidationError({"collections": "Choose collections you can see."})
 
     resource = Resource(
         kind=ResourceKind.ARTICLE,
@@ -234,7 +244,7 @@ def resource_promote(
         CollectionItem.objects.get_or_create(
             collection=collection,
             resource=resource,
-            defaults={"position": (last["last"] or 0) + 1},
+            defaults={"position": 0 if last["last"] is None else last["last"] + 1},
         )
 
     members = [candidates[pk].member for pk in credited]

@@ -5,6 +5,7 @@ shows on their profiles to those who may see it."""
 
 import pytest
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
@@ -13,6 +14,7 @@ from forums.services.answers import answer_accept
 from forums.services.categories import category_access_grant
 from library.models import Credit, CreditRole, LibraryAccess, Resource
 from library.permissions import resource_group_ids
+from library.promotion import resource_promote
 from members.models import SupportAct, SupportKind
 from tests.forums.factories import CategoryFactory, PostFactory, TopicFactory
 from tests.library.conftest import client_for
@@ -142,6 +144,27 @@ def test_a_forged_credit_for_someone_else_is_refused_and_nothing_stored(people):
         promote_data(credited=[people["bystander"].pk]),
     )
     assert response.status_code == 400
+    assert not Resource.objects.exists() and not Credit.objects.exists()
+
+
+def test_a_collection_the_moderator_cannot_see_is_refused_by_the_service(people):
+    category = CategoryFactory(members=True, qa=True)
+    topic, answer = solved_topic(category, people)
+    moderate(people["moderator"], category)
+    hidden = CollectionFactory(private=True, title="Board papers")
+    with pytest.raises(ValidationError) as refused:
+        resource_promote(
+            actor=people["moderator"],
+            topic=topic,
+            title="Rotating API keys",
+            summary="",
+            body="Rotate them.",
+            access=LibraryAccess.MEMBERS,
+            credited=[people["asker"].pk],
+            collections=[hidden],
+            source_post_id=answer.pk,
+        )
+    assert refused.value.message_dict == {"collections": ["Choose collections you can see."]}
     assert not Resource.objects.exists() and not Credit.objects.exists()
 
 
