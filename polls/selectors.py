@@ -504,8 +504,16 @@ def poll_breakdown(*, poll: Poll, dimension: str, viewer) -> Breakdown:
             counts[label][option_id] += 1
             totals[label][option_id] += value or 0
     last = {NOT_SHARED, NOT_GIVEN, NO_GROUP, FORMER_MEMBER}
+    # Trust levels read as a ladder, lowest first; other values by size.
+    ladder = {str(level.label): level.value for level in TrustLevel}
+
+    def order(item):
+        label, n = item
+        rung = ladder.get(label, 0) if chosen.key == "trust_level" else 0
+        return (label in last, rung, -n, label)
+
     rows = []
-    for label, n in sorted(voters.items(), key=lambda item: (item[0] in last, -item[1], item[0])):
+    for label, n in sorted(voters.items(), key=order):
         if poll.kind == PollKind.RATING:
             cells = [
                 (

@@ -104,9 +104,9 @@ def trust_levels_recompute(*, now: datetime | None = None, rules: TrustRules = R
 
 
 # "Most helpful" means help that others acknowledged: reactions to a member's posts and
-# their answers accepted, the two signals of being helpful. A reply's support act goes to the topic's
-# author (being answered is being helped, not helping), a shout-out is a recommendation with
-# its own place on the profile, and a follow is popularity (docs/decisions.md).
+# their answers accepted. A reply's support act goes to the topic's author (being answered
+# is being helped, not helping), a shout-out is a recommendation with its own place on the
+# profile, and a follow is popularity (docs/decisions.md).
 HELPFUL_KINDS = (SupportKind.REACTION, SupportKind.ACCEPTED_ANSWER)
 HELPFUL_WINDOW = timedelta(days=90)
 

@@ -197,6 +197,19 @@ def row(html: str, label: str) -> list[str]:
     return [cell.split("</td>")[0] for cell in cells]
 
 
+def test_trust_levels_are_listed_as_a_ladder_lowest_first(manager_client):
+    poll = make_poll()
+    red = ids(poll)[0]
+    for level in (TrustLevel.LEADER, TrustLevel.BASIC, TrustLevel.BASIC, TrustLevel.NEW):
+        vote_cast(poll=poll, voter=UserFactory(trust_level=level), selection=[red])
+    page = breakdown_page(manager_client, poll, "trust_level")
+    positions = [
+        page.index(f'<th scope="row">{level.label}</th>')
+        for level in (TrustLevel.NEW, TrustLevel.BASIC, TrustLevel.LEADER)
+    ]
+    assert positions == sorted(positions)
+
+
 def test_an_anonymous_poll_names_no_voter_in_the_admin_csv_or_export(manager_client):
     voter = UserFactory(username="zquartermaine", display_name="Zelda Quartermaine")
     poll = make_poll(is_anonymous=True)

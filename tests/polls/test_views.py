@@ -83,6 +83,15 @@ def test_bad_input_is_a_form_error_not_a_vote(client_as_member):
     assert not Ballot.objects.exists()
 
 
+def test_a_ranked_voter_sees_the_rank_they_gave_each_option(client_as_member):
+    poll = make_poll(kind=PollKind.RANKED)
+    first, second, _ = ids(poll)[:3]
+    client_as_member.post(vote_url(poll), {f"rank_{second}": "1", f"rank_{first}": "2"})
+    page = client_as_member.get(poll.get_absolute_url()).content.decode()
+    assert "(your 1st choice)" in page and "(your 2nd choice)" in page
+    assert "(your 3rd choice)" not in page and "(your choice)" not in page
+
+
 def test_ranked_form_needs_ranks_without_gaps(client_as_member):
     poll = make_poll(kind=PollKind.RANKED)
     red, green, blue = ids(poll)
