@@ -30,7 +30,8 @@ from tqdm import tqdm
 from demo.forums import BETA_GROUP_NAME
 from demo.groups import DEMO_MANAGER_USERNAME
 from demo.members import DEMO_BRANDING
-from forums.models import Tag, Topic
+from forums.models import ReactionKind, Tag, Topic
+from library.engagement import resource_reaction_add, resource_share
 from library.models import LibraryAccess, Resource, ResourceKind
 from library.promotion import promotion_draft, resource_promote
 from library.services import (
@@ -378,6 +379,8 @@ class DemoLibraryResult:
     views: int = 0
     downloads: int = 0
     promoted: int = 0  # articles promoted from answered topics
+    reactions: int = 0
+    shares: int = 0
     created: list[tuple[Resource, ResourcePlan]] = field(default_factory=list)
 
 
@@ -536,6 +539,7 @@ def demo_library_create(*, rng: random.Random, progress: bool = False) -> DemoLi
                     if resource.access == LibraryAccess.PRIVATE:
                         resource_access_grant(resource=resource, group=beta_group)
     _reading_record(result=result, rng=rng, beta_group=beta_group)
+    _engagement_record(result=result, rng=rng, beta_group=beta_group)
     return result
 
 
@@ -654,3 +658,31 @@ def _reading_record(
             version = versions[-1] if rng.random() < 0.8 else rng.choice(versions)
             file_download_record(version=version, user=people[pk])
         result.downloads += downloads
+
+
+def _engagement_record(
+    *, result: DemoLibraryResult, rng: random.Random, beta_group: Group | None
+) -> None:
+    """Reactions and shares, through the library's services (so shares
+    reach the owner's and credited members' support ledger), by members who may see each
+    resource; the owner never reacts to their own."""
+    members = list(community_members().order_by("pk"))
+    beta = set(community_members().filter(groups=beta_group).values_list("pk", flat=True))
+    kinds = [ReactionKind.LIKE, ReactionKind.INSIGHTFUL, ReactionKind.THANKS, ReactionKind.HEART]
+    for resource, plan in result.created:
+        readers = [
+            m
+            for m in members
+            if m.pk != resource.owner_id
+            and (resource.access != LibraryAccess.PRIVATE or m.pk in beta)
+        ]
+        if not readers:
+            continue
+        reacting = rng.sample(
+            readers, k=min(len(readers), int(rng.uniform(2, 9) * plan.popularity))
+        )
+        for member in reacting:
+            kind = rng.choices(kinds, weights=[5, 3, 3, 1])[0]
+            result.reactions += resource_reaction_add(resource=resource, user=member, kind=kind)
+        for member in rng.sample(readers, k=min(len(readers), rng.randint(0, 4))):
+            result.shares += resource_share(resource=resource, user=member)

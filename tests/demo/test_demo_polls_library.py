@@ -13,6 +13,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.db.models import F
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -314,3 +315,23 @@ def test_the_same_seed_gives_the_same_polls_and_library(seeded):
     demo_library_create(rng=random.Random(2026 + 4))  # noqa: S311
 
     assert _fingerprint() == first
+
+
+def test_library_resources_have_reactions_and_shares(seeded):
+    guide = Resource.objects.get(title="Acme quick-start guide")
+    assert guide.reactions.exists()
+    assert not Resource.objects.filter(reactions__user=F("owner")).exists()
+    shares = SupportAct.objects.filter(kind=SupportKind.SHARE)
+    assert shares.exists() and not shares.exclude(receiver__in=_credited_or_owners()).exists()
+    private = Resource.objects.filter(access=LibraryAccess.PRIVATE)
+    assert not private.filter(reactions__user__in=_not_in_beta()).exists()
+
+
+def _credited_or_owners():
+    owners = Resource.objects.values_list("owner", flat=True)
+    credited = Credit.objects.values_list("member", flat=True)
+    return User.objects.filter(pk__in=[*owners, *credited])
+
+
+def _not_in_beta():
+    return User.objects.exclude(groups__name=BETA)

@@ -115,7 +115,8 @@ class Command(BaseCommand):
                 f"{polls.votes:,} votes ({polls_done - forums_done:.1f}s), "
                 f"{library.collections} library collections of {library.resources} resources "
                 f"({library.promoted} promoted from answered questions) "
-                f"with {library.views:,} views and {library.downloads:,} downloads "
+                f"with {library.views:,} views, {library.downloads:,} downloads, "
+                f"{library.reactions} reactions and {library.shares} shares "
                 f"({time.monotonic() - polls_done:.1f}s); {time.monotonic() - started:.1f}s "
                 "in all."
             )
