@@ -14,6 +14,8 @@ from PIL import Image, UnidentifiedImageError
 
 ALLOWED_FORMATS = ("PNG", "JPEG", "GIF", "WEBP")
 MAX_PIXELS = 40_000_000  # Discourse's max_image_megapixels
+# Pillow refuses the largest images itself, before their size can be read back.
+TOO_MANY_PIXELS = "The image has far too many pixels; the most allowed is 40 megapixels."
 
 
 def image_normalize(
@@ -60,10 +62,10 @@ def image_normalize(
                 extension = "jpg"
     except ValidationError:
         raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ValidationError(TOO_MANY_PIXELS, code="image_too_many_pixels") from exc
     except (
         UnidentifiedImageError,
-        Image.DecompressionBombError,
-        Image.DecompressionBombWarning,
         OSError,
         ValueError,
     ) as exc:

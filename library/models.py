@@ -7,6 +7,7 @@ group's group) by guardian object grants in direct-FK tables whose every write r
 community's access version (members.access)."""
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, URLValidator
@@ -30,6 +31,21 @@ class ResourceKind(models.TextChoices):
     FILE = "file", "File"
     LINK = "link", "External link"
     ARTICLE = "article", "Article"
+
+
+# A video is a link resource: the library hosts no video and embeds none (the CSP allows
+# no third-party frames). A link to one of these hosts (or their subdomains) is labelled
+# "Video", judged from the address alone; nothing is fetched.
+VIDEO_HOSTS = ("youtube.com", "youtu.be", "youtube-nocookie.com", "vimeo.com")
+VIDEO_LABEL = "Video"
+
+
+def is_video_url(url: str) -> bool:
+    try:
+        host = (urlsplit(url).hostname or "").rstrip(".")
+    except ValueError:
+        return False
+    return any(host == known or host.endswith("." + known) for known in VIDEO_HOSTS)
 
 
 def _file_path(instance, filename: str) -> str:
@@ -110,6 +126,13 @@ class Resource(BaseModel):
 
     def get_absolute_url(self) -> str:
         return reverse("library:resource-detail", args=[self.slug])
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as readers see it: "Video" for a link to a video host."""
+        if self.kind == ResourceKind.LINK and is_video_url(self.url):
+            return VIDEO_LABEL
+        return self.get_kind_display()
 
 
 class FileVersion(BaseModel):

@@ -19,7 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from PIL import Image, UnidentifiedImageError
 
-from community.images import MAX_PIXELS
+from community.images import MAX_PIXELS, TOO_MANY_PIXELS
 
 FILE_MAX_BYTES = 25 * 1024 * 1024
 ORIGINAL_NAME_MAX_LENGTH = 150
@@ -199,7 +199,9 @@ def _zip_sniff(upload) -> SniffedType:
                 )
             names = {entry.filename for entry in entries}
             if "mimetype" in names:
-                mimetype = archive.read("mimetype")[:100].decode("ascii", "replace").strip()
+                # Read only its start: the entry may declare up to the whole allowance.
+                with archive.open("mimetype") as entry:
+                    mimetype = entry.read(100).decode("ascii", "replace").strip()
                 if mimetype in OPENDOCUMENT:
                     return OPENDOCUMENT[mimetype]
             if "[Content_Types].xml" in names:
@@ -233,7 +235,10 @@ def _image_sniff(upload) -> SniffedType | None:
                     )
                 image.verify()
                 return IMAGES[image.format]
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        # Pillow recognised an image and refused its size: say so, not "not accepted".
+        raise _refuse(TOO_MANY_PIXELS, "image_too_many_pixels") from exc
+    except UnidentifiedImageError:
         return None
     except (OSError, SyntaxError, ValueError) as exc:
         raise _refuse("The image is damaged: it could not be read.", "image_damaged") from exc

@@ -8,12 +8,14 @@ from django.contrib.auth.models import Group
 
 from polls.models import (
     MAX_OPTIONS,
+    OPTION_MAX_LENGTH,
     QUESTION_MAX_LENGTH,
     RATING_MAX,
     RATING_MIN,
     Poll,
     PollKind,
     ResultsVisibility,
+    choice_limits_errors,
 )
 
 
@@ -115,10 +117,18 @@ class VoteForm(forms.Form):
 class PollCreateForm(forms.Form):
     question = forms.CharField(max_length=QUESTION_MAX_LENGTH)
     kind = forms.ChoiceField(choices=PollKind.choices, initial=PollKind.SINGLE)
+    # Not required here: polls.services.poll_create counts the non-blank lines and says how
+    # many a poll needs for its kind (one place for the rule). The length cap only stops a
+    # huge paste before it is split, with a message that says what fits.
     options = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=f"One option per line, up to {MAX_OPTIONS}.",
-        max_length=MAX_OPTIONS * 210,
+        required=False,
+        max_length=MAX_OPTIONS * (OPTION_MAX_LENGTH + 2),
+        error_messages={
+            "max_length": f"Give at most {MAX_OPTIONS} options, one per line, each at most "
+            f"{OPTION_MAX_LENGTH} characters long."
+        },
     )
     min_choices = forms.IntegerField(
         min_value=1, max_value=MAX_OPTIONS, initial=1, help_text="Multiple choice only."
@@ -160,9 +170,10 @@ class PollCreateForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        low, high = data.get("min_choices"), data.get("max_choices")
-        if low is not None and high is not None and high < low:
-            self.add_error("max_choices", "The most choices can't be fewer than the fewest.")
+        if data.get("kind") == PollKind.MULTIPLE:
+            limits = choice_limits_errors(data.get("min_choices"), data.get("max_choices"))
+            for name, message in limits.items():
+                self.add_error(name, message)
         return data
 
     def service_kwargs(self) -> dict:

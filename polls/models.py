@@ -17,6 +17,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
@@ -29,6 +30,21 @@ OPTION_MAX_LENGTH = 200
 MAX_OPTIONS = 20
 RATING_MIN = 1
 RATING_MAX = 5
+
+MAX_BELOW_MIN = "The most choices can't be fewer than the fewest."
+MIN_BELOW_ONE = "The fewest choices must be at least 1."
+
+
+def choice_limits_errors(min_choices: int, max_choices: int | None) -> dict[str, str]:
+    """What is wrong with a multiple-choice poll's limits, per field. The rule lives here so
+    the model's clean, the service and the form give the same message; the database's check
+    constraints back it up with a message nobody should need to read."""
+    errors = {}
+    if min_choices is not None and min_choices < 1:
+        errors["min_choices"] = MIN_BELOW_ONE
+    if max_choices is not None and min_choices is not None and max_choices < min_choices:
+        errors["max_choices"] = MAX_BELOW_MIN
+    return errors
 
 
 class PollKind(models.TextChoices):
@@ -83,6 +99,11 @@ class Poll(BaseModel):
 
     def __str__(self) -> str:
         return self.question
+
+    def clean(self):
+        errors = choice_limits_errors(self.min_choices, self.max_choices)
+        if errors:
+            raise ValidationError(errors)
 
     def get_absolute_url(self) -> str:
         return reverse("polls:poll-detail", args=[self.pk])

@@ -54,6 +54,9 @@ def poll_list_for(*, viewer, now=None) -> QuerySet[Poll]:
         voted = Exists(Ballot.objects.filter(poll=OuterRef("pk"), voter=viewer))
     else:
         voted = Value(False)
+    # Open polls by their closing time (none: last); ended ones by when they ended, most
+    # recent first (a hand-closed poll's closing time says nothing about when it ended).
+    open_closes_at = Case(When(open_q, then=F("closes_at")), output_field=DateTimeField())
     return (
         visible_polls(viewer)
         .select_related("topic__category")
@@ -61,7 +64,13 @@ def poll_list_for(*, viewer, now=None) -> QuerySet[Poll]:
             is_open=Case(When(open_q, then=Value(True)), default=Value(False)),
             viewer_voted=voted,
         )
-        .order_by("-is_open", "closes_at", "-created_at", "-pk")
+        .order_by(
+            "-is_open",
+            open_closes_at.asc(nulls_last=True),
+            poll_ended_at(now).desc(nulls_last=True),
+            "-created_at",
+            "-pk",
+        )
     )
 
 

@@ -31,6 +31,7 @@ from polls.models import (
     Poll,
     PollKind,
     ResultsVisibility,
+    choice_limits_errors,
 )
 from polls.permissions import check_create_poll, check_manage_poll, check_vote
 
@@ -55,8 +56,10 @@ def poll_create(
 ) -> Poll:
     """Add a poll to `topic`. Preconditions: `author` sees the topic and wrote it, or
     moderates its category (PermissionDenied otherwise); the topic has no poll yet; 2 to
-    MAX_OPTIONS distinct options (1 is enough for a rating poll); min/max choices only
-    for multiple choice; `closes_at` in the future."""
+    MAX_OPTIONS distinct options (1 is enough for a rating poll; blank lines don't count);
+    min/max choices only for multiple choice, the most not fewer than the fewest and neither
+    more than the options; `closes_at` in the future. Every refusal is a ValidationError per
+    field, before anything is written."""
     check_create_poll(author, topic)
     texts = [text.strip() for text in options if text.strip()]
     errors: dict[str, list[str]] = {}
@@ -72,6 +75,8 @@ def poll_create(
             f"Options can be at most {OPTION_MAX_LENGTH} characters long."
         )
     if kind == PollKind.MULTIPLE:
+        for name, message in choice_limits_errors(min_choices, max_choices).items():
+            errors.setdefault(name, []).append(message)
         if max_choices is not None and max_choices > len(texts):
             errors.setdefault("max_choices", []).append(
                 "The most choices can't be more than the number of options."

@@ -7,7 +7,15 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from library.uploads import CSV, IMAGES, OOXML, PDF, file_sniff, original_name_clean
+from library.uploads import (
+    CSV,
+    IMAGES,
+    OOXML,
+    OPENDOCUMENT,
+    PDF,
+    file_sniff,
+    original_name_clean,
+)
 from tests.library.factories import PDF_BYTES, png_bytes
 
 
@@ -40,6 +48,16 @@ def test_images_are_sniffed_from_their_bytes():
 def test_office_open_xml_documents_are_accepted():
     docx = office({"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w:document/>"})
     assert file_sniff(upload("plan.docx", docx)) == OOXML["word/"]
+
+
+def test_opendocument_files_are_recognised_by_their_mimetype_entry():
+    odt = office({"mimetype": b"application/vnd.oasis.opendocument.text", "content.xml": b"<x/>"})
+    assert (
+        file_sniff(upload("notes.odt", odt))
+        == OPENDOCUMENT["application/vnd.oasis.opendocument.text"]
+    )
+    other = office({"mimetype": b"application/x-something-else", "content.xml": b"<x/>"})
+    assert refusal(upload("notes.odt", other)).code == "file_archive"
 
 
 def test_a_document_with_macros_is_refused():

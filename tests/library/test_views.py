@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from community.models import SiteBranding
 from community.services import branding_update
+from forums.models import Tag
 from library.models import Download, LibraryAccess, ResourceKind
 from library.permissions import visible_resources
 from library.services import (
@@ -20,6 +21,7 @@ from library.services import (
     resource_access_grant,
     resource_create,
 )
+from tests.forums.factories import CategoryFactory
 from tests.html import unsafe_markup
 from tests.library.conftest import client_for
 from tests.library.factories import CollectionFactory, ResourceFactory, pdf_upload, png_bytes
@@ -291,3 +293,90 @@ def test_revoking_the_grant_or_making_it_private_closes_it_on_the_next_request(
     assert status(client, open_resource.get_absolute_url()) == 200
     resource_update(actor=manager, resource=open_resource, access=LibraryAccess.PRIVATE)
     assert status(client, open_resource.get_absolute_url()) == 404
+
+
+# --- A tag's page ---------------------------------------------------------------------------
+
+
+def tag_page(client, tag) -> str:
+    response = client.get(reverse("library:tag-detail", args=[tag.slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_tags_page_lists_what_each_reader_may_see_in_bounded_queries(
+    client, manager, beta, django_assert_max_num_queries
+):
+    onboarding = Tag.objects.create(name="onboarding", slug="onboarding")
+    other = Tag.objects.create(name="billing", slug="billing")
+    public = ResourceFactory(public=True, title="Open guide")
+    members = ResourceFactory(title="Members guide")
+    private = ResourceFactory(private=True, title="Beta roadmap")
+    resource_access_grant(resource=private, group=beta.group)
+    elsewhere = ResourceFactory(public=True, title="Invoices explained")
+    for resource in (public, members, private):
+        resource.tags.add(onboarding)
+    elsewhere.tags.add(other)
+
+    visitor = tag_page(client, onboarding)
+    assert "#onboarding" in visitor
+    assert "Open guide" in visitor
+    assert "Members guide" not in visitor
+    assert "Beta roadmap" not in visitor
+    assert "Invoices explained" not in visitor
+
+    outsider = tag_page(client_for(UserFactory()), onboarding)
+    assert "Open guide" in outsider
+    assert "Members guide" in outsider
+    assert "Beta roadmap" not in outsider
+
+    insider = UserFactory()
+    beta.group.user_set.add(insider)
+    insider_client = client_for(insider)
+    page = tag_page(insider_client, onboarding)
+    assert all(title in page for title in ("Open guide", "Members guide", "Beta roadmap"))
+    assert "Invoices explained" not in page
+
+    # The session's user, the tag, the resources and their visible tags: not one per resource.
+    with django_assert_max_num_queries(4):
+        tag_page(insider_client, onboarding)
+    for resource in ResourceFactory.create_batch(15) + ResourceFactory.create_batch(5, link=True):
+        resource.tags.add(onboarding, other)
+    with django_assert_max_num_queries(4):
+        page = tag_page(insider_client, onboarding)
+    assert page.count('class="library-item"') == 23
+
+
+def test_a_tag_made_only_for_a_private_category_is_missing_for_outsiders(client):
+    secret = Tag.objects.create(name="codename", slug="codename")
+    secret.categories.add(CategoryFactory(private=True))
+    ResourceFactory(public=True, title="Open guide").tags.add(secret)
+    for who in (client, client_for(UserFactory())):
+        response = who.get(reverse("library:tag-detail", args=[secret.slug]))
+        assert response.status_code == 404
+        assert "Open guide" not in response.content.decode()
+
+
+# --- Videos are links -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "label"),
+    [
+        ("https://www.youtube.com/watch?v=dQw4w9WgXcQ", "Video"),
+        ("https://youtu.be/dQw4w9WgXcQ", "Video"),
+        ("https://vimeo.com/76979871", "Video"),
+        ("https://player.vimeo.com/video/76979871", "Video"),
+        ("https://example.org/guide", "External link"),
+        ("https://notyoutube.com/watch", "External link"),
+        ("https://youtube.com.example.org/watch", "External link"),
+    ],
+)
+def test_a_link_to_a_video_host_is_labelled_video_and_not_embedded(client, url, label):
+    resource = ResourceFactory(link=True, public=True, url=url, title="Welcome tour")
+    listing = client.get(reverse("library:home")).content.decode()
+    assert f'<span class="library-item__kind">{label}</span>' in listing
+    page = client.get(resource.get_absolute_url()).content.decode()
+    assert f'<p class="library-resource__meta">{label}' in page
+    assert "<iframe" not in page
+    assert "Open the link" in page

@@ -4,14 +4,19 @@ from tests.forums.factories import TopicFactory
 
 
 def make_poll(
-    *, topic=None, options=("Red", "Green", "Blue"), kind=PollKind.SINGLE, **kwargs
+    *,
+    topic=None,
+    options=("Red", "Green", "Blue"),
+    kind=PollKind.SINGLE,
+    question="Which one?",
+    **kwargs,
 ) -> Poll:
     """A poll made the way members make one: through poll_create, by the topic's author."""
     topic = topic or TopicFactory()
     return poll_create(
         topic=topic,
         author=topic.author,
-        question="Which one?",
+        question=question,
         options=options,
         kind=kind,
         **kwargs,

@@ -189,6 +189,34 @@ def test_breakdowns_by_group_and_by_company_respect_field_visibility(manager, ma
     assert row(by_trust, TrustLevel.LEADER.label)[0] == "1"
 
 
+def test_the_breakdown_by_location_counts_only_me_as_not_shared(manager_client):
+    poll = make_poll()
+    red, green, _ = ids(poll)
+    ann, bob, cat, dan, eve = UserFactory.create_batch(5)
+    for person, location, visibility in (
+        (ann, "Lyon", Visibility.MEMBERS),
+        (bob, " lyon ", Visibility.PUBLIC),
+        (cat, "Oslo", Visibility.PRIVATE),
+        (dan, "", Visibility.MEMBERS),
+        (eve, "Porto", Visibility.PUBLIC),
+    ):
+        Profile.objects.update_or_create(
+            user=person, defaults={"location": location, "location_visibility": visibility}
+        )
+    for person, option in ((ann, red), (bob, green), (cat, green), (dan, red), (eve, red)):
+        vote_cast(poll=poll, voter=person, selection=[option])
+
+    by_location = breakdown_page(manager_client, poll, "location")
+    assert row(by_location, "Lyon") == ["2", "1 (50.0 %)", "1 (50.0 %)", "0 (0.0 %)"]
+    assert row(by_location, "Porto") == ["1", "1 (100.0 %)", "0 (0.0 %)", "0 (0.0 %)"]
+    assert row(by_location, "Not shared") == ["1", "0 (0.0 %)", "1 (100.0 %)", "0 (0.0 %)"]
+    assert row(by_location, "Not given") == ["1", "1 (100.0 %)", "0 (0.0 %)", "0 (0.0 %)"]
+    # "Only me" stays with its member: neither the place nor a row of its own.
+    assert "Oslo" not in by_location
+    assert by_location.index(">Lyon<") < by_location.index(">Porto<")
+    assert by_location.index(">Porto<") < by_location.index(">Not shared<")
+
+
 def row(html: str, label: str) -> list[str]:
     """The cells after the row heading `label` of the breakdown table."""
     start = html.index(f'<th scope="row">{label}</th>')

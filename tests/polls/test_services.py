@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from members import roles
-from polls.models import Ballot, Choice, Poll, PollKind
+from polls.models import MAX_BELOW_MIN, MAX_OPTIONS, Ballot, Choice, Option, Poll, PollKind
 from polls.services import (
     ALREADY_VOTED,
     ANONYMOUS_FINAL,
@@ -64,6 +64,83 @@ def test_poll_create_refuses_a_closing_time_in_the_past_and_impossible_limits():
     with pytest.raises(ValidationError) as error:
         make_poll(kind=PollKind.MULTIPLE, min_choices=1, max_choices=5)
     assert "max_choices" in error.value.error_dict
+
+
+def test_poll_create_refuses_a_thousand_options_and_stores_nothing():
+    topic = TopicFactory()
+    with pytest.raises(ValidationError) as error:
+        poll_create(
+            topic=topic,
+            author=topic.author,
+            question="Q",
+            options=[f"Option {n}" for n in range(1000)],
+        )
+    assert error.value.message_dict["options"] == [
+        f"Give between 2 and {MAX_OPTIONS} options, one per line."
+    ]
+    assert not Poll.objects.exists()
+    assert not Option.objects.exists()
+
+
+@pytest.mark.parametrize("options", [[], [""], ["   ", "\t", ""]])
+def test_poll_create_refuses_a_poll_without_options(options):
+    topic = TopicFactory()
+    with pytest.raises(ValidationError) as error:
+        poll_create(topic=topic, author=topic.author, question="Q", options=options)
+    assert error.value.message_dict["options"] == ["Give between 2 and 20 options, one per line."]
+    assert not Poll.objects.exists()
+
+
+@pytest.mark.parametrize("kind", [PollKind.SINGLE, PollKind.MULTIPLE, PollKind.RANKED])
+def test_poll_create_needs_two_options_except_for_a_rating_poll(kind):
+    topic = TopicFactory()
+    with pytest.raises(ValidationError) as error:
+        poll_create(
+            topic=topic, author=topic.author, question="Q", options=["Only", " "], kind=kind
+        )
+    assert error.value.message_dict["options"] == ["Give between 2 and 20 options, one per line."]
+    assert not Poll.objects.exists()
+    with pytest.raises(ValidationError) as error:
+        poll_create(
+            topic=topic, author=topic.author, question="Q", options=[], kind=PollKind.RATING
+        )
+    assert error.value.message_dict["options"] == ["Give between 1 and 20 options, one per line."]
+    rating = poll_create(
+        topic=topic, author=topic.author, question="Q", options=["Venue"], kind=PollKind.RATING
+    )
+    assert [o.text for o in rating.options.all()] == ["Venue"]
+
+
+def test_poll_create_refuses_most_choices_below_the_fewest_with_the_forms_message():
+    topic = TopicFactory()
+    with pytest.raises(ValidationError) as error:
+        poll_create(
+            topic=topic,
+            author=topic.author,
+            question="Q",
+            options=["a", "b", "c"],
+            kind=PollKind.MULTIPLE,
+            min_choices=3,
+            max_choices=2,
+        )
+    assert error.value.message_dict == {"max_choices": [MAX_BELOW_MIN]}
+    assert MAX_BELOW_MIN == "The most choices can't be fewer than the fewest."
+    with pytest.raises(ValidationError) as error:
+        poll_create(
+            topic=topic,
+            author=topic.author,
+            question="Q",
+            options=["a", "b"],
+            kind=PollKind.MULTIPLE,
+            min_choices=0,
+        )
+    assert error.value.message_dict == {"min_choices": ["The fewest choices must be at least 1."]}
+    assert not Poll.objects.exists()
+    # The model says the same to any other writer, before the database's check would.
+    poll = Poll(topic=topic, question="Q", kind=PollKind.MULTIPLE, min_choices=3, max_choices=2)
+    with pytest.raises(ValidationError) as error:
+        poll.full_clean(exclude=["topic"])
+    assert error.value.message_dict == {"max_choices": [MAX_BELOW_MIN]}
 
 
 def test_poll_create_in_a_topic_the_author_cannot_see_is_denied():

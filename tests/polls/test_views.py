@@ -1,16 +1,19 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from members import roles
 from members.models import JoinPolicy
 from members.services.groups import group_create
-from polls.models import Ballot, Choice, PollKind, ResultsVisibility
-from polls.services import vote_cast
+from polls.models import Ballot, Choice, Poll, PollKind, ResultsVisibility
+from polls.services import poll_close, vote_cast
 from tests.forums.factories import CategoryFactory, TopicFactory
 from tests.members.factories import UserFactory
 from tests.polls.factories import make_poll
@@ -209,21 +212,83 @@ def test_leaving_the_group_hides_its_poll_on_the_next_request(member):
 def test_poll_list_shows_open_polls_first_in_bounded_queries(
     client_as_member, member, django_assert_max_num_queries
 ):
-    closed = make_poll()
-    closed.is_closed = True
-    closed.save()
-    open_poll = make_poll()
+    now = timezone.now()
+    moderator = UserFactory(roles=[roles.MODERATORS])
+    # Made in an order that matches neither the expected one nor its reverse.
+    closed_by_hand = make_poll(question="Poll closed by hand just now?")
+    open_soon = make_poll(question="Poll closing tomorrow?", closes_at=now + timedelta(days=1))
+    ended_long_ago = make_poll(question="Poll that ended three days ago?")
+    open_forever = make_poll(question="Poll with no closing time?")
+    ended_yesterday = make_poll(question="Poll that ended yesterday?")
+    open_later = make_poll(question="Poll closing next week?", closes_at=now + timedelta(days=7))
+    Poll.objects.filter(pk=ended_long_ago.pk).update(closes_at=now - timedelta(days=3))
+    Poll.objects.filter(pk=ended_yesterday.pk).update(closes_at=now - timedelta(days=1))
+    poll_close(poll=closed_by_hand, actor=moderator)
     client_as_member.get(reverse("polls:poll-list"))  # warm the reach cache
 
     with django_assert_max_num_queries(8):
         page = client_as_member.get(reverse("polls:poll-list")).content.decode()
-    assert page.index(open_poll.question) < page.index("Closed")
+    expected = [
+        open_soon,
+        open_later,
+        open_forever,
+        closed_by_hand,
+        ended_yesterday,
+        ended_long_ago,
+    ]
+    positions = [page.index(poll.question) for poll in expected]
+    assert positions == sorted(positions), [p.question for p in expected]
+    assert page.index(open_forever.question) < page.index("Closed")
+
     for _ in range(15):
         extra = make_poll()
         vote_cast(poll=extra, voter=member, selection=ids(extra)[:1])
     with django_assert_max_num_queries(8):
         response = client_as_member.get(reverse("polls:poll-list"))
-    assert response.content.decode().count('<li class="poll-row') == 17
+    assert response.content.decode().count('<li class="poll-row') == 21
+
+
+def test_the_instant_runoff_rounds_are_on_the_poll_page(client_as_member):
+    poll = make_poll(kind=PollKind.RANKED)
+    red, green, blue = ids(poll)
+    # Round 1: Red 2, Green 1, Blue 2, no majority: Green goes out and its ballot moves on
+    # to Red, which wins round 2 with 3 of 5.
+    for ranking in ([red, green], [red], [green, red], [blue, green], [blue, green]):
+        vote_cast(poll=poll, voter=UserFactory(), selection=ranking)
+    page = client_as_member.get(poll.get_absolute_url()).content.decode()
+    rounds = page[page.index('aria-label="Instant-runoff rounds"') :]
+    assert "Winner: Red</strong> after 2 rounds of instant runoff." in page
+    assert rounds.index("Round 1") < rounds.index("Eliminated: Green") < rounds.index("Round 2")
+    assert rounds.count("Eliminated:") == 1
+    second = rounds[rounds.index("Round 2") :]
+    assert "Red</span>" in second and "3 (60.0 %)" in second
+    assert "Green</span>" not in second
+
+
+def test_a_member_outside_the_voter_groups_gets_no_form_and_a_refused_post(
+    client_as_member, member
+):
+    board = Group.objects.create(name="Advisory board")
+    poll = make_poll(voter_groups=[board])
+    refusal = "Only members of the groups this poll is for can vote in it."
+
+    for url in (poll.get_absolute_url(), poll.topic.get_absolute_url()):
+        page = client_as_member.get(url).content.decode()
+        assert poll.question in page
+        assert refusal in page
+        assert vote_url(poll) not in page
+        assert 'name="option"' not in page
+
+    response = client_as_member.post(vote_url(poll), {"option": ids(poll)[0]})
+    assert response.status_code == 403
+    assert refusal in response.content.decode()
+    assert not Ballot.objects.exists()
+    assert not Choice.objects.exists()
+
+    member.groups.add(board)
+    page = client_as_member.get(poll.get_absolute_url()).content.decode()
+    assert refusal not in page
+    assert 'name="option"' in page
 
 
 def test_poll_create_view_for_the_topic_author(client_as_member, member):
@@ -285,3 +350,80 @@ def test_two_simultaneous_first_votes_store_one_ballot(migration_data):
     assert poll.ballot_count == 1
     assert 500 not in codes
     assert codes == [302, 302]
+
+
+# --- The poll creation form's refusals: a clear message, nothing stored ----------------------
+
+
+def create_form(**overrides) -> dict:
+    data = {
+        "question": "Which colour?",
+        "kind": "single",
+        "options": "Red\nGreen",
+        "min_choices": "1",
+        "max_choices": "",
+        "results_visibility": "always",
+    }
+    data.update(overrides)
+    return data
+
+
+def refused_create(client, topic, **overrides) -> str:
+    response = client.post(reverse("polls:poll-create", args=[topic.pk]), create_form(**overrides))
+    assert response.status_code == 200
+    assert not Poll.objects.exists()
+    return response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        # A thousand options: too long to be twenty options, refused before it is split.
+        (
+            "\n".join(f"Option {n}" for n in range(1, 1001)),
+            "Give at most 20 options, one per line, each at most 200 characters long.",
+        ),
+        # A thousand short ones fit in the length: the count refuses them.
+        ("\n".join(str(n) for n in range(1, 1001)), "Give between 2 and 20 options"),
+        ("\n".join(f"Option {n}" for n in range(1, 22)), "Give between 2 and 20 options"),
+    ],
+)
+def test_the_form_refuses_more_options_than_a_poll_takes(
+    client_as_member, member, options, message
+):
+    topic = TopicFactory(author=member)
+    assert message in refused_create(client_as_member, topic, options=options)
+
+
+@pytest.mark.parametrize("options", ["", "   ", "\n\n", " \n\t\n  "])
+def test_the_form_refuses_a_poll_without_options(client_as_member, member, options):
+    topic = TopicFactory(author=member)
+    page = refused_create(client_as_member, topic, options=options)
+    assert "Give between 2 and 20 options, one per line." in page
+
+
+@pytest.mark.parametrize("kind", ["single", "multiple", "ranked"])
+def test_the_form_refuses_a_single_option_except_for_rating(client_as_member, member, kind):
+    topic = TopicFactory(author=member)
+    page = refused_create(client_as_member, topic, kind=kind, options="Only one\n\n  ")
+    assert "Give between 2 and 20 options, one per line." in page
+
+    response = client_as_member.post(
+        reverse("polls:poll-create", args=[topic.pk]),
+        create_form(kind="rating", options="The venue\n"),
+    )
+    assert response.status_code == 302
+    assert [o.text for o in topic.poll.options.all()] == ["The venue"]
+
+
+def test_the_form_refuses_most_choices_below_the_fewest(client_as_member, member):
+    topic = TopicFactory(author=member)
+    page = refused_create(
+        client_as_member,
+        topic,
+        kind="multiple",
+        options="Red\nGreen\nBlue",
+        min_choices="3",
+        max_choices="2",
+    )
+    assert "The most choices can&#x27;t be fewer than the fewest." in page
