@@ -31,6 +31,7 @@ class SiteBrandingForm(forms.ModelForm):
             "members_only",
             "directory_public",
             "approve_new_members",
+            "time_zone",
         ]
         widgets = {
             "primary_color": forms.TextInput(attrs={"type": "color"}),
@@ -60,6 +61,7 @@ class SiteBrandingAdmin(admin.ModelAdmin):
         (None, {"fields": ["community_name", "tagline", "purpose", "welcome_text"]}),
         ("Look", {"fields": ["logo", "primary_color", "accent_color"]}),
         ("Access", {"fields": ["members_only", "directory_public", "approve_new_members"]}),
+        ("Time", {"fields": ["time_zone"]}),
     ]
 
     def has_add_permission(self, request):

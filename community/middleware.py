@@ -1,8 +1,10 @@
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.utils import timezone
 
 from community.per_request import cache_prefetch
 from community.selectors import BRANDING_CACHE_KEY, branding_get
+from community.timezones import community_timezone
 
 # What a visitor may reach on a members-only community: the ways in, and the files the
 # sign-in page itself needs.
@@ -37,7 +39,9 @@ class MembersOnlyMiddleware:
             and not request.path.startswith(self.public_prefixes)
         ):
             return redirect_to_login(request.get_full_path())
-        return self.get_response(request)
+        # The rest of the request runs in the community's time zone (community.timezones).
+        with timezone.override(community_timezone()):
+            return self.get_response(request)
 
 
 class CommonReadsMiddleware:

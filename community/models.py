@@ -13,6 +13,12 @@ BRANDING_ID = 1
 LOGO_MAX_BYTES = 2 * 1024 * 1024
 
 
+def time_zone_choices() -> list[tuple[str, str]]:
+    import zoneinfo
+
+    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+
+
 class SiteBranding(BaseModel):
     """The community's look and front door: one row (id 1), edited by community managers in
     the admin and read through the cached `community.selectors.branding_get()`."""
@@ -59,6 +65,14 @@ class SiteBranding(BaseModel):
     approve_new_members = models.BooleanField(
         default=False,
         help_text="New sign-ups wait in the admin until a community manager approves them.",
+    )
+
+    time_zone = models.CharField(
+        max_length=64,
+        default=settings.TIME_ZONE,
+        choices=time_zone_choices,
+        help_text="The community's time zone: pages show times in it, and a day in the "
+        "metrics (a visit, a daily snapshot) runs from midnight to midnight here.",
     )
 
     class Meta:

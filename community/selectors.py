@@ -1,6 +1,7 @@
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
@@ -36,6 +37,7 @@ class Branding:
     directory_public: bool
     approve_new_members: bool
     version: str
+    time_zone: str = settings.TIME_ZONE
     footer_links: tuple[Link, ...] = field(default_factory=tuple)
 
 
@@ -61,6 +63,7 @@ def _snapshot_values(branding: SiteBranding, links: list[FooterLink]) -> dict:
         "members_only": branding.members_only,
         "directory_public": branding.directory_public,
         "approve_new_members": branding.approve_new_members,
+        "time_zone": branding.time_zone,
         "version": f"{branding.updated_at:%Y%m%d%H%M%S%f}" if branding.updated_at else "0",
         "footer_links": [(link.label, link.url) for link in links],
     }

@@ -1,3 +1,5 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 
 
@@ -6,3 +8,9 @@ class MetricsConfig(AppConfig):
 
     name = "metrics"
     verbose_name = "Metrics"
+
+    def ready(self) -> None:
+        from metrics.kpis import KPI_MODULES
+
+        for module in KPI_MODULES:
+            import_module(module)

@@ -1,1 +1,115 @@
-# No models yet: the KPI snapshots and targets will be stored here.
+"""What the metrics keep: one frozen snapshot per KPI, day and window; the targets community
+managers set against business goals; the settings of the support-deflection estimate.
+
+The KPIs themselves are code (metrics.catalogue): a snapshot row names its KPI by key, so a
+KPI can be added without a migration, and an unknown key in the admin is refused by the
+form, not the database."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from community.db import BaseModel
+
+# The windows a KPI is computed over, in days, ending with the snapshot's day (inclusive).
+WINDOWS = (7, 30, 90)
+SETTINGS_ID = 1
+
+
+class KpiSnapshot(models.Model):
+    """The value of KPI `key` for the `window` days ending with `day` (inclusive), in the
+    community's time zone. `value` is None when the KPI is undefined for that window (a
+    division by zero: "no questions were asked", not 0 %). Frozen once written: the nightly
+    job never rewrites a row; only an explicit backfill recomputes."""
+
+    key = models.CharField(max_length=64)
+    day = models.DateField()
+    window = models.PositiveSmallIntegerField()
+    value = models.FloatField(null=True, blank=True)
+    numerator = models.FloatField(null=True, blank=True)
+    denominator = models.FloatField(null=True, blank=True)
+    # Breakdowns a chart or table needs beside the value (a distribution, rows per category).
+    detail = models.JSONField(default=dict, blank=True)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key", "day", "window"], name="metrics_snapshot_once_per_day"
+            )
+        ]
+        indexes = [models.Index(fields=["day", "window"], name="metrics_snapshot_day_idx")]
+        ordering = ["key", "day", "window"]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.day} ({self.window} days): {self.value}"
+
+
+class KpiTarget(BaseModel):
+    """What a KPI should reach, for which business goal, and who answers for it."""
+
+    key = models.CharField("KPI", max_length=64)
+    business_goal = models.CharField(
+        max_length=200, help_text='The business need it serves, e.g. "reduce support cost".'
+    )
+    value = models.FloatField("target value")
+    window = models.PositiveSmallIntegerField(
+        "period",
+        choices=[(days, f"{days} days") for days in WINDOWS],
+        default=30,
+        help_text="The window the KPI is measured over when compared with the target.",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="kpi_targets",
+    )
+    starts_on = models.DateField(null=True, blank=True)
+    ends_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["key", "-starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__isnull=True)
+                | models.Q(starts_on__isnull=True)
+                | models.Q(ends_on__gte=models.F("starts_on")),
+                name="metrics_target_ends_after_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.value:g}"
+
+
+class MetricsSettings(BaseModel):
+    """One row: the assumptions of the support-deflection estimate, editable in the admin."""
+
+    deflection_rate = models.FloatField(
+        default=0.1,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text="Share of solved-topic views that spare a support case (0 to 1), used "
+        "until readers' own answers to “Did this answer your question?” are enough.",
+    )
+    cost_per_case = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=25,
+        validators=[MinValueValidator(0)],
+        help_text="What one support case costs the business.",
+    )
+    currency = models.CharField(max_length=3, default="USD")
+
+    class Meta:
+        verbose_name = "metrics settings"
+        verbose_name_plural = "metrics settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(id=SETTINGS_ID), name="metrics_settings_single_row"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return "Metrics settings"

@@ -39,6 +39,7 @@ def _admin_form(**overrides):
         "welcome_text": "Hello **there**",
         "primary_color": "#1d4ed8",
         "accent_color": "#b45309",
+        "time_zone": "UTC",
         "footer_links-TOTAL_FORMS": "1",
         "footer_links-INITIAL_FORMS": "0",
         "footer_links-MIN_NUM_FORMS": "0",
@@ -256,3 +257,12 @@ def test_home_page_uses_a_fixed_number_of_queries(client, django_assert_max_num_
     # when it is not cached (no Redis).
     with django_assert_max_num_queries(4 if settings.REDIS_URL else 5):
         client.get("/")
+
+
+def test_the_community_time_zone_is_chosen_in_the_admin_and_checked(manager_client):
+    response = manager_client.post(ADMIN_URL, _admin_form(time_zone="Mars/Olympus_Mons"))
+    assert response.status_code == 200
+    assert "time_zone" in response.context["adminform"].form.errors
+    assert SiteBranding.objects.get(pk=1).time_zone == "UTC"
+    assert manager_client.post(ADMIN_URL, _admin_form(time_zone="Europe/Berlin")).status_code == 302
+    assert SiteBranding.objects.get(pk=1).time_zone == "Europe/Berlin"
