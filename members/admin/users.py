@@ -4,6 +4,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from members.access import access_changed
 from members.admin.data import erase_members, export_member_data
 from members.models import User
+from members.services.trust import trust_level_change_record
 
 
 @admin.register(User)
@@ -47,6 +48,13 @@ class UserAdmin(DjangoUserAdmin):
         "last_seen_at",
         "erased_at",
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "trust_level" in form.changed_data:
+            trust_level_change_record(
+                user=obj, from_level=form.initial["trust_level"], actor=request.user
+            )
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -12,6 +12,7 @@ from members.models.groups import (
 )
 from members.models.profile import VISIBLE_FIELDS, ExpertiseTag, Profile, Visibility
 from members.models.reciprocity import ShoutOut, SupportAct, SupportKind
+from members.models.trust import TrustLevelChange
 from members.models.user import ApprovalStatus, TrustLevel, User
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "SupportAct",
     "SupportKind",
     "TrustLevel",
+    "TrustLevelChange",
     "User",
     "Visibility",
 ]

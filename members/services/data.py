@@ -50,6 +50,7 @@ from members.models import (
     RequestStatus,
     ShoutOut,
     SupportAct,
+    TrustLevelChange,
     User,
 )
 from members.permissions import check_manage_member_data
@@ -115,6 +116,16 @@ def _export_account(member: User) -> Iterator[ExportItem]:
             "last_login": _iso(member.last_login),
             "last_seen_at": _iso(member.last_seen_at),
             "trust_level": member.get_trust_level_display(),
+            "trust_level_history": [
+                {
+                    "from": change.get_from_level_display(),
+                    "to": change.get_to_level_display(),
+                    "changed_at": _iso(change.changed_at),
+                }
+                for change in TrustLevelChange.objects.filter(user=member).order_by(
+                    "changed_at", "pk"
+                )
+            ],
             "approval_status": member.approval_status,
             "is_active": member.is_active,
             "erased_at": _iso(member.erased_at),

@@ -1,4 +1,5 @@
-"""Trust levels, recomputed for every member in one UPDATE (no Python loop over members), and
+"""Trust levels, recomputed for every member with a bounded number of statements (no Python
+loop over members; each change is recorded in the trust-level history), and
 the directory's "most helpful" score, refreshed by the same nightly job.
 
 The signals are the ones every later app feeds without knowing about trust: days visited
@@ -10,6 +11,7 @@ explains them."""
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db import transaction
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
@@ -21,6 +23,7 @@ from members.models import (
     SupportAct,
     SupportKind,
     TrustLevel,
+    TrustLevelChange,
     User,
 )
 
@@ -95,12 +98,50 @@ def trust_levels_recompute(*, now: datetime | None = None, rules: TrustRules = R
     )
     # What was earned before and cannot be lost: up to Member.
     kept = Least("trust_level", Value(TrustLevel.MEMBER))
-    return (
+    evaluated = (
         User.objects.exclude(trust_level=TrustLevel.LEADER)
         .filter(is_active=True, erased_at__isnull=True)
         .filter(approval_status=ApprovalStatus.APPROVED)
-        .update(trust_level=Greatest(earned, kept))
     )
+    with transaction.atomic():
+        # Only the members whose level moves come back to Python: a night's promotions,
+        # not the membership. Their history rows are written first and the users' levels
+        # are then set from those rows, so the two can never disagree.
+        changes = list(
+            evaluated.annotate(new_level=Greatest(earned, kept, output_field=IntegerField()))
+            .exclude(trust_level=F("new_level"))
+            .values_list("pk", "trust_level", "new_level")
+        )
+        _changes_record(changes, at=now)
+        if changes:
+            latest = TrustLevelChange.objects.filter(user=OuterRef("pk"), changed_at=now).order_by(
+                "-pk"
+            )
+            User.objects.filter(
+                pk__in=TrustLevelChange.objects.filter(changed_at=now).values("user")
+            ).update(trust_level=Subquery(latest.values("to_level")[:1]))
+    return evaluated.count()
+
+
+def _changes_record(
+    changes: list[tuple[int, int, int]], *, at: datetime, by: User | None = None
+) -> None:
+    TrustLevelChange.objects.bulk_create(
+        [
+            TrustLevelChange(
+                user_id=user_id, from_level=old, to_level=new, changed_at=at, changed_by=by
+            )
+            for user_id, old, new in changes
+        ],
+        batch_size=1000,
+    )
+
+
+def trust_level_change_record(*, user: User, from_level: int, actor: User | None) -> None:
+    """Record that `user`'s level was set by hand (a community manager in the admin) from
+    `from_level` to the level it has now; nothing when it did not move."""
+    if user.trust_level != from_level:
+        _changes_record([(user.pk, from_level, user.trust_level)], at=timezone.now(), by=actor)
 
 
 # "Most helpful" means help that others acknowledged: reactions to a member's posts and

@@ -3,9 +3,12 @@ in words; a KPI that counts people starts from `counted_members`."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from datetime import date
 
-from members.models import User
+from django.db.models import Count, Q, QuerySet
+
+from forums.models import Post
+from members.models import MemberVisit, User
 from members.permissions import community_member_q
 
 
@@ -17,3 +20,22 @@ def counted_member_q(prefix: str = "") -> Q:
 
 def counted_members() -> QuerySet[User]:
     return User.objects.filter(counted_member_q())
+
+
+def counted_posts() -> QuerySet[Post]:
+    """The posts a contribution KPI counts: visible (neither the post nor its topic hidden;
+    a merged topic is hidden and its posts were moved to the topic it points to), written by
+    a counted member, in every category — private ones included, since they are part of the
+    community's work and the dashboard only shows aggregates."""
+    return Post.objects.filter(is_hidden=False, topic__is_hidden=False).filter(
+        counted_member_q("author__")
+    )
+
+
+def active_members(first_day: date, last_day: date) -> int:
+    """Distinct counted members with a visit (MemberVisit, one row per member per
+    community day) on a day from `first_day` to `last_day`, both included."""
+    visits = MemberVisit.objects.filter(day__gte=first_day, day__lte=last_day).filter(
+        counted_member_q("user__")
+    )
+    return visits.aggregate(n=Count("user", distinct=True))["n"]

@@ -12,9 +12,10 @@ from django.core.files.base import ContentFile
 
 from community.ratelimit import RateLimited
 from members import roles
-from members.models import Profile
+from members.models import Profile, TrustLevel
 from members.services import data as data_services
 from members.services.data import member_data_export
+from members.services.trust import trust_level_change_record
 from tests.members.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,18 @@ def test_export_holds_account_emails_trust_level_and_groups(rich_member):
     assert account["date_joined"]
     assert account["groups"] == ["Beta Program", "Members"]
     assert account["two_factor_methods"] == ["totp"]
+
+
+def test_export_holds_the_trust_level_history(rich_member):
+    rich_member.trust_level = TrustLevel.LEADER
+    rich_member.save()
+    trust_level_change_record(user=rich_member, from_level=TrustLevel.NEW, actor=None)
+
+    account = _json(_open(member_data_export(member=rich_member)), "account.json")
+
+    assert account["trust_level"] == "Leader"
+    assert [(c["from"], c["to"]) for c in account["trust_level_history"]] == [("New", "Leader")]
+    assert account["trust_level_history"][0]["changed_at"]
 
 
 def test_export_holds_follows_shout_outs_support_acts_and_group_history(rich_member):
