@@ -296,3 +296,22 @@ def test_private_group_participation_reports_each_group_polls(manager):
 
     row = compute("private_group_participation").detail["groups"][0]
     assert (row["polls"], row["poll_participation"]) == (1, 1 / 2)  # bob of ann and bob
+
+
+def test_private_group_participation_costs_the_same_queries_for_many_groups(
+    manager, django_assert_max_num_queries
+):
+    for number in range(6):
+        group = group_create(actor=manager, name=f"Group {number}", slug=f"group-{number}")
+        member = UserFactory(username=f"member{number}")
+        group_member_add(actor=manager, group_profile=group, user=member)
+        _join(member, when=at(1, month=1))
+        room = CategoryFactory(private=True, slug=f"room-{number}")
+        category_access_grant(category=room, group=group.group)
+        poll = _poll(member, room, f"Question {number}?")
+        vote_cast(poll=poll, voter=member, selection=[poll.options.first().pk])
+        _close(poll, manager, at(7))
+    # The groups with their counts, the polls that ended, and their groups (two queries).
+    with django_assert_max_num_queries(4):
+        rows = compute("private_group_participation").detail["groups"]
+    assert [row["poll_participation"] for row in rows] == [1.0] * 6
