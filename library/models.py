@@ -173,6 +173,28 @@ class Download(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
+        # Metrics count the downloads of a window (metrics.kpis.participation).
+        indexes = [models.Index(fields=["created_at"], name="library_download_created_idx")]
+
+
+class ResourceViewDay(models.Model):
+    """How many times a resource's page was viewed on a day (the community's day). Written
+    in bulk by the periodic view flush (library.services.resource_views_apply), never by a
+    page view; metrics sum the days of a window, Resource.view_count holds the total."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="view_days")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "day"], name="library_view_day_once")
+        ]
+        # A window's views: a range over day, whatever the number of resources.
+        indexes = [models.Index(fields=["day"], name="library_view_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} on {self.day}: {self.views}"
 
 
 class Collection(BaseModel):

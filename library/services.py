@@ -8,18 +8,22 @@ tables do that themselves on every write (GrantQuerySet / GrantModelMixin)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
+from datetime import date, datetime
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import F, Max
+from django.db.models import Case, F, Max, PositiveIntegerField, Value, When
 from guardian.shortcuts import assign_perm, remove_perm
 
 from community.images import image_normalize
 from community.markdown import render_markdown
+from community.timezones import community_timezone
 from forums.models import Category, Tag, Topic
+from forums.services.reading import views_record
 from library.models import (
     Collection,
     CollectionItem,
@@ -27,6 +31,7 @@ from library.models import (
     FileVersion,
     Resource,
     ResourceKind,
+    ResourceViewDay,
 )
 from library.uploads import FILE_MAX_BYTES, file_sniff, original_name_clean
 from members.access import access_changed_for_everyone
@@ -207,11 +212,67 @@ def resource_access_revoke(*, resource: Resource, group: Group) -> None:
     remove_perm("library.view_resource", group, resource)
 
 
-def resource_view_count(*, resource: Resource) -> None:
-    """One more view of `resource`'s page: a single F() update. The forum's view counts are
-    buffered in the cache (forums.services.reading) because topic pages are the busiest
-    there are; library pages are read far less, so a direct increment is cheap enough."""
-    Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1)
+RESOURCE_VIEWS = "library"  # the library's name in forums.services.reading.COUNTED_VIEWS
+
+
+def resource_view_count(
+    *, resource: Resource, viewer=None, views: int = 1, now: datetime | None = None
+) -> None:
+    """Count a view of `resource`'s page. Nothing is written here: the count waits in the
+    cache and the periodic view flush (forums.services.reading, the same one that moves
+    topic views) adds it to the resource's day (ResourceViewDay) and to
+    Resource.view_count. The community team's own views (staff) are not readership and
+    are not counted."""
+    if viewer is not None and viewer.is_authenticated and viewer.is_staff:
+        return
+    views_record(RESOURCE_VIEWS, resource.pk, views=views, now=now)
+
+
+def resource_views_apply(views: dict[tuple[int, datetime], int]) -> None:
+    """The flush's part for resources: {(resource id, minute): views} added to the days'
+    rows (the community's day of each minute) and to the resources' totals. Only one flush
+    runs at a time (its lock), so reading the days' current rows and writing the sums
+    cannot race. Resources deleted since are skipped."""
+    tz = community_timezone()
+    per_day: dict[tuple[int, date], int] = defaultdict(int)
+    for (resource_id, minute), count in views.items():
+        per_day[resource_id, minute.astimezone(tz).date()] += count
+    live = set(
+        Resource.objects.filter(pk__in={rid for rid, _ in per_day}).values_list("pk", flat=True)
+    )
+    per_day = {key: count for key, count in per_day.items() if key[0] in live}
+    if not per_day:
+        return
+    days = {day for _, day in per_day}
+    existing = {
+        (row.resource_id, row.day): row
+        for row in ResourceViewDay.objects.filter(resource_id__in=live, day__in=days)
+    }
+    new_rows, changed = [], []
+    for (resource_id, day), count in per_day.items():
+        row = existing.get((resource_id, day))
+        if row is None:
+            new_rows.append(ResourceViewDay(resource_id=resource_id, day=day, views=count))
+        else:
+            row.views += count
+            changed.append(row)
+    ResourceViewDay.objects.bulk_create(new_rows, batch_size=500)
+    ResourceViewDay.objects.bulk_update(changed, ["views"], batch_size=500)
+    totals: dict[int, int] = defaultdict(int)
+    for (resource_id, _), count in per_day.items():
+        totals[resource_id] += count
+    items = sorted(totals.items())
+    for start in range(0, len(items), 500):
+        batch = items[start : start + 500]
+        # updated_at is left alone: a view is not an edit.
+        Resource.objects.filter(pk__in=[rid for rid, _ in batch]).update(
+            view_count=F("view_count")
+            + Case(
+                *[When(pk=rid, then=Value(count)) for rid, count in batch],
+                default=Value(0),
+                output_field=PositiveIntegerField(),
+            )
+        )
 
 
 @transaction.atomic

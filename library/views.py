@@ -52,7 +52,7 @@ def tag_detail(request, slug: str):
 @require_GET
 def resource_detail(request, slug: str):
     resource = access_resource(request.user, slug=slug)
-    resource_view_count(resource=resource)
+    resource_view_count(resource=resource, viewer=request.user)
     return resource_page_response(request, resource)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import Q
 from django.utils import timezone
 
 from polls.models import Poll
@@ -31,13 +32,16 @@ class ParticipationReport:
     mean: float | None
 
 
-def poll_participation(*, start: datetime, end: datetime, now=None) -> ParticipationReport:
+def poll_participation(
+    *, start: datetime, end: datetime, now=None, among: Q | None = None
+) -> ParticipationReport:
     """Participation in the polls that ended in [start, end): `start` included, `end`
     excluded, so consecutive windows count each poll once. A poll ends when it is closed
-    by hand or its closing time passes, whichever comes first. One query."""
+    by hand or its closing time passes, whichever comes first. `among` narrows who counts
+    as a member (with_participation). One query."""
     now = now or timezone.now()
     polls = (
-        with_participation(Poll.objects.all(), now=now)
+        with_participation(Poll.objects.all(), now=now, among=among)
         .filter(ended_at__gte=start, ended_at__lt=end)
         .order_by("ended_at", "pk")
     )

@@ -381,9 +381,12 @@ def _count(users: QuerySet) -> Subquery:
     )
 
 
-def with_participation(polls: QuerySet[Poll], *, now=None) -> QuerySet[Poll]:
+def with_participation(
+    polls: QuerySet[Poll], *, now=None, among: Q | None = None
+) -> QuerySet[Poll]:
     """`polls` annotated with `ended_at`, `eligible` and `participants` (the counts above),
-    in the one query that lists them, whatever their number."""
+    in the one query that lists them, whatever their number. `among` narrows the members
+    who count (metrics leaves the community team's staff accounts out)."""
     now = now or timezone.now()
     polls = polls.annotate(ended_at=poll_ended_at(now))
     groups = Poll.voter_groups.through.objects.filter(poll=OuterRef(OuterRef("pk")))
@@ -393,6 +396,7 @@ def with_participation(polls: QuerySet[Poll], *, now=None) -> QuerySet[Poll]:
         .filter(date_joined__lt=Coalesce(OuterRef("ended_at"), Value(now)))
         .filter(topic_readers_q("topic"))
         .filter(~Q(Exists(groups)) | Q(Exists(groups.filter(group__user=OuterRef("pk")))))
+        .filter(among or Q())
     )
     voted = Ballot.objects.filter(poll=OuterRef(OuterRef("pk")), voter=OuterRef("pk"))
     return polls.annotate(

@@ -560,9 +560,13 @@ class SearchStats:
         return self.zero_result / self.searches if self.searches else None
 
 
-def search_stats(*, start: datetime, end: datetime) -> SearchStats:
-    """Searches logged in [start, end): one aggregate query."""
-    counts = SearchLog.objects.filter(created_at__gte=start, created_at__lt=end).aggregate(
+def _logged(start: datetime, end: datetime, only: Q | None) -> QuerySet:
+    return SearchLog.objects.filter(created_at__gte=start, created_at__lt=end).filter(only or Q())
+
+
+def search_stats(*, start: datetime, end: datetime, only: Q | None = None) -> SearchStats:
+    """Searches logged in [start, end) (narrowed by `only`): one aggregate query."""
+    counts = _logged(start, end, only).aggregate(
         searches=Count("pk"),
         zero_result=Count("pk", filter=Q(result_count=0)),
         clicked=Count("pk", filter=Q(clicked_at__isnull=False)),
@@ -570,11 +574,14 @@ def search_stats(*, start: datetime, end: datetime) -> SearchStats:
     return SearchStats(**counts)
 
 
-def zero_result_queries(*, start: datetime, end: datetime, limit: int = 50) -> QuerySet:
+def zero_result_queries(
+    *, start: datetime, end: datetime, limit: int = 50, only: Q | None = None
+) -> QuerySet:
     """The most frequent searches that found nothing in [start, end) — content gaps — as
     rows of {"query", "searches", "last_searched_at"}."""
     return (
-        SearchLog.objects.filter(created_at__gte=start, created_at__lt=end, result_count=0)
+        _logged(start, end, only)
+        .filter(result_count=0)
         .values("query")
         .annotate(searches=Count("pk"), last_searched_at=Max("created_at"))
         .order_by("-searches", "-last_searched_at", "query")[:limit]

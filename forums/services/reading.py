@@ -5,8 +5,10 @@ database (docs/reading.md explains the design).
 Cache layout (Django's cache API only, so it behaves the same on Redis and LocMem):
 
   forums:views:<minute>:<topic>      views of a topic counted during that minute (an int)
+  forums:views:<name>:<minute>:<id>  views of another app's page (see COUNTED_VIEWS)
   forums:dirty:<minute>:n            how many entries the minute's dirty index holds
-  forums:dirty:<minute>:<i>          entry i: "v:<topic>" (views) or "r:<user>:<topic>" (a read)
+  forums:dirty:<minute>:<i>          entry i: "v:<topic>" (views), "r:<user>:<topic>" (a
+                                     read) or "c:<name>:<id>" (another app's views)
   forums:read:<user>:<topic>         a member's newest post seen ({"p", "at"}), when their last
                                      counted view was ("v"), and the minute it was indexed ("b")
   forums:flushed:<minute>            how many of the minute's index entries are in the database
@@ -21,9 +23,9 @@ is lost."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -78,6 +80,10 @@ def _views_key(bucket: int, topic_id: int) -> str:
     return f"forums:views:{bucket}:{topic_id}"
 
 
+def _counted_key(name: str, bucket: int, object_id: int) -> str:
+    return f"forums:views:{name}:{bucket}:{object_id}"
+
+
 def _index_size_key(bucket: int) -> str:
     return f"forums:dirty:{bucket}:n"
 
@@ -115,18 +121,49 @@ def _index_add(bucket: int, entry: str) -> None:
     cache.set(_index_entry_key(bucket, number), entry, timeout=PENDING_TTL)
 
 
-def _count_view(topic_id: int, bucket: int, views: int = 1) -> None:
-    key = _views_key(bucket, topic_id)
+def _count_in(key: str, *, bucket: int, entry: str, views: int) -> None:
     try:
         cache.incr(key, views)
         return
     except ValueError:
         pass
-    # The first view of this topic in this minute. Indexed before the counter exists, so a
+    # The first view of this page in this minute. Indexed before the counter exists, so a
     # crash in between leaves an entry without a count (harmless), never a count nobody
     # flushes. Two first viewers at once may both index it; the flush reads each key once.
-    _index_add(bucket, f"v:{topic_id}")
+    _index_add(bucket, entry)
     _incr_or_create(key, views)
+
+
+def _count_view(topic_id: int, bucket: int, views: int = 1) -> None:
+    _count_in(_views_key(bucket, topic_id), bucket=bucket, entry=f"v:{topic_id}", views=views)
+
+
+# Other apps' page views, counted and flushed exactly like topic views: name -> the function
+# the flush calls, inside its transaction, with {(object id, start of the minute): views}.
+# Apps above forums register in their AppConfig.ready() (the library's resource pages), so
+# the one periodic flush moves every counted view and no page view writes to the database.
+COUNTED_VIEWS: dict[str, Callable[[dict[tuple[int, datetime], int]], None]] = {}
+
+
+def counted_views_register(
+    name: str, apply: Callable[[dict[tuple[int, datetime], int]], None]
+) -> None:
+    if not name.isidentifier():
+        raise ValueError(f"A counted-views name is a plain word, not {name!r}")
+    COUNTED_VIEWS[name] = apply
+
+
+def views_record(name: str, object_id: int, *, views: int = 1, now: datetime | None = None) -> None:
+    """Count `views` views of object `object_id` of the registered kind `name` (cache only;
+    the flush hands them to the registered function with the minute they happened in)."""
+    if views > 0:
+        bucket = _bucket(now or timezone.now())
+        _count_in(
+            _counted_key(name, bucket, object_id),
+            bucket=bucket,
+            entry=f"c:{name}:{object_id}",
+            views=views,
+        )
 
 
 def topic_views_record(*, topic_id: int, views: int, now: datetime | None = None) -> None:
@@ -268,6 +305,8 @@ class FlushResult:
     topics: int = 0
     reads: int = 0
     skipped: bool = False  # another flush held the lock
+    # Views of other apps' pages (COUNTED_VIEWS), per registered name.
+    counted: dict[str, int] = field(default_factory=dict)
 
 
 def _get_many(keys: list[str]) -> dict:
@@ -366,7 +405,8 @@ def _reads_apply(positions: dict[tuple[int, int], ReadPosition]) -> int:
 
 
 def views_and_reads_flush(*, now: datetime | None = None) -> FlushResult:
-    """Move counted views to Topic.view_count and read positions to TopicRead.
+    """Move counted views to Topic.view_count (and other apps' views to their registered
+    functions, COUNTED_VIEWS) and read positions to TopicRead.
 
     Safe to run concurrently (a second flush finds the lock taken and returns) and to kill
     at any point before the commit (the cache keeps everything until after it). Killed
@@ -397,6 +437,7 @@ def _flush(now: datetime) -> FlushResult:
     entries = _get_many(entry_keys)
     view_keys: dict[str, int] = {}  # views key -> topic id
     read_pairs: set[tuple[int, int]] = set()
+    counted_keys: dict[str, tuple[str, int, int]] = {}  # key -> (name, minute, object id)
     for bucket, (first, last) in pending.items():
         for number in range(first, last + 1):
             entry = entries.get(_index_entry_key(bucket, number))
@@ -408,7 +449,14 @@ def _flush(now: datetime) -> FlushResult:
             elif kind == "r":
                 user_id, _, topic_id = rest.partition(":")
                 read_pairs.add((int(user_id), int(topic_id)))
-    counts = _get_many(list(view_keys))
+            elif kind == "c":
+                name, _, object_id = rest.partition(":")
+                counted_keys[_counted_key(name, bucket, int(object_id))] = (
+                    name,
+                    bucket,
+                    int(object_id),
+                )
+    counts = _get_many(list(view_keys) + list(counted_keys))
     deltas: dict[int, int] = {}
     for key, topic_id in view_keys.items():
         if counts.get(key):
@@ -420,9 +468,19 @@ def _flush(now: datetime) -> FlushResult:
         if state and state.get("at") is not None:
             positions[user_id, topic_id] = ReadPosition(state["p"], state["at"])
 
+    counted: dict[str, dict[tuple[int, datetime], int]] = {}
+    for key, (name, bucket, object_id) in counted_keys.items():
+        # A name nobody registers any more (an app removed) is read and dropped.
+        if counts.get(key) and name in COUNTED_VIEWS:
+            minute = datetime.fromtimestamp(bucket * BUCKET_SECONDS, tz=UTC)
+            per_name = counted.setdefault(name, {})
+            per_name[object_id, minute] = per_name.get((object_id, minute), 0) + int(counts[key])
+
     with transaction.atomic():
         _views_apply(deltas)
         reads = _reads_apply(positions)
+        for name, views in counted.items():
+            COUNTED_VIEWS[name](views)
     # First record how far each minute's index is flushed, then delete what was read: a
     # crash in between leaves keys the next flush skips (it starts after the marker). The
     # size keys stay (they expire): a late writer's entry gets the next number, after the
@@ -431,7 +489,11 @@ def _flush(now: datetime) -> FlushResult:
         {_flushed_key(bucket): last for bucket, (_, last) in pending.items()},
         timeout=PENDING_TTL,
     )
-    _delete_many(entry_keys + list(view_keys))
+    _delete_many(entry_keys + list(view_keys) + list(counted_keys))
     return FlushResult(
-        minutes=len(pending), views=sum(deltas.values()), topics=len(deltas), reads=reads
+        minutes=len(pending),
+        views=sum(deltas.values()),
+        topics=len(deltas),
+        reads=reads,
+        counted={name: sum(views.values()) for name, views in counted.items()},
     )

@@ -3,16 +3,21 @@ and count, and anything private is the same 404 as a missing slug for outsiders,
 path (list, detail, direct URL, download), until a group grants it and again at once after
 leaving the group."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from community.models import SiteBranding
 from community.services import branding_update
+from community.timezones import community_today
 from forums.models import Tag
-from library.models import Download, LibraryAccess, ResourceKind
+from forums.services.reading import views_and_reads_flush
+from library.models import Download, LibraryAccess, ResourceKind, ResourceViewDay
 from library.permissions import visible_resources
 from library.services import (
     collection_access_grant,
@@ -103,7 +108,13 @@ def test_downloads_and_views_are_counted(client_as_member, member, file_resource
     content(client_as_member.get(url))
     content(client_as_member.get(url))
     file_resource.refresh_from_db()
+    assert file_resource.view_count == 0  # a page view waits in the cache for the flush
+    flushed = views_and_reads_flush(now=timezone.now() + timedelta(minutes=3))
+    assert flushed.counted == {"library": 1}
+    file_resource.refresh_from_db()
     assert file_resource.view_count == 1
+    day = ResourceViewDay.objects.get(resource=file_resource)
+    assert (day.day, day.views) == (community_today(), 1)
     assert file_resource.download_count == 2
     assert file_resource.versions.get().download_count == 2
     assert Download.objects.filter(resource=file_resource, user=member).count() == 2
