@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Forum pages on the peers' data set, next to the ceiling and Spirit (docs/performance.md).
 #
-#   bench/run_forums.sh [--large] [--reseed] [--drop] [--no-spirit]   (make bench-forums)
+#   bench/run_forums.sh [--large] [--reseed] [--drop] [--no-spirit] [--seed-only]
+#                                                                        (make bench-forums)
 #
 # 1. database hearth_bench_forums (--large: hearth_bench_forums_large): reused when it is
 #    already seeded with the same migration files (then only `migrate` runs), else created,
@@ -24,6 +25,7 @@
 #    (run_peer.sh); otherwise the table quotes Spirit's recorded figure;
 # 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
 # --reseed drops and seeds the database again; --drop drops it at the end.
+# --seed-only: step 1 alone (other benchmarks reuse the seeded database, bench/run_metrics.sh).
 # --fast-paths: instead of steps 3-5, the topic page's page 1 (visitor and maya) with each of
 #    Hearth's shortcuts around Django's and psycopg's internals turned off in turn, and all of
 #    them off, against the bare page (bench/forums_settings.py has the switches), in
@@ -43,7 +45,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-LARGE=0; RESEED=0; DROP=0; SPIRIT=1; FAST=0
+LARGE=0; RESEED=0; DROP=0; SPIRIT=1; FAST=0; SEED_ONLY=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) LARGE=1; shift ;;
@@ -51,6 +53,7 @@ while [ $# -gt 0 ]; do
     --drop) DROP=1; shift ;;
     --no-spirit) SPIRIT=0; shift ;;
     --fast-paths) FAST=1; SPIRIT=0; shift ;;
+    --seed-only) SEED_ONLY=1; SPIRIT=0; shift ;;
     -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
@@ -115,7 +118,7 @@ cleanup() {
 }
 
 # --- preflight ------------------------------------------------------------------------------
-command -v wrk >/dev/null || { log "installing wrk"; apt-get install -y wrk >/dev/null \
+[ "$SEED_ONLY" = 1 ] || command -v wrk >/dev/null || { log "installing wrk"; apt-get install -y wrk >/dev/null \
   || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not answering on 127.0.0.1:6379" >&2; exit 1; }
@@ -174,6 +177,7 @@ read -r HOT_PK HOT_SLUG HOT_CAT HOT_LAST < <("${PG[@]}" -d "$DB" -tA -F' ' -c "
   WHERE t.title LIKE 'Topic 1: %'")
 rows=$("${PG[@]}" -d "$DB" -tA -F', ' -c "SELECT (SELECT count(*) FROM members_user) || ' users', (SELECT count(*) FROM forums_category) || ' categories', (SELECT count(*) FROM forums_topic) || ' topics', (SELECT count(*) FROM forums_post) || ' posts', (SELECT count(*) FROM forums_reaction) || ' reactions', pg_size_pretty(pg_database_size('$DB'))")
 echo "rows: $rows; hot topic $HOT_PK ($HOT_LAST pages) in $HOT_CAT" | tee -a "$OUT/machine.txt" >&2
+if [ "$SEED_ONLY" = 1 ]; then DROP=0; exit 0; fi
 
 manage collectstatic --no-input -v 0
 BENCH_COOKIE_FILE=$COOKIE_FILE shell_run forums_setup.py >&2
