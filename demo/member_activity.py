@@ -240,7 +240,22 @@ def demo_relations_create(
 
 
 def demo_trust_levels_set(*, leaders: list[int]) -> None:
+    from members.models import TrustLevelChange
     from members.services.trust import trust_levels_recompute
 
     User.objects.filter(pk__in=leaders).update(trust_level=TrustLevel.LEADER)
     trust_levels_recompute()
+    # The recompute records every promotion as of today; in the demo's history they happened
+    # along the way, somewhere between a member's first week and last month (a fixed share
+    # of their time here per member, so the same seed gives the same history).
+    now = timezone.now()
+    changes = list(
+        TrustLevelChange.objects.filter(changed_by__isnull=True)
+        .select_related("user")
+        .only("pk", "changed_at", "user__date_joined")
+    )
+    for change in changes:
+        joined = change.user.date_joined
+        share = 0.15 + 0.7 * ((change.user_id * 2654435761) % 1000) / 1000
+        change.changed_at = joined + (now - joined) * share
+    TrustLevelChange.objects.bulk_update(changes, ["changed_at"], batch_size=5000)

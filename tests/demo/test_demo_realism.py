@@ -95,3 +95,17 @@ def test_the_home_page_of_the_demo_shows_topics_and_the_welcome_topic_as_feature
     assert "Welcome to the Acme Customer Community" in html
     assert html.count('class="topic-row"') >= 8
     assert "Beta" not in html.split('id="recent-title"')[1].split("</section>")[0]
+
+
+def test_trust_level_promotions_are_spread_over_the_members_time_here():
+    from django.utils import timezone
+
+    from members.models import TrustLevelChange
+
+    _seed()
+    changes = list(TrustLevelChange.objects.select_related("user"))
+    assert changes
+    now = timezone.now()
+    assert all(c.user.date_joined <= c.changed_at < now for c in changes)
+    months = {c.changed_at.strftime("%Y-%m") for c in changes}
+    assert len(months) >= 3  # not every promotion on the day of the seed
