@@ -1203,6 +1203,9 @@ def _moderation_create(
             ),
         ]
     )
+    # Raised a few hours before the moderator hid the post (created_at is set on insert).
+    Flag.objects.filter(post=hidden).update(created_at=hidden.hidden_at - timedelta(hours=5))
+    Flag.objects.filter(post=promoted).update(created_at=now - timedelta(hours=3))
     welcome = topics["Welcome to the Acme Customer Community"]
     ModerationEvent.objects.bulk_create(
         [

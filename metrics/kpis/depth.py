@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Q
 
-from members.models import TrustLevel, TrustLevelChange
+from members.models import MemberVisit, TrustLevel, TrustLevelChange
 from metrics.catalogue import Area, Direction, Measure, Period, Timing, Unit, kpi, ratio
-from metrics.kpis.base import active_members, counted_member_q, counted_members, counted_posts
+from metrics.kpis.base import counted_member_q, counted_members, counted_posts
 
 # The share of the window's posts the contributor absence factor must cover (CHAOSS).
 ABSENCE_SHARE = 0.5
@@ -44,7 +44,9 @@ def contributors(period: Period) -> Measure:
     definition="Share of the window's active members who contributed.",
     formula=(
         "contributors ÷ distinct counted members with a MemberVisit on a day of the window "
-        "(for the 30-day window that is MAU at D). Undefined when nobody visited."
+        "or a visible post in it (for the 30-day window that is MAU at D, since posting is "
+        "a visit; a post imported or written without a recorded visit still counts its "
+        "author as active, so the share never passes 100 %). Undefined when nobody was active."
     ),
     unit=Unit.PERCENT,
     direction=Direction.HIGHER,
@@ -53,8 +55,13 @@ def contributors(period: Period) -> Measure:
     drivers=("new_contributors", "activation_rate", "contributors"),
 )
 def contributor_ratio(period: Period) -> Measure:
-    active = active_members(period.first_day, period.day)
-    return ratio(_contributors(period), active)
+    visited = MemberVisit.objects.filter(
+        user=OuterRef("pk"), day__gte=period.first_day, day__lte=period.day
+    )
+    active = counted_members().filter(
+        Exists(visited) | Q(pk__in=_posts_in(period).values("author"))
+    )
+    return ratio(_contributors(period), active.count())
 
 
 @kpi(

@@ -99,6 +99,14 @@ def test_contributor_ratio_divides_by_the_windows_active_members(writers):
     assert compute("contributor_ratio", date(2026, 1, 7), window=7).value is None
 
 
+def test_a_post_without_a_recorded_visit_still_makes_its_author_active(writers):
+    ivy = joined("ivy", at(date(2025, 6, 1)))
+    posted(ivy, at(date(2026, 3, 22)))  # imported, say: no MemberVisit row
+    ratio = compute("contributor_ratio", D)
+    assert (ratio.numerator, ratio.denominator) == (5, 7)  # ivy joins both sides: 5 of 7
+    assert ratio.value <= 1
+
+
 def test_new_contributors_wrote_their_first_visible_post_in_the_window(writers):
     # bob (first post ever) and fay (her only earlier post is hidden); ann wrote in
     # January and eve in February; cat's and dan's posts are hidden.
