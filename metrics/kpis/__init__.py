@@ -1,4 +1,4 @@
 """The KPIs, one module per business concern; each registers its calculators with
 metrics.catalogue.kpi when imported (MetricsConfig.ready imports them all)."""
 
-KPI_MODULES = ("metrics.kpis.growth",)
+KPI_MODULES = ("metrics.kpis.growth", "metrics.kpis.conversation", "metrics.kpis.support")
