@@ -18,6 +18,7 @@ class MetricsConfig(AppConfig):
         # reaches their pages through their registries.
         from forums.topic_boxes import TopicBox, topic_box_register
         from library.page_extras import resource_extra_register
+        from metrics import data  # noqa: F401 - the member's answers in export and erase
         from metrics.feedback import prompt_refusal
         from metrics.feedback_views import resource_prompt_html, topic_prompt_html
 

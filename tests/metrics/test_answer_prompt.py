@@ -195,3 +195,26 @@ def test_the_prompt_adds_no_query_to_the_pages(client, django_assert_max_num_que
     client.get(guide.get_absolute_url())
     with django_assert_max_num_queries(12):
         assert PROMPT in client.get(guide.get_absolute_url()).content.decode()
+
+
+def test_a_members_answers_are_in_their_export_and_untied_when_erased(client):
+    import io
+    import json
+    import zipfile
+
+    from members.services.data import member_data_export, member_erase
+
+    topic = solved_topic()
+    member = UserFactory()
+    client.force_login(member)
+    client.post(url(topic), {"answer": "yes"})
+    archive = zipfile.ZipFile(io.BytesIO(member_data_export(member=member)))
+    answers = json.loads(archive.read(f"{member.username}-data/answer_feedback.json"))
+    assert answers == [
+        {"topic": topic.pk, "resource": None, "answered": "yes", "day": answers[0]["day"]}
+    ]
+
+    member_erase(member=member, actor=member)
+    stored = AnswerFeedback.objects.get()  # the answer stays in the figures…
+    assert stored.answered is True and stored.member is None
+    assert stored.voter == f"x:{stored.pk}"  # …no longer tied to the account
