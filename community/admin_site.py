@@ -89,8 +89,12 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
         models=("polls.Poll", "polls"),
         labels={"polls.Poll": "Polls: results, breakdowns, participation"},
     ),
-    # Empty (so hidden) until the metrics app registers its KPIs, targets and plan reports.
-    AdminSection(key="metrics", title="Metrics and plans", models=("metrics",)),
+    AdminSection(
+        key="metrics",
+        title="Metrics and plans",
+        models=("metrics.MetricsSettings", "metrics"),
+        labels={"metrics.MetricsSettings": "Support deflection settings"},
+    ),
     AdminSection(
         key="system",
         title="System",

@@ -5,7 +5,9 @@ allauth keeps its own limits for sign-up and log-in; everything of Hearth's uses
 
 from dataclasses import dataclass
 
+from allauth.account.adapter import get_adapter
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from community.exceptions import ApplicationError
@@ -25,6 +27,17 @@ class RateLimited(ApplicationError):
     def __init__(self, message: str, *, retry_after: int):
         super().__init__(message, extra={"retry_after": retry_after})
         self.retry_after = retry_after
+
+
+def client_key(request) -> str:
+    """Whom a request's limits count against: the member, or a visitor's IP address (an
+    office behind one address shares it; a visitor can drop cookies, not their address)."""
+    if request.user.is_authenticated:
+        return f"member:{request.user.pk}"
+    try:
+        return f"ip:{get_adapter(request).get_client_ip(request)}"
+    except PermissionDenied:  # no address at all: share one bucket rather than none
+        return "ip:unknown"
 
 
 def rate_limit_hit(*, scope: str, key: str | int, limits: tuple[RateLimit, ...]) -> None:

@@ -11,6 +11,7 @@ from forums.permissions import access_tag
 from library import selectors
 from library.forms import CommentForm
 from library.models import LibraryAccess, ResourceKind
+from library.page_extras import resource_extras_html
 from library.permissions import (
     RESOURCE_NOT_FOUND,
     access_collection,
@@ -86,6 +87,7 @@ def resource_page_response(request, resource, *, comment_form=None, status: int 
             "comments": selectors.resource_comments(resource=resource, viewer=viewer),
             "comment_form": comment_form or CommentForm(),
             "can_act": is_community_member(viewer),
+            "extras": resource_extras_html(request, resource),
             **share_context(resource, shared=request.GET.get("shared") == "1"),
         },
         status=status,

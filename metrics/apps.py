@@ -14,3 +14,19 @@ class MetricsConfig(AppConfig):
 
         for module in KPI_MODULES:
             import_module(module)
+        # Forums and the library may not import metrics: "Did this answer your question?"
+        # reaches their pages through their registries.
+        from forums.topic_boxes import TopicBox, topic_box_register
+        from library.page_extras import resource_extra_register
+        from metrics import data  # noqa: F401 - the member's answers in export and erase
+        from metrics.feedback import prompt_refusal
+        from metrics.feedback_views import resource_prompt_html, topic_prompt_html
+
+        topic_box_register(
+            TopicBox(
+                name="answer-prompt",
+                present=lambda topic: prompt_refusal(topic) is None,
+                render=topic_prompt_html,
+            )
+        )
+        resource_extra_register(resource_prompt_html)

@@ -5,6 +5,8 @@ The KPIs themselves are code (metrics.catalogue): a snapshot row names its KPI b
 KPI can be added without a migration, and an unknown key in the admin is refused by the
 form, not the database."""
 
+from __future__ import annotations
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -113,3 +115,56 @@ class MetricsSettings(BaseModel):
 
     def __str__(self) -> str:
         return "Metrics settings"
+
+    @classmethod
+    def current(cls) -> MetricsSettings:
+        """The row (a migration creates it), or the defaults when it is missing."""
+        return cls.objects.filter(pk=SETTINGS_ID).first() or cls(pk=SETTINGS_ID)
+
+
+class AnswerFeedback(BaseModel):
+    """One person's latest answer to "Did this answer your question?" on a solved topic or a
+    library resource. `voter` is the dedupe key: "m:<member id>", or for a visitor "v:" and
+    a keyed hash of their session key (the session itself is never stored), so each person
+    has one answer per item and answering again replaces it. `day` is the community's day
+    of that latest answer: what community_success_rate counts."""
+
+    topic = models.ForeignKey(
+        "forums.Topic", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    resource = models.ForeignKey(
+        "library.Resource", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Empty for a visitor.",
+    )
+    voter = models.CharField(max_length=80, editable=False)
+    answered = models.BooleanField("it answered the question")
+    day = models.DateField()
+
+    class Meta:
+        verbose_name = "answer to “Did this answer your question?”"
+        verbose_name_plural = "answers to “Did this answer your question?”"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(topic__isnull=False, resource__isnull=True)
+                | models.Q(topic__isnull=True, resource__isnull=False),
+                name="metrics_feedback_one_item",
+            ),
+            # Plain (not partial) so an upsert can name them; NULLs never clash, so a
+            # resource's rows never meet a topic's.
+            models.UniqueConstraint(fields=["topic", "voter"], name="metrics_feedback_topic_once"),
+            models.UniqueConstraint(
+                fields=["resource", "voter"], name="metrics_feedback_resource_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["day"], name="metrics_feedback_day_idx")]
+
+    def __str__(self) -> str:
+        item = f"topic {self.topic_id}" if self.topic_id else f"resource {self.resource_id}"
+        return f"{'Yes' if self.answered else 'No'} on {item} ({self.day})"

@@ -7,15 +7,13 @@ import hashlib
 import json
 import re
 
-from allauth.account.adapter import get_adapter
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from community.ratelimit import RateLimit, RateLimited, rate_limit_hit
+from community.ratelimit import RateLimit, RateLimited, client_key, rate_limit_hit
 from forums.models import Post
 from forums.permissions import access_topic
 from forums.selectors.search import SearchCriteria, SearchTooBroad
@@ -48,21 +46,12 @@ TOO_BROAD = (
 _ID = re.compile(r"[0-9]{1,18}")  # fits a bigint; anything else is ignored
 
 
-def _client_key(request) -> str:
-    if request.user.is_authenticated:
-        return f"member:{request.user.pk}"
-    try:
-        return f"ip:{get_adapter(request).get_client_ip(request)}"
-    except PermissionDenied:  # no address at all: share one bucket rather than none
-        return "ip:unknown"
-
-
 def _search_rate_limit(request) -> None:
     # Benchmarks load the page with wrk from one address: their settings turn it off.
     if not getattr(settings, "SEARCH_RATE_LIMITED", True):
         return
     limits = MEMBER_SEARCH_LIMITS if request.user.is_authenticated else VISITOR_SEARCH_LIMITS
-    rate_limit_hit(scope="search", key=_client_key(request), limits=limits)
+    rate_limit_hit(scope="search", key=client_key(request), limits=limits)
 
 
 def _fingerprint(kind: str, criteria: SearchCriteria) -> str:

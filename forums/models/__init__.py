@@ -1,4 +1,4 @@
-from forums.models.activity import Bookmark, Draft, TopicRead, Watch, WatchLevel
+from forums.models.activity import Bookmark, Draft, TopicRead, TopicViewDay, Watch, WatchLevel
 from forums.models.category import (
     Category,
     CategoryAccess,
@@ -49,6 +49,7 @@ __all__ = [
     "Tag",
     "Topic",
     "TopicRead",
+    "TopicViewDay",
     "Watch",
     "WatchLevel",
 ]

@@ -145,3 +145,22 @@ class TopicRead(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} read topic {self.topic_id} to {self.last_read_at}"
+
+
+class TopicViewDay(models.Model):
+    """How many views a topic had on one day (the community's day): written by the views
+    flush in bulk, beside Topic.view_count, so views over a period can be measured
+    (Topic.view_count alone is a running total). Never written per page view."""
+
+    topic = models.ForeignKey("forums.Topic", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # Day first: the index also serves "views between two days" across topics.
+            models.UniqueConstraint(fields=["day", "topic"], name="forums_topicviewday_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"Topic {self.topic_id} on {self.day}: {self.views} views"

@@ -25,7 +25,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.core.cache import cache
@@ -45,7 +45,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from community.per_request import cache_get_many_prefetched
-from forums.models import Post, Topic, TopicRead
+from community.timezones import community_timezone
+from forums.models import Post, Topic, TopicRead, TopicViewDay
 from forums.permissions import can_moderate_category
 from forums.services.posts import POSTS_PER_PAGE
 from members.models import User
@@ -356,6 +357,39 @@ def _views_apply(deltas: dict[int, int]) -> None:
         )
 
 
+def _bucket_day(bucket: int, tz) -> date:
+    """The community's day a counted minute falls on."""
+    return timezone.localdate(datetime.fromtimestamp(bucket * BUCKET_SECONDS, tz=UTC), tz)
+
+
+def _view_days_apply(deltas: dict[tuple[int, date], int]) -> None:
+    """TopicViewDay.views += delta for many (topic, day) pairs, per DB_BATCH pairs: the
+    current rows and the topics still there are read, then one bulk upsert writes the sums.
+    Only one flush runs at a time (the lock), so nothing changes the rows in between; a
+    topic deleted since its views were counted is skipped (its row would fail the batch)."""
+    items = sorted(deltas.items())
+    for start in range(0, len(items), DB_BATCH):
+        batch = dict(items[start : start + DB_BATCH])
+        topic_ids = {topic_id for topic_id, _ in batch}
+        days = {day for _, day in batch}
+        live = set(Topic.objects.filter(pk__in=topic_ids).values_list("pk", flat=True))
+        current = {
+            (topic_id, day): views
+            for topic_id, day, views in TopicViewDay.objects.filter(
+                topic_id__in=topic_ids, day__in=days
+            ).values_list("topic_id", "day", "views")
+        }
+        rows = [
+            TopicViewDay(topic_id=topic_id, day=day, views=current.get((topic_id, day), 0) + delta)
+            for (topic_id, day), delta in batch.items()
+            if topic_id in live
+        ]
+        if rows:
+            TopicViewDay.objects.bulk_create(
+                rows, update_conflicts=True, unique_fields=["day", "topic"], update_fields=["views"]
+            )
+
+
 def _reads_apply(positions: dict[tuple[int, int], ReadPosition]) -> int:
     """Upsert TopicRead rows, never moving one backwards. Only one flush runs at a time (the
     lock), so reading the current rows first and writing the maximum cannot race another
@@ -405,8 +439,9 @@ def _reads_apply(positions: dict[tuple[int, int], ReadPosition]) -> int:
 
 
 def views_and_reads_flush(*, now: datetime | None = None) -> FlushResult:
-    """Move counted views to Topic.view_count (and other apps' views to their registered
-    functions, COUNTED_VIEWS) and read positions to TopicRead.
+    """Move counted views to Topic.view_count (and to the day they were counted on, in
+    TopicViewDay), other apps' views to their registered functions (COUNTED_VIEWS), and
+    read positions to TopicRead.
 
     Safe to run concurrently (a second flush finds the lock taken and returns) and to kill
     at any point before the commit (the cache keeps everything until after it). Killed
@@ -435,7 +470,7 @@ def _flush(now: datetime) -> FlushResult:
         for number in range(first, last + 1)
     ]
     entries = _get_many(entry_keys)
-    view_keys: dict[str, int] = {}  # views key -> topic id
+    view_keys: dict[str, tuple[int, int]] = {}  # views key -> (topic id, minute)
     read_pairs: set[tuple[int, int]] = set()
     counted_keys: dict[str, tuple[str, int, int]] = {}  # key -> (name, minute, object id)
     for bucket, (first, last) in pending.items():
@@ -445,7 +480,7 @@ def _flush(now: datetime) -> FlushResult:
                 continue
             kind, _, rest = entry.partition(":")
             if kind == "v":
-                view_keys[_views_key(bucket, int(rest))] = int(rest)
+                view_keys[_views_key(bucket, int(rest))] = (int(rest), bucket)
             elif kind == "r":
                 user_id, _, topic_id = rest.partition(":")
                 read_pairs.add((int(user_id), int(topic_id)))
@@ -458,9 +493,13 @@ def _flush(now: datetime) -> FlushResult:
                 )
     counts = _get_many(list(view_keys) + list(counted_keys))
     deltas: dict[int, int] = {}
-    for key, topic_id in view_keys.items():
+    day_deltas: dict[tuple[int, date], int] = {}
+    tz = community_timezone()
+    for key, (topic_id, bucket) in view_keys.items():
         if counts.get(key):
             deltas[topic_id] = deltas.get(topic_id, 0) + int(counts[key])
+            day = (topic_id, _bucket_day(bucket, tz))
+            day_deltas[day] = day_deltas.get(day, 0) + int(counts[key])
     states = _get_many([read_cache_key(user_id, topic_id) for user_id, topic_id in read_pairs])
     positions = {}
     for user_id, topic_id in read_pairs:
@@ -478,6 +517,7 @@ def _flush(now: datetime) -> FlushResult:
 
     with transaction.atomic():
         _views_apply(deltas)
+        _view_days_apply(day_deltas)
         reads = _reads_apply(positions)
         for name, views in counted.items():
             COUNTED_VIEWS[name](views)

@@ -21,6 +21,7 @@ EXPECTED = {
     "forums-send-bookmark-reminders": ("forums.send_bookmark_reminders", "every 300 s", 240),
     "forums-purge-unused-images": ("forums.purge_unused_images", "15 4 *", SIX_HOURS),
     "forums-send-digests": ("forums.send_digests", "0 7 *", SIX_HOURS),
+    "metrics-snapshot-yesterday": ("metrics.snapshot_yesterday", "30 1 *", SIX_HOURS),
 }
 
 
