@@ -89,8 +89,15 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
         models=("polls.Poll", "polls"),
         labels={"polls.Poll": "Polls: results, breakdowns, participation"},
     ),
-    # Empty (so hidden) until the metrics app registers its KPIs, targets and plan reports.
-    AdminSection(key="metrics", title="Metrics and plans", models=("metrics",)),
+    AdminSection(
+        key="metrics",
+        title="Metrics and plans",
+        models=("metrics.KpiTarget", "metrics.ApiToken", "metrics"),
+        labels={
+            "metrics.KpiTarget": "KPI targets",
+            "metrics.ApiToken": "API tokens for the KPI API",
+        },
+    ),
     AdminSection(
         key="system",
         title="System",

@@ -14,3 +14,8 @@ class MetricsConfig(AppConfig):
 
         for module in KPI_MODULES:
             import_module(module)
+
+        from members.landing import login_landing_register
+        from metrics.permissions import dashboard_landing
+
+        login_landing_register(dashboard_landing)

@@ -37,6 +37,7 @@ def migration_data(transactional_db):
         apps
     )
     importlib.import_module("polls.migrations.0002_role_permissions").grant_role_permissions(apps)
+    importlib.import_module("metrics.migrations.0004_role_permissions").grant_role_permissions(apps)
     importlib.import_module("community.migrations.0002_default_branding").create_default_branding(
         apps, None
     )
