@@ -69,13 +69,13 @@ def test_superuser_home_lists_every_registered_model_exactly_once(client):
 def test_superuser_home_sections_come_in_the_managers_order(client):
     response = _home(client, UserFactory(is_superuser=True, is_staff=True))
     sections = _sections(response)
-    # Metrics and plans has no models yet, so it is left out.
     assert list(sections) == [
         "Community",
         "Members and groups",
         "Forums and moderation",
         "Content library",
         "Polls",
+        "Metrics and plans",
         "System",
     ]
     assert sections["Community"][0] == "community.SiteBranding"
@@ -110,6 +110,7 @@ def test_community_manager_home_shows_only_what_the_role_may_view(client, manage
         "Forums and moderation",
         "Content library",
         "Polls",
+        "Metrics and plans",
         "System",
     ]
     assert sections["Community"] == ["community.SiteBranding"]  # notifications: no permission
@@ -133,6 +134,7 @@ def test_the_sidebar_on_other_admin_pages_uses_the_same_sections(client, manager
         "Forums and moderation",
         "Content library",
         "Polls",
+        "Metrics and plans",
         "System",
     ]
     # The per-app page keeps Django's grouping.
