@@ -66,7 +66,7 @@ def test_a_bearer_token_reads_the_api_on_a_members_only_community(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         branding_update(branding=SiteBranding.objects.get(pk=1), members_only=True)
-    token, key = api_token_create(owner=evan, name="BI")
+    _, key = api_token_create(owner=evan, name="BI")
     stored = ApiToken.objects.get()
     assert stored.key_hash == hashlib.sha256(key.encode()).hexdigest()
     assert key not in {stored.key_hash, stored.prefix} and key.startswith(stored.prefix)

@@ -98,7 +98,8 @@ def test_revoking_a_token_keeps_it_listed_and_stops_it(client, carmen):
     token.refresh_from_db()
     assert token.revoked_at is not None
     assert client.get("/dashboard/api/kpis", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 403
-    assert not client.post(f"{TOKENS}{token.pk}/delete/").status_code == 302  # no deleting
+    assert client.post(f"{TOKENS}{token.pk}/delete/").status_code == 403  # revoked, not deleted
+    assert ApiToken.objects.filter(pk=token.pk).exists()
 
 
 def test_executives_do_not_reach_the_targets_admin(client):
