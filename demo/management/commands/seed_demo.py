@@ -7,13 +7,13 @@ from django.db import transaction
 from community.exceptions import ApplicationError
 from demo.forums import SCALES, demo_forums_create
 from demo.library import demo_library_create
-from demo.metrics import demo_metrics_backfill
 from demo.members import (
     DEMO_DEFAULT_MEMBERS,
     DEMO_DEFAULT_SEED,
     demo_community_seed,
     member_accounts_exist,
 )
+from demo.metrics import demo_metrics_backfill
 from demo.polls import demo_polls_create
 from members.services.trust import helpfulness_recompute
 
