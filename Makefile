@@ -24,8 +24,12 @@ install: $(VENV)/.installed
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
+# The KPI history is queued for the worker `make run` starts (the embedded broker keeps it in
+# $(EMBEDDED_DIR) until then), so the site is up before the history is computed.
 seed: migrate
-	$(BIN)/python manage.py seed_demo --if-empty --members $(DEMO_MEMBERS)
+	@if [ -z "$$REDIS_URL" ]; then mkdir -p "$(EMBEDDED_DIR)"; fi
+	EMBEDDED_DIR="$(EMBEDDED_DIR)" CELERY_TASK_ALWAYS_EAGER="$${CELERY_TASK_ALWAYS_EAGER:-false}" \
+		$(BIN)/python manage.py seed_demo --if-empty --members $(DEMO_MEMBERS)
 
 # Links in e-mails (SITE_URL) point where this serves, unless SITE_URL is set on the command
 # line, in the environment or in .env.

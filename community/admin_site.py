@@ -92,8 +92,12 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
     AdminSection(
         key="metrics",
         title="Metrics and plans",
-        models=("metrics.MetricsSettings", "metrics"),
-        labels={"metrics.MetricsSettings": "Support deflection settings"},
+        models=("metrics.KpiTarget", "metrics.MetricsSettings", "metrics.ApiToken", "metrics"),
+        labels={
+            "metrics.KpiTarget": "KPI targets",
+            "metrics.MetricsSettings": "Support deflection settings",
+            "metrics.ApiToken": "API tokens for the KPI API",
+        },
     ),
     AdminSection(
         key="system",

@@ -15,6 +15,9 @@ PUBLIC_PATH_PREFIXES = (
     "/favicon.ico",
     # A signed invitation link shows its (one) group to the person invited before sign-up.
     "/groups/invitations/",
+    # The KPI API answers scripts that sign in with a token, not a session; the view itself
+    # refuses everyone without the dashboard permission.
+    "/dashboard/api/",
 )
 
 

@@ -105,6 +105,8 @@ SHOTS = (
     Shot("admin-posts", "carmen", "/admin/forums/post/", DESKTOP),
     Shot("admin-schedules", "carmen", "/admin/django_celery_beat/periodictask/", DESKTOP),
     Shot("home-executive", "evan", "/", DESKTOP),
+    Shot("dashboard", "evan", "/dashboard/", DESKTOP, full_page=True),
+    Shot("dashboard-phone", "evan", "/dashboard/", PHONE),
     Shot("polls", "maya", "/polls/", DESKTOP),
     Shot("poll-ranked", "maya", "poll", DESKTOP, full_page=True),
     Shot("poll-in-topic", "maya", "poll_topic", DESKTOP),

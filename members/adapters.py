@@ -6,6 +6,7 @@ from django.shortcuts import redirect
 from community.links import absolute_url_on_site
 from community.selectors import branding_get
 from members.forms.accounts import SignupForm
+from members.landing import login_landing
 from members.models import ApprovalStatus
 from members.services.accounts import member_onboard
 from members.validators import email_normalise
@@ -48,6 +49,10 @@ class AccountAdapter(DefaultAccountAdapter):
             request.session[PENDING_STATUS_SESSION_KEY] = user.approval_status
             raise ImmediateHttpResponse(redirect("account-pending"))
         super().login(request, user)
+
+    def get_login_redirect_url(self, request):
+        # allauth asks only when the sign-in carried no `next`, so an explicit page wins.
+        return login_landing(request.user) or super().get_login_redirect_url(request)
 
     def clean_email(self, email: str) -> str:
         # allauth calls this for sign-up, adding an address and password resets, before its

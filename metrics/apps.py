@@ -30,3 +30,8 @@ class MetricsConfig(AppConfig):
             )
         )
         resource_extra_register(resource_prompt_html)
+
+        from members.landing import login_landing_register
+        from metrics.permissions import dashboard_landing
+
+        login_landing_register(dashboard_landing)

@@ -42,6 +42,9 @@ class KpiSnapshot(models.Model):
         ]
         indexes = [models.Index(fields=["day", "window"], name="metrics_snapshot_day_idx")]
         ordering = ["key", "day", "window"]
+        # Reading the numbers is a capability of its own (Executives, Community managers),
+        # not "view this model in the admin".
+        permissions = [("view_dashboard", "Can read the KPI dashboard, its exports and API")]
 
     def __str__(self) -> str:
         return f"{self.key} {self.day} ({self.window} days): {self.value}"
@@ -168,3 +171,31 @@ class AnswerFeedback(BaseModel):
     def __str__(self) -> str:
         item = f"topic {self.topic_id}" if self.topic_id else f"resource {self.resource_id}"
         return f"{'Yes' if self.answered else 'No'} on {item} ({self.day})"
+
+
+class ApiToken(BaseModel):
+    """A key for the dashboard's JSON API (`Authorization: Bearer <key>`). Only a SHA-256
+    hash of the key is stored: the key is shown once, when the token is created, and a
+    leaked database cannot be replayed. The token acts as its owner, so it reads the API
+    only while the owner may read the dashboard."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text='What it is for, e.g. "BI nightly pull".')
+    # The first characters of the key, to tell tokens apart in lists; not enough to use it.
+    prefix = models.CharField(max_length=12, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

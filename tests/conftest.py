@@ -37,6 +37,10 @@ def migration_data(transactional_db):
         apps
     )
     importlib.import_module("polls.migrations.0002_role_permissions").grant_role_permissions(apps)
+    feedback = importlib.import_module("metrics.migrations.0003_answer_feedback")
+    feedback.grant_role_permissions(apps)
+    feedback.create_settings_row(apps, None)
+    importlib.import_module("metrics.migrations.0005_role_permissions").grant_role_permissions(apps)
     importlib.import_module("community.migrations.0002_default_branding").create_default_branding(
         apps, None
     )

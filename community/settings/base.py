@@ -107,6 +107,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "community.context_processors.branding",
                 "community.context_processors.notifications",
+                "metrics.context_processors.dashboard",
             ],
             # {% hole %}, for pages rendered once and shared (forums.page_cache).
             "libraries": {"page_holes": "forums.page_cache.holes"},

@@ -43,7 +43,9 @@ MEMBERS = "30"
 
 def _seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", "--no-progress", "--members", MEMBERS, *args, stdout=out)
+    call_command(
+        "seed_demo", "--no-progress", "--history", "none", "--members", MEMBERS, *args, stdout=out
+    )
     return out.getvalue()
 
 

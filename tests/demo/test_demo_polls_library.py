@@ -46,7 +46,7 @@ BETA = "Beta Program"
 @pytest.fixture
 def seeded():
     out = StringIO()
-    call_command("seed_demo", "--no-progress", "--members", "30", stdout=out)
+    call_command("seed_demo", "--no-progress", "--history", "none", "--members", "30", stdout=out)
     return out.getvalue()
 
 

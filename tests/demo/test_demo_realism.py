@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 def _seed() -> str:
     out = StringIO()
-    call_command("seed_demo", "--no-progress", "--members", "30", stdout=out)
+    call_command("seed_demo", "--no-progress", "--history", "none", "--members", "30", stdout=out)
     return out.getvalue()
 
 

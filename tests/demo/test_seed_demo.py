@@ -33,7 +33,7 @@ DEMO_USERNAMES = [account.username for account in DEMO_ACCOUNTS]
 
 def _seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", "--no-progress", *args, stdout=out)
+    call_command("seed_demo", "--no-progress", "--history", "none", *args, stdout=out)
     return out.getvalue()
 
 

@@ -19,7 +19,10 @@ def _permissions(role: str) -> set[str]:
 def test_the_four_roles_exist_after_migrate_with_their_permissions():
     assert set(Group.objects.values_list("name", flat=True)) >= set(roles.ALL_ROLES)
     assert _permissions(roles.MEMBERS) == {"members.view_member_directory"}
-    assert _permissions(roles.EXECUTIVES) == {"members.view_kpi_dashboard"}
+    assert _permissions(roles.EXECUTIVES) == {
+        "members.view_kpi_dashboard",
+        "metrics.view_dashboard",
+    }
     assert {"members.moderate_community", "members.view_member_directory"} <= _permissions(
         roles.MODERATORS
     )

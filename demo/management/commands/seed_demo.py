@@ -1,6 +1,7 @@
 import random
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
@@ -13,7 +14,9 @@ from demo.members import (
     demo_community_seed,
     member_accounts_exist,
 )
+from demo.metrics import demo_metrics_backfill
 from demo.polls import demo_polls_create
+from demo.tasks import demo_metrics_history
 from members.services.trust import helpfulness_recompute
 
 LARGE_MEMBERS = 100_000
@@ -51,6 +54,13 @@ class Command(BaseCommand):
             type=int,
             default=DEMO_DEFAULT_SEED,
             help="Random seed: the same seed gives the same members (default %(default)s).",
+        )
+        parser.add_argument(
+            "--history",
+            choices=("background", "now", "none"),
+            default="background",
+            help="The dashboard's KPI history: computed by the Celery worker once it runs "
+            "(default; inline when Celery runs tasks eagerly), now, or not at all.",
         )
         parser.add_argument(
             "--if-empty",
@@ -102,6 +112,9 @@ class Command(BaseCommand):
                     rng=random.Random(seed + 4),  # noqa: S311 - reproducible demo data
                     progress=not no_progress,
                 )
+                library_done = time.monotonic()
+                # Last: the KPIs read everything seeded above.
+                history = self._history(options["history"], progress=not no_progress)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
         self.stdout.write(
@@ -117,7 +130,18 @@ class Command(BaseCommand):
                 f"({library.promoted} promoted from answered questions) "
                 f"with {library.views:,} views, {library.downloads:,} downloads, "
                 f"{library.reactions} reactions and {library.shares} shares "
-                f"({time.monotonic() - polls_done:.1f}s); {time.monotonic() - started:.1f}s "
-                "in all."
+                f"({library_done - polls_done:.1f}s), {history} "
+                f"({time.monotonic() - library_done:.1f}s); "
+                f"{time.monotonic() - started:.1f}s in all."
             )
         )
+
+    def _history(self, how: str, *, progress: bool) -> str:
+        if how == "none":
+            return "no KPI history"
+        if how == "now" or settings.CELERY_TASK_ALWAYS_EAGER:
+            done = demo_metrics_backfill(progress=progress)
+            return f"{done.snapshots:,} KPI snapshots over {done.days} days"
+        # Queued once the seed commits; the worker beside the web server computes it.
+        transaction.on_commit(demo_metrics_history.delay)
+        return "the KPI history queued for the Celery worker (the dashboard fills in shortly)"

@@ -1,0 +1,11 @@
+from celery import shared_task
+from django.db import OperationalError
+
+from demo.metrics import demo_metrics_backfill
+
+
+@shared_task(name="demo.metrics_history", autoretry_for=(OperationalError,), max_retries=3)
+def demo_metrics_history() -> int:
+    """The demo's KPI history, computed by the worker after `seed_demo` so the web server
+    starts at once; snapshots_recompute rewrites a day whole, so a retry is harmless."""
+    return demo_metrics_backfill(progress=False).snapshots
