@@ -239,11 +239,20 @@ def dashboard_get(period: int) -> Dashboard:
 
 
 def cohort_matrix(detail: dict | None) -> dict | None:
-    """The cohort heat map from `cohort_retention`'s detail: {"cohorts": [row labels],
-    "months": [column labels] (optional: 0, 1, 2… when absent), "matrix": [[share or
-    None, …], …]} (shares 0..1). Anything else is left out rather than drawn wrong."""
+    """The cohort heat map from `cohort_retention`'s detail: {"cohorts": [{"month":
+    "2026-03", "members": n, "shares": [share or None, …]}, …], "months_since_joining":
+    [0, 1, …]} as metrics.kpis.growth stores it, or {"cohorts": [row labels], "months":
+    [column labels], "matrix": [[…], …]} (shares 0..1). Anything else is left out rather
+    than drawn wrong."""
     if not isinstance(detail, dict):
         return None
+    cohorts = detail.get("cohorts")
+    if isinstance(cohorts, list) and cohorts and all(isinstance(c, dict) for c in cohorts):
+        detail = {
+            "cohorts": [f"{c.get('month')} ({c.get('members', 0)})" for c in cohorts],
+            "months": detail.get("months_since_joining"),
+            "matrix": [c.get("shares") for c in cohorts],
+        }
     matrix = detail.get("matrix")
     rows = detail.get("cohorts")
     if not isinstance(matrix, list) or not isinstance(rows, list) or not matrix:

@@ -261,6 +261,28 @@ def test_the_cohort_heat_map_and_private_groups_come_from_snapshot_details(clien
     assert b"Beta <Program>" not in response.content  # escaped
 
 
+def test_the_heat_map_reads_the_cohort_kpi_as_it_stores_its_detail(client_as_evan):
+    snap("members", DAY, 5)
+    snap(
+        "cohort_retention",
+        DAY,
+        0.5,
+        detail={  # the shape metrics.kpis.growth.cohort_retention writes
+            "months_since_joining": [0, 1],
+            "cohorts": [
+                {"month": "2026-01", "members": 4, "retained": [4, 2], "shares": [1.0, 0.5]},
+                {"month": "2026-02", "members": 0, "retained": [0], "shares": [None]},
+            ],
+            "latest_cohort": "2026-01",
+        },
+    )
+    page = parse(client_as_evan.get(DASHBOARD).content)
+    cells = [t.text_content() for t in page.cssselect("svg.chart--heat text")]
+    assert "50.0 %" in cells
+    rows = [th.text_content() for th in page.cssselect("#cohort-table tbody th")]
+    assert rows == ["2026-01 (4)", "2026-02 (0)"]
+
+
 # --- The lists of people --------------------------------------------------------------------
 
 
