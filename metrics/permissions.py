@@ -14,7 +14,7 @@ from django.urls import reverse
 from community.per_request import cache_get_many_prefetched
 from members.access import access_version_keys, access_versions
 from members.models import User
-from members.permissions import is_community_member
+from members.permissions import MANAGE_MEMBER_PERMISSION, is_community_member
 from members.roles import EXECUTIVES
 
 VIEW_DASHBOARD = "metrics.view_dashboard"
@@ -29,6 +29,13 @@ def can_view_dashboard(user) -> bool:
 def check_view_dashboard(user) -> None:
     if not can_view_dashboard(user):
         raise PermissionDenied(DASHBOARD_REFUSED)
+
+
+def can_open_member_admin(user) -> bool:
+    """Whether the dashboard links a member it names (a repeat offender, a moderator) to
+    their page in the admin: community managers, who act on it. Executives read the names
+    only."""
+    return bool(user.is_staff and user.has_perm(MANAGE_MEMBER_PERMISSION))
 
 
 def dashboard_landing(user) -> str | None:

@@ -22,6 +22,15 @@ from forums.models import Post
 from members.selectors.directory import directory_sort_by_helpfulness
 from metrics.catalogue import CATALOGUE, Area, Direction, Kpi, Timing, kpis_in_order
 from metrics.formatting import format_change, format_value
+from metrics.health import (
+    HEALTH_KEYS,
+    MODERATION_KEYS,
+    SEARCH_KEYS,
+    SUPPORT_KEYS,
+    Health,
+    health_from,
+    health_rows,
+)
 from metrics.kpis.base import counted_member_q, counted_members
 from metrics.models import SETTINGS_ID, KpiSnapshot, KpiTarget, MetricsSettings
 
@@ -42,6 +51,7 @@ HEADLINE_KEYS = (
 COHORT_KEY = "cohort_retention"
 PRIVATE_GROUPS_KEY = "private_group_participation"
 LIST_SIZE = 10
+HEALTH_SECTIONS = {"support": SUPPORT_KEYS, "moderation": MODERATION_KEYS, "search": SEARCH_KEYS}
 # Lapsing contributors: posted in the LAPSE_LOOKBACK days before the last LAPSE_SILENCE
 # days, and not since.
 LAPSE_SILENCE = 30
@@ -204,11 +214,13 @@ class Dashboard:
     top_contributors: list[dict] = field(default_factory=list)
     most_helpful: list = field(default_factory=list)
     lapsing: list[dict] = field(default_factory=list)
+    health: Health | None = None
 
 
-def dashboard_get(period: int) -> Dashboard:
+def dashboard_get(period: int, *, admin_links: bool = False) -> Dashboard:
     """The dashboard for the last `period` days (a key of PERIODS) ending with the latest
-    snapshot day. A fixed number of queries, whatever the number of KPIs and days."""
+    snapshot day. A fixed number of queries, whatever the number of KPIs and days.
+    `admin_links`: the health section links the members it names to their admin page."""
     window = PERIODS[period]
     day = latest_snapshot_day()
     board = Dashboard(day=day, period=period, window=window)
@@ -222,13 +234,11 @@ def dashboard_get(period: int) -> Dashboard:
         if not board.areas or board.areas[-1].area != kpi.area:
             board.areas.append(AreaGroup(kpi.area, labels.get(kpi.area, kpi.area), []))
         board.areas[-1].cards.append(cards[kpi.key])
-    details = dict(
-        KpiSnapshot.objects.filter(
-            key__in=[COHORT_KEY, PRIVATE_GROUPS_KEY], day=day, window=window
-        ).values_list("key", "detail")
-    )
-    board.cohorts = cohort_matrix(details.get(COHORT_KEY))
-    board.private_groups = detail_table(details.get(PRIVATE_GROUPS_KEY))
+    # Every breakdown the page draws, in one query; names in one more (metrics.health).
+    details = health_rows(day, window, keys=[COHORT_KEY, PRIVATE_GROUPS_KEY, *HEALTH_KEYS])
+    board.cohorts = cohort_matrix(details.get(COHORT_KEY, (None, None))[1])
+    board.private_groups = detail_table(details.get(PRIVATE_GROUPS_KEY, (None, None))[1])
+    board.health = health_from(details, admin_links=admin_links)
     board.top_contributors = top_contributors(day, window)
     board.most_helpful = most_helpful()
     board.lapsing = lapsing_contributors(day)
@@ -372,6 +382,35 @@ def kpi_card(kpi: Kpi, period: int) -> KpiCard | None:
         return None
     window = PERIODS[period]
     return _cards([kpi], day=day, period=period, window=window, money=currency())[kpi.key]
+
+
+def kpi_breakdown(kpi: Kpi, period: int, *, admin_links: bool = False) -> dict:
+    """What a KPI page shows of its latest snapshot's detail: {"health": Health, "section":
+    "support" | "moderation" | "search"} for a KPI the dashboard's health sections read,
+    else {"table": …} (detail_table) or {"facts": [(name, value), …]} (the detail's plain
+    numbers and words), or {} when there is nothing to show."""
+    day = latest_snapshot_day()
+    if day is None:
+        return {}
+    rows = health_rows(day, PERIODS[period], keys=[kpi.key])
+    if kpi.key not in rows:
+        return {}
+    section = next(
+        (name for name, keys in HEALTH_SECTIONS.items() if kpi.key in keys),
+        None,
+    )
+    if section:
+        return {"health": health_from(rows, admin_links=admin_links), "section": section}
+    detail = rows[kpi.key][1]
+    table = detail_table(detail)
+    if table:
+        return {"table": table}
+    facts = [
+        (name.replace("_", " ").capitalize(), value)
+        for name, value in (detail.items() if isinstance(detail, dict) else [])
+        if isinstance(value, str | int | float) and not isinstance(value, bool)
+    ]
+    return {"facts": facts} if facts else {}
 
 
 def snapshot_series(

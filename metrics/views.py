@@ -19,10 +19,11 @@ from community.timezones import community_today
 from community.views import error_page
 from metrics import selectors
 from metrics.catalogue import CATALOGUE, Area
-from metrics.charts import heat_map, line_chart
+from metrics.charts import bar_chart, heat_map, line_chart
 from metrics.formatting import format_value, formatter
 from metrics.forms import RangeForm
-from metrics.permissions import can_view_dashboard, check_view_dashboard
+from metrics.health import Health
+from metrics.permissions import can_open_member_admin, can_view_dashboard, check_view_dashboard
 from metrics.tokens import api_token_user
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -54,13 +55,42 @@ def card_window_words(card: selectors.KpiCard) -> str:
     return "value on each day" if card.kpi.is_stock else "each day's trailing window"
 
 
+def _health_charts(health: Health | None, prefix: str = "health") -> None:
+    """The bar charts of the health sections, for the parts that have their numbers."""
+    if health is None:
+        return
+    support, moderation = health.support, health.moderation
+    if support.first_reply:
+        support.first_reply_chart = bar_chart(
+            support.first_reply,
+            title="Questions by time to their first response",
+            chart_id=f"{prefix}-first-reply",
+            format_value=formatter("count"),
+        )
+    if support.answered:
+        support.answerers_chart = bar_chart(
+            [(label, share) for label, share, _ in support.answerers],
+            title="Share of answers by who wrote them",
+            chart_id=f"{prefix}-answerers",
+            format_value=formatter("percent"),
+        )
+    if any(n for _, n in moderation.by_reason):
+        moderation.by_reason_chart = bar_chart(
+            moderation.by_reason,
+            title="Flags by reason",
+            chart_id=f"{prefix}-flag-reasons",
+            format_value=formatter("count"),
+        )
+
+
 @login_required
 @require_safe
 @never_cache
 def dashboard(request):
     check_view_dashboard(request.user)
     period, note = _period(request)
-    board = selectors.dashboard_get(period)
+    board = selectors.dashboard_get(period, admin_links=can_open_member_admin(request.user))
+    _health_charts(board.health)
     for group in board.areas:
         for card in group.cards:
             card.chart = _chart(card)
@@ -117,6 +147,10 @@ def kpi_detail(request, key: str):
         return _unknown_kpi(request, key)
     period, note = _period(request)
     card = selectors.kpi_card(kpi, period)
+    breakdown = selectors.kpi_breakdown(
+        kpi, period, admin_links=can_open_member_admin(request.user)
+    )
+    _health_charts(breakdown.get("health"), prefix="kpi-health")
     rows = []
     if card is not None:
         rows = [
@@ -137,6 +171,7 @@ def kpi_detail(request, key: str):
             "drivers": selectors.drivers_of(kpi),
             "area_label": dict(Area.choices).get(kpi.area, kpi.area),
             "driven_by": selectors.driven_by(kpi),
+            "breakdown": breakdown,
             "note": note,
         },
     )
