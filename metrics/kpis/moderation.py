@@ -1,6 +1,7 @@
 """Moderation health: how much members flag, how fast moderators resolve flags, how much
-moderating there is, and who keeps being moderated. Aggregates and ids only: the dashboard
-never shows a flagged post or a member's name."""
+moderating there is, and who keeps being moderated. Snapshots keep aggregates and member
+ids only, never a flagged post or a name: the dashboard looks names up when it is served
+(metrics.health), so an erased member's name is gone from every past snapshot too."""
 
 from __future__ import annotations
 
