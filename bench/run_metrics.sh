@@ -38,6 +38,9 @@ export DJANGO_SETTINGS_MODULE=bench.forums_settings
 SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
 export SECRET_KEY ALLOWED_HOSTS=127.0.0.1 REDIS_URL=redis://127.0.0.1:6379/6
 export DATABASE_URL=postgres://postgres@127.0.0.1:5432/$DB LOG_LEVEL=WARNING
+STATIC_ROOT=$(mktemp -d /tmp/hearth-metrics-bench.XXXXXX)
+export STATIC_ROOT
+trap 'rm -rf "$STATIC_ROOT"; redis-cli -n 6 flushdb >/dev/null 2>&1 || true' EXIT
 manage() { "$PY" manage.py "$@"; }
 
 # The day after the newest post: the night the job would run for it.
@@ -50,7 +53,7 @@ clear_day() { psql -h 127.0.0.1 -U postgres -d "$DB" -qc "DELETE FROM metrics_kp
   echo "date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit: $(git rev-parse --short HEAD)"
   echo "nproc: $(nproc); load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
   psql -h 127.0.0.1 -U postgres -d "$DB" -tAc "SELECT (SELECT count(*) FROM members_user) || ' users, ' || (SELECT count(*) FROM forums_post) || ' posts, ' || (SELECT count(*) FROM forums_reaction) || ' reactions, ' || (SELECT count(*) FROM members_membervisit) || ' visits'"
-  echo "KPIs: $(manage shell --no-imports -c 'from metrics.catalogue import CATALOGUE; print(len(CATALOGUE))')"
+  echo "KPIs: $(manage kpis --date "$NIGHT" --json | "$PY" -c 'import json, sys; print(len(json.load(sys.stdin)["kpis"]))')"
 } | tee "$OUT/machine.txt" >&2
 
 log "one night: metrics_snapshot --date $NIGHT, three times"

@@ -47,6 +47,7 @@ def migration_data(transactional_db):
     importlib.import_module(
         "community.migrations.0006_default_periodic_tasks"
     ).create_default_periodic_tasks(apps, None)
+    importlib.import_module("metrics.migrations.0002_nightly_snapshot_task").create_task(apps, None)
 
 
 @pytest.fixture

@@ -114,7 +114,11 @@ def test_community_manager_home_shows_only_what_the_role_may_view(client, manage
         "System",
     ]
     assert sections["Community"] == ["community.SiteBranding"]  # notifications: no permission
-    assert sections["Metrics and plans"] == ["metrics.MetricsSettings"]
+    assert sections["Metrics and plans"] == [
+        "metrics.KpiTarget",
+        "metrics.MetricsSettings",
+        "metrics.ApiToken",
+    ]
     assert "auth.Group" in sections["Members and groups"]
     assert "forums.Post" in sections["Forums and moderation"]
     assert sections["System"] == [
