@@ -36,6 +36,7 @@ from tqdm import tqdm
 
 from community.markdown import render_markdown
 from community.notifications import notification_create
+from community.timezones import community_timezone
 from demo.members import demo_join_anchor
 from forums.models import (
     Bookmark,
@@ -51,6 +52,7 @@ from forums.models import (
     Tag,
     Topic,
     TopicRead,
+    TopicViewDay,
     Watch,
     WatchLevel,
 )  # fmt: skip
@@ -720,7 +722,37 @@ def _views_record(*, rng: random.Random) -> int:
         if access == CategoryAccess.PRIVATE:
             views /= 3
         topic_views_record(topic_id=topic_id, views=1 + int(views), now=counted_at)
-    return views_and_reads_flush().views
+    flushed = views_and_reads_flush().views
+    _view_days_spread()
+    return flushed
+
+
+# How far back the demo's per-day views go: the dashboard's longest daily view.
+VIEW_DAYS_SPREAD = 90
+
+
+def _view_days_spread() -> None:
+    """The flush puts every seeded view on today; a real community read its topics over time.
+    Each topic's views are spread evenly over the days since it was posted (at most the last
+    VIEW_DAYS_SPREAD, up to today), so views over a period — what the support-deflection
+    estimate reads — have a history. Topic.view_count is unchanged."""
+    today = timezone.localdate(timezone.now(), community_timezone())
+    rows = TopicViewDay.objects.filter(day=today)
+    created = dict(Topic.objects.values_list("pk", "created_at"))
+    spread: list[TopicViewDay] = []
+    for row in rows.iterator(chunk_size=BATCH_POSTS):
+        posted = timezone.localdate(created[row.topic_id], community_timezone())
+        first = max(posted, today - timedelta(days=VIEW_DAYS_SPREAD - 1))
+        days = (today - first).days + 1
+        share, extra = divmod(row.views, days)
+        for n in range(days):
+            views = share + (1 if n < extra else 0)
+            if views:
+                spread.append(
+                    TopicViewDay(topic_id=row.topic_id, day=first + timedelta(days=n), views=views)
+                )
+    rows.delete()
+    TopicViewDay.objects.bulk_create(spread, batch_size=5000)
 
 
 def _shifted(plans: Iterable[TopicPlan], *, shift: timedelta) -> Iterator[TopicPlan]:

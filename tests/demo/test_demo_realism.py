@@ -109,3 +109,14 @@ def test_trust_level_promotions_are_spread_over_the_members_time_here():
     assert all(c.user.date_joined <= c.changed_at < now for c in changes)
     months = {c.changed_at.strftime("%Y-%m") for c in changes}
     assert len(months) >= 3  # not every promotion on the day of the seed
+
+
+def test_topic_views_per_day_add_up_to_the_view_counts_and_reach_back():
+    from django.db.models import Sum
+
+    from forums.models import TopicViewDay
+
+    _seed()
+    per_day = TopicViewDay.objects.aggregate(n=Sum("views"))["n"]
+    assert per_day == Topic.objects.aggregate(n=Sum("view_count"))["n"] > 0
+    assert TopicViewDay.objects.values("day").distinct().count() >= 60  # not all on one day
