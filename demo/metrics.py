@@ -13,7 +13,20 @@ from datetime import date, timedelta
 from tqdm import tqdm
 
 from community.timezones import community_today
+from demo.groups import DEMO_MANAGER_USERNAME
+from members.models import User
+from metrics.models import KpiTarget
 from metrics.snapshots import snapshots_recompute
+
+# The targets Carmen set against the business's goals (KPI, goal, value, window), so the
+# dashboard shows what is on track and what is not.
+DEMO_TARGETS = (
+    ("solved_rate", "Reduce support cost", 0.6, 30),
+    ("median_first_response_hours", "Members get help fast", 12.0, 30),
+    ("mau", "Grow an active customer base", 40.0, 30),
+    ("reciprocity_rate", "Give to get: help flows back", 0.1, 30),
+    ("estimated_deflection", "Reduce support cost", 1500.0, 30),
+)
 
 HISTORY_DAYS = 548  # the forum history's 18 months
 DAILY_DAYS = 90
@@ -37,6 +50,21 @@ def demo_snapshot_days(last: date) -> list[date]:
     ]
     daily = [daily_from + timedelta(days=n) for n in range(DAILY_DAYS)]
     return [*weekly, *daily]
+
+
+def demo_targets_create() -> int:
+    """The demo's KPI targets, owned by the community manager (none without her)."""
+    owner = User.objects.filter(username=DEMO_MANAGER_USERNAME).first()
+    if owner is None:
+        return 0
+    targets = [
+        KpiTarget(key=key, business_goal=goal, value=value, window=window, owner=owner)
+        for key, goal, value, window in DEMO_TARGETS
+    ]
+    for target in targets:
+        target.full_clean()
+    KpiTarget.objects.bulk_create(targets)
+    return len(targets)
 
 
 def demo_metrics_backfill(*, progress: bool = True) -> DemoMetrics:

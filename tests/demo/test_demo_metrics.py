@@ -36,3 +36,14 @@ def test_the_seed_computes_the_history_with_the_worker_or_at_once(monkeypatch, s
     assert "KPI snapshots over 3 days" in out.getvalue()
     members = KpiSnapshot.objects.get(key="members", day=yesterday, window=30).value
     assert members >= 10
+
+
+def test_the_demo_sets_targets_owned_by_the_community_manager():
+    from metrics.catalogue import CATALOGUE as kpis
+    from metrics.models import KpiTarget
+
+    call_command("seed_demo", "--no-progress", "--history", "none", "--members", "10")
+    targets = list(KpiTarget.objects.select_related("owner"))
+    assert len(targets) == 5
+    assert {t.owner.username for t in targets} == {"carmen"}
+    assert all(t.key in kpis for t in targets)

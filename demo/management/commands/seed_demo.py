@@ -14,7 +14,7 @@ from demo.members import (
     demo_community_seed,
     member_accounts_exist,
 )
-from demo.metrics import demo_metrics_backfill
+from demo.metrics import demo_metrics_backfill, demo_targets_create
 from demo.polls import demo_polls_create
 from demo.tasks import demo_metrics_history
 from members.services.trust import helpfulness_recompute
@@ -114,6 +114,7 @@ class Command(BaseCommand):
                 )
                 library_done = time.monotonic()
                 # Last: the KPIs read everything seeded above.
+                demo_targets_create()
                 history = self._history(options["history"], progress=not no_progress)
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
