@@ -6,6 +6,7 @@ job's own function, so the page is proven to read what the KPIs write."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from community.timezones import community_today
@@ -248,7 +249,8 @@ def test_the_dashboard_names_many_moderators_and_offenders_in_bounded_queries(
     )
     client.force_login(manager)
     client.get(DASHBOARD)  # the session's first page fills its caches
-    with django_assert_max_num_queries(12):
+    # Without Redis the session is one more read from the database.
+    with django_assert_max_num_queries(12 if settings.REDIS_URL else 13):
         response = client.get(DASHBOARD)
     page = parse(response.content)
     assert len(rows_of(page, "#moderation-offenders")) == min(people, 10)
