@@ -29,21 +29,14 @@ def measure(kpi: Kpi, day: date, window: int) -> Measure:
     return kpi.compute(Period(day, window, community_timezone()))
 
 
-def _windows(kpi: Kpi) -> tuple[int, ...]:
-    # A stock has one value per day whatever the window; it is stored under each window so
-    # every series reads the same way.
-    return WINDOWS
-
-
 def _rows(day: date, kpis: Iterable[Kpi]) -> Iterator[KpiSnapshot]:
+    tz = community_timezone()  # once: outside a request each call reads the branding cache
     for kpi in kpis:
-        stock_value = None
-        for window in _windows(kpi):
-            if kpi.is_stock:
-                stock_value = stock_value or measure(kpi, day, window)
-                result = stock_value
-            else:
-                result = measure(kpi, day, window)
+        # A stock has one value per day whatever the window: computed once, stored under
+        # each window so every series reads the same way.
+        stock = kpi.compute(Period(day, WINDOWS[0], tz)) if kpi.is_stock else None
+        for window in WINDOWS:
+            result = stock or kpi.compute(Period(day, window, tz))
             yield KpiSnapshot(
                 key=kpi.key,
                 day=day,
@@ -71,7 +64,7 @@ def snapshot_day(day: date | None = None, *, keys: Iterable[str] | None = None) 
             "key", "window"
         )
     )
-    missing = [k for k in kpis if any((k.key, window) not in existing for window in _windows(k))]
+    missing = [k for k in kpis if any((k.key, window) not in existing for window in WINDOWS)]
     rows = [row for row in _rows(day, missing) if (row.key, row.window) not in existing]
     with transaction.atomic():
         # Two runs at once: the unique constraint keeps the first row, the second is skipped.
