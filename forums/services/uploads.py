@@ -5,11 +5,10 @@ import posixpath
 import re
 from datetime import datetime, timedelta
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image
 
 from community.images import image_normalize
 from community.ratelimit import RateLimit, rate_limit_hit
@@ -48,22 +47,6 @@ def image_markdown(*, image: PostImage, alt: str = "") -> str:
     return f"![{image_alt_clean(alt)}]({image.image.url})"
 
 
-def _image_normalize(upload: UploadedFile):
-    try:
-        return image_normalize(
-            upload, max_bytes=IMAGE_MAX_BYTES, max_size=IMAGE_MAX_SIZE, name_prefix="post"
-        )
-    except ValidationError as exc:
-        # Pillow refuses the largest bombs itself, which community.images reports as "not an
-        # image": say what is actually wrong.
-        if isinstance(exc.__cause__, Image.DecompressionBombError | Image.DecompressionBombWarning):
-            raise ValidationError(
-                "The image has far too many pixels; the most allowed is 40 megapixels.",
-                code="image_too_many_pixels",
-            ) from exc
-        raise
-
-
 @transaction.atomic
 def post_image_create(*, uploader: User, upload: UploadedFile) -> PostImage:
     """Validate, re-encode (metadata dropped, at most IMAGE_MAX_SIZE) and store an image for
@@ -79,7 +62,9 @@ def post_image_create(*, uploader: User, upload: UploadedFile) -> PostImage:
     if uploader.trust_level == TrustLevel.NEW:
         rate_limit_hit(scope="forum-upload-new", key=uploader.pk, limits=NEW_MEMBER_UPLOAD_LIMITS)
     rate_limit_hit(scope="forum-upload", key=uploader.pk, limits=UPLOAD_LIMITS)
-    content = _image_normalize(upload)
+    content = image_normalize(
+        upload, max_bytes=IMAGE_MAX_BYTES, max_size=IMAGE_MAX_SIZE, name_prefix="post"
+    )
     image = PostImage(uploader=uploader, size=content.size)
     image.image.save(content.name, content, save=False)
     image.save()
