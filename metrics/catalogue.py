@@ -11,9 +11,12 @@ Modules under metrics/kpis/ register their KPIs with `@kpi(...)` when the app is
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import models
@@ -161,3 +164,30 @@ def kpis_in_order() -> list[Kpi]:
         CATALOGUE.values(),
         key=lambda k: (areas.index(k.area), k.timing != Timing.LEADING, k.name.casefold()),
     )
+
+
+# What KPIs computed together have fetched, by key; None outside computing_together().
+_shared_rows: ContextVar[dict[tuple, Any] | None] = ContextVar("kpi_shared_rows", default=None)
+
+
+@contextmanager
+def computing_together() -> Iterator[None]:
+    """Within this block KPIs may share what they fetch (`shared`): several KPIs and
+    windows of one day read the same rows once. Snapshots open one block per day, so
+    nothing is shared across days and nothing outlives the computation."""
+    token = _shared_rows.set({})
+    try:
+        yield
+    finally:
+        _shared_rows.reset(token)
+
+
+def shared(key: tuple, fetch: Callable[[], Any]) -> Any | None:
+    """`fetch()`, called once per `key` inside computing_together(); None outside it, where
+    the caller reads just what it needs."""
+    rows = _shared_rows.get()
+    if rows is None:
+        return None
+    if key not in rows:
+        rows[key] = fetch()
+    return rows[key]

@@ -7,14 +7,14 @@ the numbers it was reported with (hiding a post later does not rewrite last quar
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import transaction
 
 from community.timezones import community_timezone, community_today
-from metrics.catalogue import CATALOGUE, Kpi, Measure, Period
+from metrics.catalogue import CATALOGUE, Kpi, Measure, Period, computing_together
 from metrics.models import WINDOWS, KpiSnapshot
 
 
@@ -29,23 +29,28 @@ def measure(kpi: Kpi, day: date, window: int) -> Measure:
     return kpi.compute(Period(day, window, community_timezone()))
 
 
-def _rows(day: date, kpis: Iterable[Kpi]) -> Iterator[KpiSnapshot]:
+def _rows(day: date, kpis: Iterable[Kpi]) -> list[KpiSnapshot]:
     tz = community_timezone()  # once: outside a request each call reads the branding cache
-    for kpi in kpis:
-        # A stock has one value per day whatever the window: computed once, stored under
-        # each window so every series reads the same way.
-        stock = kpi.compute(Period(day, WINDOWS[0], tz)) if kpi.is_stock else None
-        for window in WINDOWS:
-            result = stock or kpi.compute(Period(day, window, tz))
-            yield KpiSnapshot(
-                key=kpi.key,
-                day=day,
-                window=window,
-                value=result.value,
-                numerator=result.numerator,
-                denominator=result.denominator,
-                detail=result.detail,
-            )
+    rows = []
+    with computing_together():
+        for kpi in kpis:
+            # A stock has one value per day whatever the window: computed once, stored
+            # under each window so every series reads the same way.
+            stock = kpi.compute(Period(day, WINDOWS[0], tz)) if kpi.is_stock else None
+            for window in WINDOWS:
+                result = stock or kpi.compute(Period(day, window, tz))
+                rows.append(
+                    KpiSnapshot(
+                        key=kpi.key,
+                        day=day,
+                        window=window,
+                        value=result.value,
+                        numerator=result.numerator,
+                        denominator=result.denominator,
+                        detail=result.detail,
+                    )
+                )
+    return rows
 
 
 def _selected(keys: Iterable[str] | None) -> list[Kpi]:
@@ -74,7 +79,7 @@ def snapshot_day(day: date | None = None, *, keys: Iterable[str] | None = None) 
 
 def snapshots_recompute(day: date, *, keys: Iterable[str] | None = None) -> int:
     """Compute `day` again and replace its rows (an explicit backfill). Returns rows written."""
-    rows = list(_rows(day, _selected(keys)))
+    rows = _rows(day, _selected(keys))
     with transaction.atomic():
         KpiSnapshot.objects.bulk_create(
             rows,

@@ -277,18 +277,20 @@ class ReciprocityRate:
 
 
 def reciprocity_rate(
-    *, start: datetime, end: datetime, reply_window_days: int = 30, acts: Q | None = None
+    *, start: datetime, end: datetime, reply_window_days: int = 30, people: Q | None = None
 ) -> ReciprocityRate:
     """One aggregate query. Each pair is represented by its first act in the window (no
     earlier act of the same pair in the window); the pair is reciprocated when B supported
     A after that act and within the reply window. B's return may fall after `end`: a pair
     near the end of the window is judged on the full reply window, so a value computed
     before that window has passed can still rise (a metrics snapshot decides when to
-    freeze it). `acts` narrows the acts that count, in both directions (metrics passes
-    "between counted members")."""
+    freeze it).
+
+    `people` narrows whose acts count: a condition on an act's giver and receiver that
+    holds for both directions of a pair or for neither (metrics passes "both are counted
+    members"). The earlier act and the return are between the same two people, so they
+    are looked up without it: two index probes per act, no joins."""
     in_window = Q(occurred_at__gte=start, occurred_at__lt=end)
-    if acts is not None:
-        in_window &= acts
     earlier_in_pair = SupportAct.objects.filter(
         in_window,
         giver_id=OuterRef("giver_id"),
@@ -298,7 +300,7 @@ def reciprocity_rate(
         Q(occurred_at__lt=OuterRef("occurred_at"))
         | Q(occurred_at=OuterRef("occurred_at"), pk__lt=OuterRef("pk"))
     )
-    returned = SupportAct.objects.filter(acts or Q()).filter(
+    returned = SupportAct.objects.filter(
         giver_id=OuterRef("receiver_id"),
         receiver_id=OuterRef("giver_id"),
         occurred_at__gt=OuterRef("occurred_at"),
@@ -308,7 +310,7 @@ def reciprocity_rate(
         ),
     )
     result = (
-        SupportAct.objects.filter(in_window)
+        SupportAct.objects.filter(in_window, people or Q())
         .filter(~Exists(earlier_in_pair))
         .aggregate(
             pairs=Count("pk"),

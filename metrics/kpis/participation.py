@@ -44,7 +44,7 @@ def reciprocity_rate(period: Period) -> Measure:
         start=period.start,
         end=period.end,
         reply_window_days=RECIPROCITY_REPLY_DAYS,
-        acts=between_members,
+        people=between_members,
     )
     return ratio(result.reciprocated, result.pairs, {"reply_window_days": RECIPROCITY_REPLY_DAYS})
 

@@ -317,3 +317,40 @@ def test_a_community_in_another_time_zone_counts_its_own_days(
     reply(late, people["cat"], at(11, 3.5))
     assert value("first_reply_distribution", DAY).detail["buckets"]["under_1h"] == 1
     assert late.created_at.astimezone(ZoneInfo("America/New_York")).date() == DAY
+
+
+SUPPORT_KEYS = (
+    "answered_24h_share",
+    "median_first_response_hours",
+    "first_reply_distribution",
+    "staff_involvement",
+    "solved_rate",
+    "resolution_rate",
+    "unanswered_topics",
+)
+
+
+def test_a_nights_snapshot_stores_what_each_kpi_computes_on_its_own(community):
+    # The night reads the day's questions once and cuts each window from them; the numbers
+    # must be those of each KPI and window computed alone.
+    from metrics.models import WINDOWS, KpiSnapshot
+    from metrics.snapshots import snapshot_day
+
+    snapshot_day(DAY, keys=SUPPORT_KEYS)
+    stored = {
+        (row.key, row.window): (row.value, row.numerator, row.denominator, row.detail)
+        for row in KpiSnapshot.objects.filter(day=DAY)
+    }
+    alone = {}
+    for key in SUPPORT_KEYS:
+        for window in WINDOWS:
+            measured = value(key, DAY, window=window)
+            alone[key, window] = (
+                measured.value,
+                measured.numerator,
+                measured.denominator,
+                measured.detail,
+            )
+    assert stored == alone
+    # The 90-day window reaches back to the February questions: more asked than in 7 days.
+    assert stored["first_reply_distribution", 90][2] > stored["first_reply_distribution", 7][2]

@@ -4,7 +4,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 
 from community.timezones import community_timezone, community_today
-from metrics.catalogue import Period, kpis_in_order
+from metrics.catalogue import Period, computing_together, kpis_in_order
 from metrics.management.commands._dates import parse_day
 from metrics.models import WINDOWS
 
@@ -22,18 +22,19 @@ class Command(BaseCommand):
         day = parse_day(options["date"], "--date") if options["date"] else today - timedelta(days=1)
         period = Period(day, options["window"], community_timezone())
         rows = []
-        for kpi in kpis_in_order():
-            result = kpi.compute(period)
-            rows.append(
-                {
-                    "key": kpi.key,
-                    "name": kpi.name,
-                    "unit": kpi.unit,
-                    "value": result.value,
-                    "numerator": result.numerator,
-                    "denominator": result.denominator,
-                }
-            )
+        with computing_together():
+            for kpi in kpis_in_order():
+                result = kpi.compute(period)
+                rows.append(
+                    {
+                        "key": kpi.key,
+                        "name": kpi.name,
+                        "unit": kpi.unit,
+                        "value": result.value,
+                        "numerator": result.numerator,
+                        "denominator": result.denominator,
+                    }
+                )
         if options["json"]:
             payload = {"day": day.isoformat(), "window": period.window, "kpis": rows}
             self.stdout.write(json.dumps(payload, indent=2))
