@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo
 
 from django.db import models
 
+from metrics.models import WINDOWS
+
 
 class Unit(models.TextChoices):
     COUNT = "count", "count"
@@ -191,3 +193,16 @@ def shared(key: tuple, fetch: Callable[[], Any]) -> Any | None:
     if key not in rows:
         rows[key] = fetch()
     return rows[key]
+
+
+def by_window(period: Period, name: str, compute: Callable[[list[Period]], dict[int, Any]]) -> Any:
+    """`compute(periods)` returns a value per window length for windows that share their
+    last day. Computed together, it runs once for every window of `period`'s day (one
+    query with a count per window instead of one query per window); otherwise for
+    `period` alone."""
+    if period.window in WINDOWS:
+        windows = [Period(period.day, window, period.tz) for window in WINDOWS]
+        found = shared((name, period.day, period.tz), lambda: compute(windows))
+        if found is not None:
+            return found[period.window]
+    return compute([period])[period.window]

@@ -133,6 +133,13 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
         server_side_binding=True,
         prepare_threshold=int(_prepare_threshold) if _prepare_threshold else None,
     )
+    # PostgreSQL compiles a query it estimates as costly to machine code first (JIT). For
+    # the nightly KPI aggregates that compilation took longer than the query itself (1.0 of
+    # 1.6 s for one KPI; the night 48 s with it, 26 s without, docs/performance.md), and no
+    # page runs a query that gains from it. DATABASE_JIT=on gives it back.
+    if not env.bool("DATABASE_JIT", default=False):
+        _libpq_options = DATABASES["default"]["OPTIONS"].get("options", "")
+        DATABASES["default"]["OPTIONS"]["options"] = f"{_libpq_options} -c jit=off".strip()
 else:
     # The web server and the Celery worker beside it both write: each transaction takes the
     # write lock when it starts and waits up to 20 s for it, instead of failing with

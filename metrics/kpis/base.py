@@ -10,6 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from forums.models import Post
 from members.models import MemberVisit, User
 from members.permissions import community_member_q
+from metrics.catalogue import shared
 
 
 def counted_member_q(prefix: str = "") -> Q:
@@ -34,8 +35,15 @@ def counted_posts() -> QuerySet[Post]:
 
 def active_members(first_day: date, last_day: date) -> int:
     """Distinct counted members with a visit (MemberVisit, one row per member per
-    community day) on a day from `first_day` to `last_day`, both included."""
-    visits = MemberVisit.objects.filter(day__gte=first_day, day__lte=last_day).filter(
-        counted_member_q("user__")
-    )
-    return visits.aggregate(n=Count("user", distinct=True))["n"]
+    community day) on a day from `first_day` to `last_day`, both included. Computed
+    together, counted once per span (MAU, stickiness and the contributor ratio's 30-day
+    window ask for the same one)."""
+
+    def count() -> int:
+        visits = MemberVisit.objects.filter(day__gte=first_day, day__lte=last_day).filter(
+            counted_member_q("user__")
+        )
+        return visits.aggregate(n=Count("user", distinct=True))["n"]
+
+    found = shared(("active_members", first_day, last_day), count)
+    return count() if found is None else found

@@ -19,7 +19,17 @@ from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from forums.models import Post, Topic
 from library.models import Resource
 from members.models import TrustLevel
-from metrics.catalogue import Area, Direction, Measure, Period, Timing, Unit, kpi, ratio
+from metrics.catalogue import (
+    Area,
+    Direction,
+    Measure,
+    Period,
+    Timing,
+    Unit,
+    by_window,
+    kpi,
+    ratio,
+)
 
 # The answerer mix's value: answers from members who have reached this level or above.
 ESTABLISHED_LEVEL = TrustLevel.MEMBER
@@ -81,7 +91,30 @@ def topics(period: Period) -> Measure:
     area=Area.COMMUNITY,
 )
 def replies(period: Period) -> Measure:
-    return Measure(float(replies_in(period).count()))
+    return Measure(float(_reply_counts(period)["all"]))
+
+
+def _reply_counts(period: Period) -> dict:
+    """The window's visible replies, and those that are peer help (not staff, not the
+    topic's own author). Computed together: one query for every window of the day."""
+    peer = Q(author__is_staff=False) & ~Q(author_id=F("topic__author_id"))
+
+    def compute(windows: list[Period]) -> dict:
+        counts = {}
+        for window in windows:
+            since = Q(created_at__gte=window.start)
+            counts[f"all_{window.window}"] = Count("pk", filter=since)
+            counts[f"peer_{window.window}"] = Count("pk", filter=since & peer)
+        found = replies_in(max(windows, key=lambda w: w.window)).aggregate(**counts)
+        return {
+            window.window: {
+                "all": found[f"all_{window.window}"],
+                "peer": found[f"peer_{window.window}"],
+            }
+            for window in windows
+        }
+
+    return by_window(period, "reply_counts", compute)
 
 
 @kpi(
@@ -97,8 +130,7 @@ def replies(period: Period) -> Measure:
     area=Area.COMMUNITY,
 )
 def member_reply_share(period: Period) -> Measure:
-    peer = Q(author__is_staff=False) & ~Q(author_id=F("topic__author_id"))
-    found = replies_in(period).aggregate(all=Count("pk"), peer=Count("pk", filter=peer))
+    found = _reply_counts(period)
     return ratio(found["peer"], found["all"])
 
 
@@ -117,7 +149,7 @@ def member_reply_share(period: Period) -> Measure:
 )
 def content_conversation_balance(period: Period) -> Measure:
     topic_count = topics_in(period).count()
-    reply_count = replies_in(period).count()
+    reply_count = _reply_counts(period)["all"]
     published = Resource.objects.filter(created_at__gte=period.start, created_at__lt=period.end)
     found = published.aggregate(
         # distinct: the join to source topics repeats an article promoted from two topics.
@@ -136,6 +168,37 @@ def content_conversation_balance(period: Period) -> Measure:
     )
 
 
+def _answerer_counts(windows: list[Period]) -> dict[int, dict[str, int]]:
+    """Per window length, the window's answers by who wrote them (staff, each trust level,
+    former members, unknown): one grouped query for all the windows."""
+    levels = [
+        When(author__trust_level=level, then=Value(f"level_{level}")) for level in TrustLevel.values
+    ]
+    rows = list(
+        answers_in(max(windows, key=lambda w: w.window))
+        .annotate(
+            who=Case(
+                When(author__isnull=True, then=Value("unknown")),
+                When(author__is_staff=True, then=Value("staff")),
+                When(author__erased_at__isnull=False, then=Value("former")),
+                *levels,
+                default=Value("unknown"),
+            )
+        )
+        .order_by()
+        .values("who")
+        .annotate(
+            **{
+                f"n{window.window}": Count("pk", filter=Q(created_at__gte=window.start))
+                for window in windows
+            }
+        )
+    )
+    return {
+        window.window: {row["who"]: row[f"n{window.window}"] for row in rows} for window in windows
+    }
+
+
 @kpi(
     key="answerer_mix",
     name="Answers by established members",
@@ -150,25 +213,7 @@ def content_conversation_balance(period: Period) -> Measure:
     area=Area.COMMUNITY,
 )
 def answerer_mix(period: Period) -> Measure:
-    levels = [
-        When(author__trust_level=level, then=Value(f"level_{level}")) for level in TrustLevel.values
-    ]
-    rows = (
-        answers_in(period)
-        .annotate(
-            who=Case(
-                When(author__isnull=True, then=Value("unknown")),
-                When(author__is_staff=True, then=Value("staff")),
-                When(author__erased_at__isnull=False, then=Value("former")),
-                *levels,
-                default=Value("unknown"),
-            )
-        )
-        .order_by()
-        .values("who")
-        .annotate(n=Count("pk"))
-    )
-    counts = {row["who"]: row["n"] for row in rows}
+    counts = by_window(period, "answerers", _answerer_counts)
     total = sum(counts.values())
     established = sum(
         counts.get(f"level_{level}", 0) for level in TrustLevel.values if level >= ESTABLISHED_LEVEL

@@ -12,8 +12,20 @@ from forums.permissions import VIEW_CATEGORY
 from library.models import Download, LibraryAccess, ResourceViewDay
 from members.models import GroupProfile, MemberVisit, User
 from members.selectors.reciprocity import reciprocity_rate as ledger_reciprocity_rate
-from metrics.catalogue import Area, Direction, Measure, Period, Timing, Unit, kpi, ratio
+from metrics.catalogue import (
+    Area,
+    Direction,
+    Measure,
+    Period,
+    Timing,
+    Unit,
+    by_window,
+    kpi,
+    ratio,
+    shared,
+)
 from metrics.kpis.base import counted_member_q
+from metrics.models import WINDOWS
 from metrics.polls import poll_participation as polls_ended_participation
 from polls.models import Poll
 
@@ -103,6 +115,25 @@ def library_downloads(period: Period) -> Measure:
     return Measure(float(sum(by_access.values())), detail=detail)
 
 
+def _polls_ended(period: Period):
+    """The participation of the polls that ended in the window. Computed together, one
+    query for every window of the day and for private_group_participation: the polls of
+    the widest window, cut per window (the windows of a day share their end, and `now` is
+    that end for all of them)."""
+
+    def report(window: Period):
+        return polls_ended_participation(
+            start=window.start, end=window.end, now=window.end, among=counted_member_q()
+        )
+
+    widest = Period(period.day, max(WINDOWS), period.tz)
+    if period.window <= widest.window:
+        day_report = shared(("polls_ended", period.day, period.tz), lambda: report(widest))
+        if day_report is not None:
+            return [row for row in day_report.polls if row.ended_at >= period.start]
+    return report(period).polls
+
+
 @kpi(
     key="poll_participation",
     name="Poll participation",
@@ -120,10 +151,8 @@ def library_downloads(period: Period) -> Measure:
     area=Area.PRODUCT,
 )
 def poll_participation(period: Period) -> Measure:
-    report = polls_ended_participation(
-        start=period.start, end=period.end, now=period.end, among=counted_member_q()
-    )
-    rates = [row.rate for row in report.polls if row.rate is not None]
+    polls = _polls_ended(period)
+    rates = [row.rate for row in polls if row.rate is not None]
     detail = {
         # Ids and counts only: a poll's question is content, and the dashboard shows none.
         "polls": [
@@ -134,7 +163,7 @@ def poll_participation(period: Period) -> Measure:
                 "participants": row.participants,
                 "rate": row.rate,
             }
-            for row in report.polls
+            for row in polls
         ]
     }
     return ratio(sum(rates), len(rates), detail)
@@ -173,14 +202,14 @@ def _count(queryset) -> Subquery:
     )
 
 
-def _groups_poll_rates(period: Period, report) -> dict[int, list[float]]:
-    """auth group id -> the participation rates of the polls that ended in the window in the
-    group's private categories or limited to the group's members. Two queries over the
-    polls that ended (a bounded number per window)."""
-    poll_ids = [row.poll_id for row in report.polls if row.rate is not None]
+def _groups_poll_rates(polls) -> dict[int, list[float]]:
+    """auth group id -> the participation rates of `polls` (those that ended in the window)
+    in the group's private categories or limited to the group's members. Two queries over
+    the polls that ended (a bounded number per window)."""
+    poll_ids = [row.poll_id for row in polls if row.rate is not None]
     if not poll_ids:
         return {}
-    rate_of = {row.poll_id: row.rate for row in report.polls}
+    rate_of = {row.poll_id: row.rate for row in polls}
     polls_of_group: dict[int, set[int]] = defaultdict(set)
     granted = CategoryGroupObjectPermission.objects.filter(
         permission__codename=_VIEW_CODENAME,
@@ -196,6 +225,48 @@ def _groups_poll_rates(period: Period, report) -> dict[int, list[float]]:
     return {
         group_id: [rate_of[poll_id] for poll_id in sorted(polls)]
         for group_id, polls in polls_of_group.items()
+    }
+
+
+def _group_activity(windows: list[Period]) -> dict[int, list[dict]]:
+    """Per window length, each group's counted members, its visitors, members who posted in
+    its private categories without a visit, and those posts: one query for all the windows
+    (the members are counted once)."""
+    group_members = User.objects.filter(counted_member_q(), groups=OuterRef("group_id"))
+    counts = {"members": _count(group_members)}
+    for window in windows:
+        visited = MemberVisit.objects.filter(
+            user=OuterRef("pk"), day__gte=window.first_day, day__lte=window.day
+        )
+        posted = _counted_posts(window).filter(
+            _in_group_categories(OuterRef(OuterRef("group_id"))), author=OuterRef("pk")
+        )
+        group_posts = _counted_posts(window).filter(_in_group_categories(OuterRef("group_id")))
+        # Visitors, plus members who posted without a visit: two counts PostgreSQL runs as
+        # joins, where "visited or posted" was two lookups per member.
+        counts[f"visitors_{window.window}"] = _count(group_members.filter(Exists(visited)))
+        counts[f"posted_only_{window.window}"] = _count(
+            group_members.filter(~Exists(visited), Exists(posted))
+        )
+        counts[f"posts_{window.window}"] = _count(group_posts)
+    rows = list(
+        GroupProfile.objects.annotate(**counts)
+        .order_by("group__name", "pk")
+        .values("group_id", "slug", *counts)
+    )
+    return {
+        window.window: [
+            {
+                "group_id": row["group_id"],
+                "slug": row["slug"],
+                "members": row["members"],
+                "visitors": row[f"visitors_{window.window}"],
+                "posted_only": row[f"posted_only_{window.window}"],
+                "posts": row[f"posts_{window.window}"],
+            }
+            for row in rows
+        ]
+        for window in windows
     }
 
 
@@ -218,30 +289,12 @@ def _groups_poll_rates(period: Period, report) -> dict[int, list[float]]:
     drivers=("poll_participation",),
 )
 def private_group_participation(period: Period) -> Measure:
-    group_members = User.objects.filter(counted_member_q(), groups=OuterRef("group_id"))
-    visited = MemberVisit.objects.filter(
-        user=OuterRef("pk"), day__gte=period.first_day, day__lte=period.day
-    )
-    posted = _counted_posts(period).filter(
-        _in_group_categories(OuterRef(OuterRef("group_id"))), author=OuterRef("pk")
-    )
-    group_posts = _counted_posts(period).filter(_in_group_categories(OuterRef("group_id")))
-    groups = (
-        GroupProfile.objects.annotate(
-            members=_count(group_members),
-            active=_count(group_members.filter(Exists(visited) | Exists(posted))),
-            posts=_count(group_posts),
-        )
-        .order_by("group__name", "pk")
-        .values("group_id", "slug", "members", "active", "posts")
-    )
-    report = polls_ended_participation(
-        start=period.start, end=period.end, now=period.end, among=counted_member_q()
-    )
-    poll_rates = _groups_poll_rates(period, report)
+    groups = by_window(period, "group_activity", _group_activity)
+    poll_rates = _groups_poll_rates(_polls_ended(period))
     rows, shares = [], []
     for group in groups:
-        share = group["active"] / group["members"] if group["members"] else None
+        active = group["visitors"] + group["posted_only"]
+        share = active / group["members"] if group["members"] else None
         if share is not None:
             shares.append(share)
         rates = poll_rates.get(group["group_id"], [])
@@ -250,7 +303,7 @@ def private_group_participation(period: Period) -> Measure:
                 "group_id": group["group_id"],
                 "slug": group["slug"],
                 "members": group["members"],
-                "active": group["active"],
+                "active": active,
                 "active_share": share,
                 "posts": group["posts"],
                 "polls": len(rates),

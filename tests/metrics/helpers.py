@@ -7,13 +7,31 @@ from contextlib import contextmanager
 from datetime import date
 
 from metrics.catalogue import CATALOGUE, Area, Direction, Measure, Timing, Unit, kpi
-from metrics.models import KpiSnapshot
+from metrics.models import WINDOWS, KpiSnapshot
+from metrics.snapshots import measure, snapshot_day
 
 DAY = date(2026, 3, 31)
 
 
 def snap(key: str, day: date, value: float | None, window: int = 30, **extra) -> KpiSnapshot:
     return KpiSnapshot.objects.create(key=key, day=day, window=window, value=value, **extra)
+
+
+def stored_and_alone(day: date, keys: tuple[str, ...]) -> tuple[dict, dict]:
+    """What a night's snapshot stores for `keys` (computed together, sharing the day's rows)
+    and what each KPI and window computes on its own: (value, numerator, denominator,
+    detail) per (key, window). A test asserts the two are equal."""
+    snapshot_day(day, keys=keys)
+    stored = {
+        (row.key, row.window): (row.value, row.numerator, row.denominator, row.detail)
+        for row in KpiSnapshot.objects.filter(day=day, key__in=keys)
+    }
+    alone = {}
+    for key in keys:
+        for window in WINDOWS:
+            found = measure(CATALOGUE[key], day, window)
+            alone[key, window] = (found.value, found.numerator, found.denominator, found.detail)
+    return stored, alone
 
 
 @contextmanager

@@ -19,6 +19,7 @@ from tests.forums.factories import CategoryFactory, private_category_for
 from tests.library.factories import ResourceFactory
 from tests.members.factories import UserFactory
 from tests.metrics.builders import at, opening, reply, topic, utc_community, value
+from tests.metrics.helpers import stored_and_alone
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("utc_community")]
 __all__ = ["utc_community"]
@@ -149,3 +150,16 @@ def test_hiding_a_reply_later_changes_a_recomputation(community):
     post_hide(post=post, actor=UserFactory(roles=[MODERATORS]), reason="Spam")
     assert value("replies", DAY).value == 8
     assert value("member_reply_share", DAY).value == 5 / 8
+
+
+def test_a_nights_snapshot_stores_what_each_conversation_kpi_computes_on_its_own(community):
+    # The night counts replies and answerers once for the three windows of the day.
+    keys = (
+        "topics",
+        "replies",
+        "member_reply_share",
+        "answerer_mix",
+        "content_conversation_balance",
+    )
+    stored, alone = stored_and_alone(DAY, keys)
+    assert stored == alone

@@ -29,6 +29,7 @@ from tests.metrics.community import (
     staff,
     visited,
 )
+from tests.metrics.helpers import stored_and_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +115,15 @@ def test_new_contributors_wrote_their_first_visible_post_in_the_window(writers):
     # 1 January - 31 March: ann, bob, eve, fay and gil (1 March) all wrote their first
     # visible post then.
     assert compute("new_contributors", D, window=90).value == 5
+
+
+def test_a_nights_snapshot_stores_what_each_depth_kpi_computes_on_its_own(writers):
+    # The night counts the widest window's posts per author once and cuts every window
+    # from them; the numbers must be those of each KPI and window computed alone.
+    stored, alone = stored_and_alone(D, DEPTH_KPIS)
+    assert stored == alone
+    assert stored["new_contributors", 90][0] == 5
+    assert stored["contributors", 7][0] == 1
 
 
 def test_the_absence_factor_is_the_fewest_members_who_wrote_half_the_posts(writers):

@@ -24,6 +24,7 @@ from tests.metrics.community import (
     staff,
     visited,
 )
+from tests.metrics.helpers import stored_and_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -77,6 +78,13 @@ def test_stickiness_is_the_windows_mean_daily_active_members_over_mau(visitors):
     assert month.detail == {"visit_days": 7, "mau": 4}
     # Nobody visited in the month ending 1 January: undefined, not 0.
     assert compute("stickiness", date(2026, 1, 1), window=7).value is None
+
+
+def test_a_nights_snapshot_stores_what_each_visit_kpi_computes_on_its_own(visitors):
+    # The night counts each span of visitors once (MAU, stickiness and the contributor
+    # ratio's 30-day window share one).
+    stored, alone = stored_and_alone(D, ("dau", "wau", "mau", "stickiness", "contributor_ratio"))
+    assert stored == alone
 
 
 def test_visits_fall_on_the_community_day(django_capture_on_commit_callbacks):

@@ -32,6 +32,7 @@ from tests.forums.factories import CategoryFactory
 from tests.library.conftest import client_for
 from tests.library.factories import pdf_upload
 from tests.members.factories import UserFactory
+from tests.metrics.helpers import stored_and_alone
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +92,13 @@ def test_reciprocity_rate_is_the_share_of_member_pairs_returned_within_30_days(m
     assert (measure.numerator, measure.denominator) == (1, 5)
     assert measure.value == 1 / 5
     assert measure.detail == {"reply_window_days": 30}
+
+    # A night computes the three windows in one query; each must match the window alone.
+    # The 30-day window (9 February to 10 March) also holds (cat, dan), opened on 3 March
+    # and returned on the 5th: 2 of 6.
+    stored, alone = stored_and_alone(DAY, ("reciprocity_rate",))
+    assert stored == alone
+    assert stored["reciprocity_rate", 30][1:3] == (2, 6)
 
 
 def test_reciprocity_rate_is_undefined_without_support():
@@ -231,6 +239,11 @@ def test_poll_participation_is_the_mean_share_over_polls_that_ended_in_the_windo
         (second.pk, 1, 4),
     ]
     assert "question" not in measure.detail["polls"][0]  # content stays off the dashboard
+
+    # A night reads the 90 days' polls once: in 30 days the March 1 poll counts too (1/4).
+    stored, alone = stored_and_alone(DAY, ("poll_participation", "private_group_participation"))
+    assert stored == alone
+    assert stored["poll_participation", 30][0] == pytest.approx((2 / 4 + 1 / 4 + 1 / 4) / 3)
 
 
 def test_poll_participation_is_undefined_when_no_poll_ended():

@@ -26,6 +26,7 @@ from tests.forums.factories import CategoryFactory
 from tests.library.factories import ResourceFactory
 from tests.members.factories import UserFactory
 from tests.metrics.builders import at, opening, reply, topic, utc_community, value
+from tests.metrics.helpers import stored_and_alone
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("utc_community")]
 __all__ = ["utc_community"]
@@ -331,26 +332,8 @@ SUPPORT_KEYS = (
 
 
 def test_a_nights_snapshot_stores_what_each_kpi_computes_on_its_own(community):
-    # The night reads the day's questions once and cuts each window from them; the numbers
-    # must be those of each KPI and window computed alone.
-    from metrics.models import WINDOWS, KpiSnapshot
-    from metrics.snapshots import snapshot_day
-
-    snapshot_day(DAY, keys=SUPPORT_KEYS)
-    stored = {
-        (row.key, row.window): (row.value, row.numerator, row.denominator, row.detail)
-        for row in KpiSnapshot.objects.filter(day=DAY)
-    }
-    alone = {}
-    for key in SUPPORT_KEYS:
-        for window in WINDOWS:
-            measured = value(key, DAY, window=window)
-            alone[key, window] = (
-                measured.value,
-                measured.numerator,
-                measured.denominator,
-                measured.detail,
-            )
+    # The night reads the day's questions once and cuts each window from them.
+    stored, alone = stored_and_alone(DAY, SUPPORT_KEYS)
     assert stored == alone
     # The 90-day window reaches back to the February questions: more asked than in 7 days.
     assert stored["first_reply_distribution", 90][2] > stored["first_reply_distribution", 7][2]
