@@ -92,8 +92,18 @@ ADMIN_SECTIONS: tuple[AdminSection, ...] = (
     AdminSection(
         key="metrics",
         title="Metrics and plans",
-        models=("metrics.KpiTarget", "metrics.MetricsSettings", "metrics.ApiToken", "metrics"),
+        models=(
+            "plans.PlanReport",
+            "metrics.KpiTarget",
+            "plans.PlanSettings",
+            "metrics.MetricsSettings",
+            "metrics.ApiToken",
+            "metrics",
+            "plans",
+        ),
         labels={
+            "plans.PlanReport": "90-day plan reports",
+            "plans.PlanSettings": "90-day plan schedule",
             "metrics.KpiTarget": "KPI targets",
             "metrics.MetricsSettings": "Support deflection settings",
             "metrics.ApiToken": "API tokens for the KPI API",

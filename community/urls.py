@@ -49,6 +49,7 @@ urlpatterns = [
     path("search/", include("search.urls")),
     path("answers/", include("metrics.feedback_urls")),
     path("dashboard/", include("metrics.urls")),
+    path("reports/", include("plans.urls")),
     path("notifications/", include((notification_patterns, "notifications"))),
     # In front of the admin's own login: signed-in people who are not staff get a page that
     # says where they can act, not a 403 with a traceback (forums.views.admin_gate).

@@ -319,6 +319,7 @@ def _counted_posts():
 def _people(rows: Iterable[dict]) -> list[dict]:
     return [
         {
+            "id": row["author_id"],
             "username": row["author__username"],
             "name": row["author__display_name"] or row["author__username"],
             "posts": row["posts"],

@@ -48,6 +48,10 @@ def migration_data(transactional_db):
         "community.migrations.0006_default_periodic_tasks"
     ).create_default_periodic_tasks(apps, None)
     importlib.import_module("metrics.migrations.0002_nightly_snapshot_task").create_task(apps, None)
+    plans = importlib.import_module("plans.migrations.0002_schedule_and_roles")
+    plans.grant_role_permissions(apps)
+    plans.create_task(apps)
+    plans.create_settings_row(apps)
 
 
 @pytest.fixture

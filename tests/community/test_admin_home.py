@@ -115,7 +115,9 @@ def test_community_manager_home_shows_only_what_the_role_may_view(client, manage
     ]
     assert sections["Community"] == ["community.SiteBranding"]  # notifications: no permission
     assert sections["Metrics and plans"] == [
+        "plans.PlanReport",
         "metrics.KpiTarget",
+        "plans.PlanSettings",
         "metrics.MetricsSettings",
         "metrics.ApiToken",
     ]

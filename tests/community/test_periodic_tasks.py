@@ -22,6 +22,7 @@ EXPECTED = {
     "forums-purge-unused-images": ("forums.purge_unused_images", "15 4 *", SIX_HOURS),
     "forums-send-digests": ("forums.send_digests", "0 7 *", SIX_HOURS),
     "metrics-snapshot-yesterday": ("metrics.snapshot_yesterday", "30 1 *", SIX_HOURS),
+    "plans-report-due": ("plans.report_due", "0 3 *", SIX_HOURS),
 }
 
 

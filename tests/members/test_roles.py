@@ -22,6 +22,7 @@ def test_the_four_roles_exist_after_migrate_with_their_permissions():
     assert _permissions(roles.EXECUTIVES) == {
         "members.view_kpi_dashboard",
         "metrics.view_dashboard",
+        "plans.view_planreport",
     }
     assert {"members.moderate_community", "members.view_member_directory"} <= _permissions(
         roles.MODERATORS

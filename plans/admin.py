@@ -1,0 +1,199 @@
+"""90-day plan reports in the admin: a community manager makes one for any 90 days that are
+over ("Add": the Celery worker computes it), edits a draft's narrative, targets and
+checklist, and publishes it. A published report is read-only."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from metrics.catalogue import CATALOGUE
+from plans.models import (
+    PERIOD_DAYS,
+    PlanAction,
+    PlanReport,
+    PlanSettings,
+    ProposedTarget,
+    ReportStatus,
+)
+from plans.services import (
+    period_end_check,
+    report_claim,
+    report_publish,
+    report_render,
+    report_update,
+)
+from plans.tasks import plan_report_generate
+
+
+class GenerateForm(forms.Form):
+    period_start = forms.DateField(
+        label="First day",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="The period's first day.",
+    )
+    period_end = forms.DateField(
+        label="Last day",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=f"Optional: {PERIOD_DAYS} days after the first, counting both.",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("period_start"), cleaned.get("period_end")
+        if start and end:
+            period_end_check(start, end)
+        return cleaned
+
+
+class TargetInline(admin.TabularInline):
+    model = ProposedTarget
+    fields = ["kpi_name", "current", "proposed", "value", "is_objective", "business_goal"]
+    readonly_fields = ["kpi_name", "current", "proposed"]
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="KPI")
+    def kpi_name(self, target: ProposedTarget) -> str:
+        kpi = CATALOGUE.get(target.key)
+        return kpi.name if kpi else target.key
+
+
+class ActionInline(admin.TabularInline):
+    model = PlanAction
+    fields = ["position", "text"]
+    extra = 1
+
+
+@admin.register(PlanReport)
+class PlanReportAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "status", "generated_at", "published_at", "links"]
+    list_filter = ["status"]
+    fields = ["period", "status", "narrative", "links"]
+    readonly_fields = ["period", "status", "links"]
+    inlines = [TargetInline, ActionInline]
+
+    @admin.display(description="Period")
+    def period(self, report: PlanReport) -> str:
+        return f"{report.period_start:%d %b %Y} – {report.period_end:%d %b %Y}"
+
+    @admin.display(description="Read")
+    def links(self, report: PlanReport) -> str:
+        if not report.is_complete:
+            return "Being generated…"
+        return format_html(
+            '<a href="{}">Report</a> · <a href="{}">PDF</a>',
+            reverse("plans:detail", args=[report.pk]),
+            reverse("plans:pdf", args=[report.pk]),
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.status != ReportStatus.DRAFT:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.status == ReportStatus.PUBLISHED:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/publish/",
+                self.admin_site.admin_view(self.publish_view),
+                name="plans_planreport_publish",
+            ),
+            *super().get_urls(),
+        ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """ "Add" makes a report for a period: the worker computes it."""
+        if not self.has_add_permission(request):
+            return super().add_view(request, form_url, extra_context)  # Django's 403
+        form = GenerateForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                claim = report_claim(
+                    start=form.cleaned_data["period_start"], requested_by=request.user
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                if claim.report.is_complete:
+                    self.message_user(
+                        request, "A report for that period exists already.", messages.WARNING
+                    )
+                else:
+                    report_id = claim.report.pk
+                    transaction.on_commit(lambda: plan_report_generate.delay(report_id))
+                    self.message_user(
+                        request,
+                        "The report is being generated; it appears here as a draft when "
+                        "the worker has finished.",
+                    )
+                return redirect("admin:plans_planreport_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "form": form,
+            "title": "Generate a 90-day plan report",
+            "days": PERIOD_DAYS,
+        }
+        return TemplateResponse(request, "admin/plans/planreport/generate.html", context)
+
+    def save_model(self, request, obj, form, change):
+        report_update(report=obj, narrative=form.cleaned_data["narrative"])
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        report_render(report=form.instance)
+
+    def publish_view(self, request, pk: int):
+        report = PlanReport.objects.filter(pk=pk).first()
+        if report is None or not self.has_change_permission(request, report):
+            self.message_user(request, "Only a draft can be published.", messages.ERROR)
+            return redirect("admin:plans_planreport_changelist")
+        if request.method != "POST":
+            return redirect("admin:plans_planreport_change", pk)
+        report_publish(report=report, actor=request.user)
+        self.message_user(
+            request, "Published: executives and community managers are being e-mailed the PDF."
+        )
+        return HttpResponseRedirect(reverse("admin:plans_planreport_changelist"))
+
+
+@admin.register(PlanSettings)
+class PlanSettingsAdmin(admin.ModelAdmin):
+    fields = ["first_period_start"]
+
+    def has_add_permission(self, request):
+        return not PlanSettings.objects.filter(pk=1).exists() and super().has_add_permission(
+            request
+        )
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        """A list of one row is a detour: open the row itself."""
+        if not self.has_view_or_change_permission(request):
+            return super().changelist_view(request, extra_context)  # Django's 403
+        if not PlanSettings.objects.filter(pk=1).exists():
+            return redirect("admin:plans_plansettings_add")
+        return redirect("admin:plans_plansettings_change", 1)
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = 1
+        super().save_model(request, obj, form, change)
