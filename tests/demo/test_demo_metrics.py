@@ -36,6 +36,16 @@ def test_the_seed_computes_the_history_with_the_worker_or_at_once(monkeypatch, s
     assert "KPI snapshots over 3 days" in out.getvalue()
     members = KpiSnapshot.objects.get(key="members", day=yesterday, window=30).value
     assert members >= 10
+    # And the two 90-day plans: the period before last published with a narrative, the
+    # last one a draft, both on the community's own history.
+    from plans.models import PlanReport, ReportStatus
+
+    reports = list(PlanReport.objects.order_by("period_start"))
+    assert [r.status for r in reports] == [ReportStatus.PUBLISHED, ReportStatus.DRAFT]
+    assert reports[1].period_end == yesterday
+    assert "Beta Program" in reports[0].html
+    assert bytes(reports[0].pdf).startswith(b"%PDF-")
+    assert "two 90-day plans" in out.getvalue()
 
 
 def test_the_demo_sets_targets_owned_by_the_community_manager():

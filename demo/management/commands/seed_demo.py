@@ -15,6 +15,7 @@ from demo.members import (
     member_accounts_exist,
 )
 from demo.metrics import demo_metrics_backfill, demo_targets_create
+from demo.plans import demo_plans_create
 from demo.polls import demo_polls_create
 from demo.tasks import demo_metrics_history
 from members.services.trust import helpfulness_recompute
@@ -142,7 +143,11 @@ class Command(BaseCommand):
             return "no KPI history"
         if how == "now" or settings.CELERY_TASK_ALWAYS_EAGER:
             done = demo_metrics_backfill(progress=progress)
-            return f"{done.snapshots:,} KPI snapshots over {done.days} days"
+            demo_plans_create()
+            return f"{done.snapshots:,} KPI snapshots over {done.days} days and two 90-day plans"
         # Queued once the seed commits; the worker beside the web server computes it.
         transaction.on_commit(demo_metrics_history.delay)
-        return "the KPI history queued for the Celery worker (the dashboard fills in shortly)"
+        return (
+            "the KPI history and 90-day plans queued for the Celery worker (the dashboard "
+            "fills in shortly)"
+        )
