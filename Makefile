@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 60
 export DJANGO_SETTINGS_MODULE ?= community.settings.local
 
-.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large bench-metrics screenshots clean
+.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large bench-metrics bench-plans screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -105,3 +105,6 @@ bench-forums-large: install
 # The nightly KPI snapshot and a year's backfill (--large: 100,000 members, 1,000,000 posts).
 bench-metrics: install
 	bash bench/run_metrics.sh $(BENCH_METRICS_ARGS)
+
+bench-plans: install
+	bash bench/run_plans.sh $(BENCH_PLANS_ARGS)

@@ -20,6 +20,7 @@ from community.views import error_page
 from metrics import selectors
 from metrics.catalogue import CATALOGUE, Area
 from metrics.charts import bar_chart, heat_map, line_chart
+from metrics.dashboard_links import dashboard_links_for
 from metrics.formatting import format_value, formatter
 from metrics.forms import RangeForm
 from metrics.health import Health
@@ -123,6 +124,7 @@ def dashboard(request):
             "year_ago": board.day and board.day - timedelta(days=364),
             "periods": list(selectors.PERIODS),
             "note": note,
+            "links": dashboard_links_for(request.user),
         },
     )
 

@@ -7,3 +7,9 @@ class PlansConfig(AppConfig):
 
     name = "plans"
     verbose_name = "90-day plans"
+
+    def ready(self) -> None:
+        from metrics.dashboard_links import DashboardLink, dashboard_link_register
+        from plans.permissions import can_view_reports
+
+        dashboard_link_register(DashboardLink("90-day plans", "plans:list", can_view_reports))

@@ -313,3 +313,9 @@ def test_a_manager_generates_edits_and_publishes_in_the_admin(
     assert PlanReport.objects.get().published_at == report.published_at
     with django_assert_max_num_queries(12):
         assert client.get(reverse("plans:list")).status_code == 200
+
+
+def test_the_dashboard_links_its_readers_to_the_plans(community, client):
+    client.force_login(community["evan"])
+    page = client.get(reverse("metrics:dashboard"))
+    assert f'href="{reverse("plans:list")}"'.encode() in page.content
