@@ -1,7 +1,8 @@
 """What a member wants by e-mail, and the one-click way out of each kind of mail.
 
-Three switches (community.EmailPreferences): mentions, replies, and the digest of watched
-activity (never, daily, weekly). A member without a row has the defaults, so reading many
+Four switches (community.EmailPreferences): mentions, replies, the digest of watched
+activity (never, daily, weekly), and the occasional e-mails the community team writes to a
+list of members (plans.outreach). A member without a row has the defaults, so reading many
 members' wishes is one query for the few rows that exist.
 
 Every e-mail these switches govern carries an unsubscribe link: a token signed with
@@ -31,6 +32,7 @@ class EmailKind(models.TextChoices):
     MENTION = "mention", "e-mails when someone @mentions you"
     REPLY = "reply", "e-mails when someone replies to you"
     DIGEST = "digest", "the digest of activity you watch"
+    OUTREACH = "outreach", "occasional e-mails from the community team"
 
 
 class BadUnsubscribeLink(Exception):
@@ -46,13 +48,15 @@ def email_preferences_get(*, user) -> EmailPreferences:
 
 
 def email_preferences_update(
-    *, user, on_mention: bool, on_reply: bool, digest: str
+    *, user, on_mention: bool, on_reply: bool, digest: str, on_outreach: bool | None = None
 ) -> EmailPreferences:
+    """Save the member's choices; `on_outreach` None leaves that switch as it was."""
     if digest not in DigestFrequency.values:
         raise ValueError(f"Unknown digest frequency {digest!r}")
-    preferences, _ = EmailPreferences.objects.update_or_create(
-        user=user, defaults={"on_mention": on_mention, "on_reply": on_reply, "digest": digest}
-    )
+    defaults = {"on_mention": on_mention, "on_reply": on_reply, "digest": digest}
+    if on_outreach is not None:
+        defaults["on_outreach"] = on_outreach
+    preferences, _ = EmailPreferences.objects.update_or_create(user=user, defaults=defaults)
     return preferences
 
 
@@ -63,6 +67,7 @@ def email_unsubscribe(*, user, kind: EmailKind | str) -> EmailPreferences:
         EmailKind.MENTION: ("on_mention", False),
         EmailKind.REPLY: ("on_reply", False),
         EmailKind.DIGEST: ("digest", DigestFrequency.NEVER),
+        EmailKind.OUTREACH: ("on_outreach", False),
     }[kind]
     preferences, _ = EmailPreferences.objects.update_or_create(user=user, defaults={field: value})
     return preferences
@@ -75,7 +80,11 @@ def email_wanted_by(*, user_ids: Iterable[int], kind: EmailKind | str) -> set[in
     ids = set(user_ids)
     if not ids:
         return set()
-    field = {EmailKind.MENTION: "on_mention", EmailKind.REPLY: "on_reply"}.get(kind)
+    field = {
+        EmailKind.MENTION: "on_mention",
+        EmailKind.REPLY: "on_reply",
+        EmailKind.OUTREACH: "on_outreach",
+    }.get(kind)
     rows = EmailPreferences.objects.filter(user_id__in=ids)
     if field is None:
         refused = rows.filter(digest=DigestFrequency.NEVER)

@@ -192,6 +192,9 @@ class EmailPreferences(BaseModel):
     )
     on_mention = models.BooleanField("E-mail me when someone @mentions me", default=True)
     on_reply = models.BooleanField("E-mail me when someone replies to me", default=True)
+    on_outreach = models.BooleanField(
+        "E-mail me now and then from the community team", default=True
+    )
     digest = models.CharField(
         "Digest of watched activity",
         max_length=10,

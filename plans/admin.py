@@ -1,28 +1,33 @@
 """90-day plan reports in the admin: a community manager makes one for any 90 days that are
 over ("Add": the Celery worker computes it), edits a draft's narrative, targets and
-checklist, and publishes it. A published report is read-only."""
+checklist, and publishes it. A published report is read-only. From a draft or a published
+report, a manager e-mails one of its outreach lists (plans.outreach)."""
 
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.shortcuts import redirect
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from community.selectors import branding_get
 from metrics.catalogue import CATALOGUE
 from plans.models import (
+    OUTREACH_BODY_MAX,
     PERIOD_DAYS,
+    OutreachList,
     PlanAction,
     PlanReport,
     PlanSettings,
     ProposedTarget,
     ReportStatus,
 )
+from plans.outreach import SUBJECT_MAX, campaign_create, campaign_draft, list_ids
 from plans.services import (
     period_end_check,
     report_claim,
@@ -52,6 +57,21 @@ class GenerateForm(forms.Form):
         if start and end:
             period_end_check(start, end)
         return cleaned
+
+
+class OutreachForm(forms.Form):
+    subject = forms.CharField(max_length=SUBJECT_MAX, widget=forms.TextInput(attrs={"size": 70}))
+    body = forms.CharField(
+        label="Text",
+        max_length=OUTREACH_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 80}),
+        help_text="Plain text. {name} becomes each member's name. The unsubscribe link is "
+        "added below it.",
+    )
+
+
+# Managers e-mail lists of published reports too, which the admin otherwise shows read-only.
+CHANGE_REPORTS = "plans.change_planreport"
 
 
 class TargetInline(admin.TabularInline):
@@ -115,6 +135,11 @@ class PlanReportAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.publish_view),
                 name="plans_planreport_publish",
             ),
+            path(
+                "<int:pk>/outreach/<str:list_key>/",
+                self.admin_site.admin_view(self.outreach_view),
+                name="plans_planreport_outreach",
+            ),
             *super().get_urls(),
         ]
 
@@ -152,6 +177,66 @@ class PlanReportAdmin(admin.ModelAdmin):
             "days": PERIOD_DAYS,
         }
         return TemplateResponse(request, "admin/plans/planreport/generate.html", context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        report = self.get_object(request, object_id)
+        if report is not None:
+            extra_context = {**(extra_context or {}), **self._outreach_context(request, report)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _outreach_context(self, request, report: PlanReport) -> dict:
+        can_send = report.is_complete and request.user.has_perm(CHANGE_REPORTS)
+        outreach = report.data.get("outreach", {})
+        return {
+            "outreach_lists": [
+                {
+                    "key": key,
+                    "label": label,
+                    "count": len(list_ids(report, key)),
+                    "total": outreach.get(key, {}).get("total", 0),
+                }
+                for key, label in OutreachList.choices
+            ]
+            if can_send
+            else [],
+            "outreach_campaigns": list(report.campaigns.select_related("created_by")),
+        }
+
+    def outreach_view(self, request, pk: int, list_key: str):
+        """E-mail one of the report's outreach lists: a draft to edit, then Send."""
+        if not request.user.has_perm(CHANGE_REPORTS):
+            raise PermissionDenied
+        report = get_object_or_404(PlanReport, pk=pk)
+        if list_key not in OutreachList.values:
+            raise Http404("No such outreach list.")
+        subject, body = campaign_draft(list_key, community_name=branding_get().community_name)
+        form = OutreachForm(request.POST or None, initial={"subject": subject, "body": body})
+        if request.method == "POST" and form.is_valid():
+            try:
+                campaign = campaign_create(
+                    report=report, list_key=list_key, actor=request.user, **form.cleaned_data
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    f"The e-mail to “{campaign.get_list_key_display()}” is being sent to "
+                    f"up to {campaign.listed} members.",
+                )
+                return redirect("admin:plans_planreport_change", report.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": report,
+            "form": form,
+            "title": f"E-mail “{OutreachList(list_key).label}”",
+            "list_label": OutreachList(list_key).label,
+            "count": len(list_ids(report, list_key)),
+            "total": report.data.get("outreach", {}).get(list_key, {}).get("total", 0),
+            "campaigns": report.campaigns.filter(list_key=list_key),
+        }
+        return TemplateResponse(request, "admin/plans/planreport/outreach.html", context)
 
     def save_model(self, request, obj, form, change):
         report_update(report=obj, narrative=form.cleaned_data["narrative"])

@@ -136,3 +136,70 @@ class PlanSettings(BaseModel):
     @classmethod
     def current(cls) -> PlanSettings:
         return cls.objects.filter(pk=1).first() or cls(pk=1)
+
+
+class OutreachList(models.TextChoices):
+    """The report's outreach lists (plans.sections.outreach), by their key in its data."""
+
+    LAPSING = "lapsing", "Lapsing contributors"
+    NEVER_POSTED = "never_posted", "New members who never posted"
+    UNTHANKED = "unthanked", "Supporters nobody thanked"
+    CADRE = "cadre", "Candidates for the volunteer moderator cadre"
+
+
+OUTREACH_BODY_MAX = 5_000
+
+
+class OutreachCampaign(BaseModel):
+    """One e-mail the community team wrote to the whole of one outreach list of a report.
+    The worker sends it (plans.outreach.campaign_send); `sent_at` is set when it finished."""
+
+    # Kept while e-mails sent from it exist: the next report counts who came back.
+    report = models.ForeignKey(PlanReport, on_delete=models.PROTECT, related_name="campaigns")
+    list_key = models.CharField("list", max_length=16, choices=OutreachList.choices)
+    subject = models.CharField(max_length=200)
+    body = models.TextField(max_length=OUTREACH_BODY_MAX)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    listed = models.PositiveIntegerField(default=0, help_text="Members on the list.")
+    sent_count = models.PositiveIntegerField("sent", default=0)
+    # Unsubscribed from these, no longer members, or without an e-mail address.
+    skipped_count = models.PositiveIntegerField("skipped", default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A double submit must not e-mail the list twice: the second is refused while
+            # the first is still being sent.
+            models.UniqueConstraint(
+                fields=["report", "list_key"],
+                condition=models.Q(sent_at__isnull=True),
+                name="plans_one_unsent_campaign_per_list",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_list_key_display()}: {self.subject}"
+
+
+class OutreachMessage(BaseModel):
+    """A campaign's e-mail to one member: claimed before it is sent, so a retried or doubled
+    task never sends it twice. `sent_at` stays empty when the worker died while sending."""
+
+    campaign = models.ForeignKey(
+        OutreachCampaign, on_delete=models.CASCADE, related_name="messages"
+    )
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "member"], name="plans_outreach_once_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} → {self.member_id}"

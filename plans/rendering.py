@@ -8,6 +8,7 @@ nothing in a report can make it read a local file or call a server."""
 from __future__ import annotations
 
 from django.template.loader import render_to_string
+from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString, mark_safe
 
 from community.markdown import render_markdown
@@ -16,22 +17,14 @@ from metrics.catalogue import CATALOGUE
 from metrics.charts import line_chart
 from metrics.formatting import format_change, format_value, formatter
 from metrics.models import MetricsSettings
-from plans.models import PlanReport
+from plans.models import OutreachList, PlanReport
 
-OUTREACH_LISTS = (
-    ("lapsing", "Lapsing contributors", "Posted in the 90 days before the last 30, not since."),
-    ("never_posted", "New members who never posted", "Joined in the period; no post yet."),
-    (
-        "unthanked",
-        "Supporters nobody thanked",
-        "Helped others in the period; nobody has supported them since.",
-    ),
-    (
-        "cadre",
-        "Candidates for the volunteer moderator cadre",
-        "Regular or above, most helpful first, no moderation problems in a year.",
-    ),
-)
+OUTREACH_RULES = {
+    OutreachList.LAPSING: "Posted in the 90 days before the last 30, not since.",
+    OutreachList.NEVER_POSTED: "Joined in the period; no post yet.",
+    OutreachList.UNTHANKED: "Helped others in the period; nobody has supported them since.",
+    OutreachList.CADRE: "Regular or above, most helpful first, no moderation problems in a year.",
+}
 
 
 def _review_rows(report: PlanReport, currency: str) -> list[dict]:
@@ -99,10 +92,20 @@ def _last_quarter(report: PlanReport, currency: str) -> list[dict]:
     return rows
 
 
+def _outreach_outcomes(report: PlanReport) -> list[dict] | None:
+    """Last quarter's outreach e-mails and who came back; None for a report made before
+    they were counted."""
+    rows = report.data.get("outreach_outcomes")
+    if rows is None:
+        return None
+    return [{**row, "sent_on": parse_datetime(row["sent_at"]).date().isoformat()} for row in rows]
+
+
 def report_context(report: PlanReport) -> dict:
     currency = MetricsSettings.current().currency
     data = report.data
     outreach = data.get("outreach", {})
+    outcomes = _outreach_outcomes(report)
     return {
         "report": report,
         "data": data,
@@ -120,11 +123,13 @@ def report_context(report: PlanReport) -> dict:
             {
                 "key": key,
                 "title": title,
-                "rule": rule,
+                "rule": OUTREACH_RULES[key],
                 **outreach.get(key, {"total": 0, "members": []}),
             }
-            for key, title, rule in OUTREACH_LISTS
+            for key, title in OutreachList.choices
         ],
+        "outreach_outcomes": outcomes,
+        "outreach_outcomes_open": any(row["still_open"] for row in outcomes or []),
         "actions": list(report.actions.all()),
         "currency": currency,
     }

@@ -16,6 +16,7 @@ from metrics.catalogue import CATALOGUE
 from metrics.models import KpiTarget
 from plans import sections
 from plans.models import PERIOD_DAYS, PlanAction, PlanReport, ProposedTarget, ReportStatus
+from plans.outreach import campaign_outcomes
 from plans.rendering import report_html, report_pdf
 
 
@@ -104,6 +105,9 @@ def report_generate(*, report_id: int) -> PlanReport:
     previous_objectives = sections.previous_objectives_of(previous) if previous else []
     data["last_quarter"] = sections.last_quarter(start, data["review"], previous_objectives)
     data["situation"] = sections.situation(data)
+    # E-mails go out from a draft as well as a published report: any status counts.
+    before = PlanReport.objects.filter(period_start=start - timedelta(days=PERIOD_DAYS)).first()
+    data["outreach_outcomes"] = campaign_outcomes(before) if before else []
     with transaction.atomic():
         report = PlanReport.objects.select_for_update().get(pk=report_id)
         if report.is_complete:  # another worker finished it meanwhile

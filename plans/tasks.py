@@ -1,6 +1,6 @@
 """The Celery side of 90-day plans: making a report (retried on a transient failure, safe
 to run again after a worker died), the schedule's daily check for a period that just
-ended, and the announcement e-mail."""
+ended, the announcement e-mail, and the community team's e-mails to an outreach list."""
 
 from __future__ import annotations
 
@@ -52,3 +52,10 @@ def plan_report_announce(report_id: int) -> None:
     from plans.services import report_announce
 
     report_announce(report_id=report_id)
+
+
+@email_task("plans.send_outreach")
+def outreach_campaign_send(campaign_id: int) -> None:
+    from plans.outreach import campaign_send
+
+    campaign_send(campaign_id=campaign_id)

@@ -2,10 +2,12 @@
 notification e-mail links to (community.email_preferences keeps the preferences and signs
 the links).
 
-They are forums' pages because every mail they govern is a forum's: @mentions, replies and
+They are forums' pages because most mail they govern is a forum's: @mentions, replies and
 the digest of watched topics, categories and tags (forums.services.notify sends them all).
-The root URLconf serves them at /notifications/email/ and /accounts/unsubscribe/<token>/,
-beside the in-app notifications, so the addresses in e-mails already sent keep working."""
+The community team's occasional e-mails to a list of members have their switch here too,
+so a member finds every kind of mail in one place. The root URLconf serves them at
+/notifications/email/ and /accounts/unsubscribe/<token>/, beside the in-app notifications,
+so the addresses in e-mails already sent keep working."""
 
 from django import forms
 from django.contrib import messages
@@ -39,6 +41,11 @@ class EmailPreferencesForm(forms.Form):
         help_text="Sent at 07:00: daily ones every day, weekly ones on Mondays. Only when "
         "there is something new.",
     )
+    on_outreach = forms.BooleanField(
+        label="E-mail me now and then from the community team",
+        required=False,
+        help_text="A welcome, a thank-you or an invitation, written to a few members at a time.",
+    )
 
 
 @login_required
@@ -49,6 +56,7 @@ def email_preferences(request):
         "on_mention": preferences.on_mention,
         "on_reply": preferences.on_reply,
         "digest": preferences.digest,
+        "on_outreach": preferences.on_outreach,
     }
     form = EmailPreferencesForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
