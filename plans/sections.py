@@ -436,7 +436,7 @@ def unthanked(start: date, end: date) -> dict:
     )
     # Two grouped queries instead of a lookup per act: each giver's acts and first support
     # in the period, then the latest support each of them received since the period began
-    # (12 s to under a second at a million posts, docs/performance.md).
+    # (12.3 s to 2.5 s at a million posts, docs/performance.md).
     givers = list(
         given.values("giver_id", "giver__username", "giver__display_name")
         .annotate(
