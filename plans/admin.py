@@ -74,7 +74,25 @@ class OutreachForm(forms.Form):
 CHANGE_REPORTS = "plans.change_planreport"
 
 
-class TargetInline(admin.TabularInline):
+class _ReportPartInline:
+    """A report's targets and checklist are part of the report: whoever may change a draft
+    report may change them (the roles grant report permissions only)."""
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("plans.view_planreport")
+
+    def has_change_permission(self, request, obj=None):
+        draft = obj is None or obj.status == ReportStatus.DRAFT
+        return draft and request.user.has_perm("plans.change_planreport")
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+
+class TargetInline(_ReportPartInline, admin.TabularInline):
     model = ProposedTarget
     fields = ["kpi_name", "current", "proposed", "value", "is_objective", "business_goal"]
     readonly_fields = ["kpi_name", "current", "proposed"]
@@ -90,7 +108,7 @@ class TargetInline(admin.TabularInline):
         return kpi.name if kpi else target.key
 
 
-class ActionInline(admin.TabularInline):
+class ActionInline(_ReportPartInline, admin.TabularInline):
     model = PlanAction
     fields = ["position", "text"]
     extra = 1

@@ -303,6 +303,10 @@ def test_a_manager_generates_edits_and_publishes_in_the_admin(
     assert made.status_code == 302
     report = PlanReport.objects.get()
     assert report.status == ReportStatus.DRAFT
+    # The role grants report permissions only; the targets and checklist are the report's.
+    change = client.get(reverse("admin:plans_planreport_change", args=[report.pk]))
+    assert b'name="targets-0-value"' in change.content
+    assert b'name="actions-0-text"' in change.content
     publish = reverse("admin:plans_planreport_publish", args=[report.pk])
     with django_capture_on_commit_callbacks(execute=True):
         assert client.post(publish).status_code == 302
