@@ -106,14 +106,15 @@ def report_context(report: PlanReport) -> dict:
     data = report.data
     outreach = data.get("outreach", {})
     outcomes = _outreach_outcomes(report)
+    targets = _targets(report, currency)
     return {
         "report": report,
         "data": data,
         "community_name": branding_get().community_name,
         "narrative_html": mark_safe(render_markdown(report.narrative)) if report.narrative else "",  # noqa: S308 - sanitised by render_markdown
         "situation": data.get("situation", []),
-        "targets": _targets(report, currency),
-        "objectives": [row for row in _targets(report, currency) if row["is_objective"]],
+        "targets": targets,
+        "objectives": [row for row in targets if row["is_objective"]],
         "last_quarter": _last_quarter(report, currency),
         "review": _review_rows(report, currency),
         "acquisition": data.get("acquisition", {}),

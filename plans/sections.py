@@ -14,7 +14,7 @@ import math
 from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.models import Group
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -48,8 +48,8 @@ from metrics.catalogue import (
     kpi_get,
     kpis_in_order,
 )
-from metrics.kpis.base import counted_member_q, counted_members
-from metrics.kpis.growth import DAYS_PER_MONTH, DOUBLING_BENCHMARK_MONTHS
+from metrics.kpis.base import counted_member_q, counted_members, counted_posts
+from metrics.kpis.growth import ACTIVATION_DAYS, DAYS_PER_MONTH, DOUBLING_BENCHMARK_MONTHS
 from metrics.models import KpiSnapshot, KpiTarget
 from metrics.selectors import lapsing_contributors, on_track
 from plans.models import PERIOD_DAYS
@@ -191,11 +191,11 @@ def acquisition(start: date, end: date) -> dict:
         growth = (at_end / at_start) ** (DAYS_PER_MONTH / PERIOD_DAYS) - 1
     # Doubling every six months: the factor a 90-day period must grow by.
     quarter_factor = 2 ** (PERIOD_DAYS / (DOUBLING_BENCHMARK_MONTHS * DAYS_PER_MONTH))
-    posted = Post.objects.filter(
+    # The activation KPI's rule (metrics.kpis.growth), for the period's own sign-ups.
+    posted = counted_posts().filter(
         author=OuterRef("pk"),
-        is_hidden=False,
-        topic__is_hidden=False,
-        created_at__lt=F("author__date_joined") + timedelta(days=7),
+        created_at__gte=OuterRef("date_joined"),
+        created_at__lt=OuterRef("date_joined") + timedelta(days=ACTIVATION_DAYS),
     )
     activated = joined.filter(Exists(posted)).count()
     return {
