@@ -8,12 +8,14 @@ pictures go to docs/screenshots/ (or the directory given), where README.md shows
 
     python -m demo.screenshots [--out docs/screenshots] [--only home-visitor,topic]
 
-Needs Playwright (a development dependency) and Chromium (CHROMIUM_PATH, default
-/usr/bin/chromium); nothing is fetched from the network."""
+`--only report-pdf-page` draws just the published plan's PDF pages. Needs Playwright (a
+development dependency), Chromium (CHROMIUM_PATH, default /usr/bin/chromium) and poppler's
+pdftoppm for the PDF pages; nothing is fetched from the network."""
 
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -36,6 +38,7 @@ from demo.members import DEMO_ACCOUNTS, DEMO_PASSWORD
 from forums.models import Category, CategoryAccess, Topic
 from library.models import LibraryAccess, Resource, ResourceKind
 from members.models import GroupProfile
+from plans.models import PlanReport, ReportStatus
 from polls.models import Poll, PollKind
 
 public = Topic.objects.filter(category__access=CategoryAccess.PUBLIC, is_hidden=False)
@@ -50,6 +53,8 @@ open_poll = Poll.objects.filter(is_closed=False, is_anonymous=False).exclude(
 guide = Resource.objects.filter(kind=ResourceKind.FILE, access=LibraryAccess.PUBLIC).order_by(
     "pk"
 ).first()
+report = PlanReport.objects.filter(status=ReportStatus.PUBLISHED).order_by("-period_start").first()
+draft = PlanReport.objects.filter(status=ReportStatus.DRAFT).order_by("-period_start").first()
 print(json.dumps({
     "password": DEMO_PASSWORD,
     "accounts": {a.username: a.email for a in DEMO_ACCOUNTS},
@@ -64,6 +69,11 @@ print(json.dumps({
         reverse("admin:polls_poll_breakdown", args=[open_poll.pk]) + "?dimension=trust_level"
         if open_poll
         else "/admin/"
+    ),
+    "report": reverse("plans:detail", args=[report.pk]) if report else "/reports/",
+    "report_pdf": reverse("plans:pdf", args=[report.pk]) if report else "",
+    "report_draft": (
+        reverse("admin:plans_planreport_change", args=[draft.pk]) if draft else "/admin/"
     ),
 }))
 """
@@ -114,7 +124,13 @@ SHOTS = (
     Shot("library-resource", "maya", "resource", DESKTOP, full_page=True),
     Shot("admin-poll-breakdown", "carmen", "poll_breakdown", DESKTOP),
     Shot("admin-polls", "carmen", "/admin/polls/poll/", DESKTOP),
+    Shot("report", "evan", "report", DESKTOP),
+    Shot("admin-report-draft", "carmen", "report_draft", DESKTOP),
 )
+
+# The published plan's PDF, as an executive downloads it: its first pages as pictures.
+PDF_PAGES = 2
+PDF_PICTURE = "report-pdf-page"
 
 
 def _free_port() -> int:
@@ -176,7 +192,42 @@ def _act(page, action: str) -> None:
             toggle.first.click()
 
 
-def take(shots, out: Path, base_url: str, facts: dict) -> None:
+def pdf_pages(context, base_url: str, facts: dict, out: Path) -> None:
+    """The published plan's PDF, downloaded as the signed-in reader, its first pages drawn by
+    poppler's pdftoppm at 60 dpi (an A4 page about 500 px wide)."""
+    if not facts["report_pdf"]:
+        raise SystemExit("the demo has no published plan report to draw")
+    response = context.request.get(f"{base_url}{facts['report_pdf']}")
+    if response.status != 200 or response.headers.get("content-type") != "application/pdf":
+        raise SystemExit(f"the plan's PDF answered {response.status}, not a PDF")
+    with tempfile.TemporaryDirectory(prefix="hearth-pdf-") as scratch:
+        pdf = Path(scratch) / "report.pdf"
+        pdf.write_bytes(response.body())
+        pdftoppm = shutil.which("pdftoppm")
+        if pdftoppm is None:
+            raise SystemExit("pdftoppm not found (apt-get install poppler-utils)")
+        subprocess.run(  # noqa: S603 (poppler's program on a file we just wrote)
+            [
+                pdftoppm,
+                "-png",
+                "-r",
+                "60",
+                "-f",
+                "1",
+                "-l",
+                str(PDF_PAGES),
+                str(pdf),
+                str(Path(scratch) / "page"),
+            ],
+            check=True,
+        )
+        for number, picture in enumerate(sorted(Path(scratch).glob("page-*.png")), start=1):
+            target = out / f"{PDF_PICTURE}-{number}.png"
+            target.write_bytes(picture.read_bytes())
+            print(f"{target.name}  page {number} of the PDF at {facts['report_pdf']}")
+
+
+def take(shots, out: Path, base_url: str, facts: dict, with_pdf: bool = False) -> None:
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -204,6 +255,14 @@ def take(shots, out: Path, base_url: str, facts: dict) -> None:
                 page.screenshot(path=str(target), full_page=shot.full_page)
                 width = shot.viewport["width"]
                 print(f"[{done}/{len(shots)}] {shot.name}.png  {who} at {width} px  {path}")
+            if with_pdf and who == "evan":
+                pdf_pages(context, base_url, facts, out)
+                with_pdf = False
+            context.close()
+        if with_pdf:
+            context = browser.new_context()
+            _sign_in(context, base_url, facts["accounts"]["evan"], facts["password"])
+            pdf_pages(context, base_url, facts, out)
             context.close()
         browser.close()
 
@@ -215,6 +274,7 @@ def main(argv=None) -> None:
     options = parser.parse_args(argv)
     wanted = {name for name in options.only.split(",") if name}
     shots = [shot for shot in SHOTS if not wanted or shot.name in wanted]
+    with_pdf = not wanted or PDF_PICTURE in wanted
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
 
@@ -249,7 +309,7 @@ def main(argv=None) -> None:
         try:
             _wait_until_serving(f"{base_url}/healthz", server)
             print(f"serving on {base_url}; {len(shots)} pictures to {options.out}", flush=True)
-            take(shots, Path(options.out), base_url, facts)
+            take(shots, Path(options.out), base_url, facts, with_pdf)
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from community.selectors import branding_get
 from metrics.catalogue import CATALOGUE
+from metrics.formatting import format_value
 from plans.models import (
     OUTREACH_BODY_MAX,
     PERIOD_DAYS,
@@ -94,8 +95,11 @@ class _ReportPartInline:
 
 class TargetInline(_ReportPartInline, admin.TabularInline):
     model = ProposedTarget
-    fields = ["kpi_name", "current", "proposed", "value", "is_objective", "business_goal"]
-    readonly_fields = ["kpi_name", "current", "proposed"]
+    fields = [
+        *("kpi_name", "current_shown", "proposed_shown"),
+        *("value", "is_objective", "business_goal"),
+    ]
+    readonly_fields = ["kpi_name", "current_shown", "proposed_shown"]
     extra = 0
     can_delete = False
 
@@ -106,6 +110,18 @@ class TargetInline(_ReportPartInline, admin.TabularInline):
     def kpi_name(self, target: ProposedTarget) -> str:
         kpi = CATALOGUE.get(target.key)
         return kpi.name if kpi else target.key
+
+    @admin.display(description="now")
+    def current_shown(self, target: ProposedTarget) -> str:
+        return self._shown(target, target.current)
+
+    @admin.display(description="proposed")
+    def proposed_shown(self, target: ProposedTarget) -> str:
+        return self._shown(target, target.proposed)
+
+    def _shown(self, target: ProposedTarget, value: float | None) -> str:
+        kpi = CATALOGUE.get(target.key)
+        return format_value(kpi.unit, value) if kpi else f"{value}"
 
 
 class ActionInline(_ReportPartInline, admin.TabularInline):

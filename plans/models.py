@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 
 from community.db import BaseModel
+from metrics.catalogue import CATALOGUE
 
 PERIOD_DAYS = 90
 
@@ -86,7 +87,9 @@ class ProposedTarget(BaseModel):
     key = models.CharField("KPI", max_length=64)
     current = models.FloatField(null=True, blank=True, editable=False)
     proposed = models.FloatField(null=True, blank=True, editable=False)
-    value = models.FloatField("target", null=True, blank=True)
+    value = models.FloatField(
+        "target", null=True, blank=True, help_text="Shares as a fraction: 0.45 for 45 %."
+    )
     # One of the three to five objectives on the one-page summary.
     is_objective = models.BooleanField("objective", default=False)
     business_goal = models.CharField(max_length=200, blank=True)
@@ -98,7 +101,8 @@ class ProposedTarget(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} → {self.value}"
+        kpi = CATALOGUE.get(self.key)
+        return kpi.name if kpi else self.key
 
 
 class PlanAction(BaseModel):

@@ -132,13 +132,18 @@ def period_review(start: date, end: date) -> list[dict]:
     kpis = kpis_in_order()
     now = _values_on(kpis, end)
     before = _values_on(kpis, start - timedelta(days=1))
-    targets = {}
-    for target in KpiTarget.objects.filter(window=WINDOW).order_by("key", "-starts_on"):
+    # A target compares with the 90-day value only when it is set over 90 days; the business
+    # goal a KPI serves is the same whatever window its target is set over.
+    targets, goals = {}, {}
+    for target in KpiTarget.objects.order_by("key", "-starts_on"):
         active = (target.starts_on is None or target.starts_on <= end) and (
             target.ends_on is None or target.ends_on >= end
         )
-        if active and target.key not in targets:
+        if not active:
+            continue
+        if target.window == WINDOW and target.key not in targets:
             targets[target.key] = target
+        goals.setdefault(target.key, target.business_goal)
     series = _series([kpi.key for kpi in kpis], start, end)
     rows = []
     for kpi in kpis:
@@ -157,7 +162,7 @@ def period_review(start: date, end: date) -> list[dict]:
                 "previous": previous,
                 "change": None if value is None or previous is None else value - previous,
                 "target": None if target is None else target.value,
-                "business_goal": "" if target is None else target.business_goal,
+                "business_goal": goals.get(kpi.key, ""),
                 "on_track": on_track(kpi, value, target),
                 "series": series[kpi.key],
             }
@@ -518,15 +523,16 @@ def outreach(start: date, end: date) -> dict:
 def proposed_value(kpi_unit: str, direction: str, value: float | None, previous: float | None):
     """The next period's target from the trend: the value moved on by the last change when
     that change went the right way, else a 10 % step the right way from the value. Shares
-    stay between 0 and 1; counts are whole."""
-    if value is None:
+    stay between 0 and 1; counts are whole. A KPI still at zero that did not move has no
+    trend to extend (no deflection yet, no flags): the manager sets its target, if any."""
+    if value is None or value == 0:
         return None
     higher = direction == "higher"
     change = None if previous is None else value - previous
     if change is not None and (change > 0 if higher else change < 0):
-        target = value + change
+        target = max(value + change, 0)
     else:
-        step = abs(value) * 0.1 or (0.01 if kpi_unit == "percent" else 1)
+        step = abs(value) * 0.1
         target = value + step if higher else max(value - step, 0)
     if kpi_unit == "percent":
         target = min(max(target, 0.0), 1.0)

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from community.timezones import community_today
 from members.models import User
-from metrics.catalogue import CATALOGUE
+from metrics.catalogue import CATALOGUE, Area
 from metrics.models import KpiTarget
 from plans import sections
 from plans.models import PERIOD_DAYS, PlanAction, PlanReport, ProposedTarget, ReportStatus
@@ -183,6 +183,11 @@ def report_render(*, report: PlanReport) -> PlanReport:
     return report
 
 
+def _area_of(key: str) -> str:
+    kpi = CATALOGUE.get(key)
+    return Area(kpi.area).label if kpi else key
+
+
 def report_publish(*, report: PlanReport, actor: User) -> PlanReport:
     """Publish a draft: read-only from now on; its targets become the KPI targets of the
     next 90 days; executives and community managers are e-mailed once, after commit."""
@@ -202,8 +207,7 @@ def report_publish(*, report: PlanReport, actor: User) -> PlanReport:
             [
                 KpiTarget(
                     key=target.key,
-                    business_goal=target.business_goal
-                    or f"90-day plan {next_start:%d %b} – {next_end:%d %b %Y}",
+                    business_goal=target.business_goal or _area_of(target.key),
                     value=target.value,
                     window=PERIOD_DAYS,
                     owner=actor,

@@ -19,6 +19,7 @@ from members import roles
 from members.models import SupportKind, TrustLevel, User
 from members.services.reciprocity import support_act_record
 from metrics.models import KpiTarget
+from plans import sections
 from plans import services as plan_services
 from plans.admin import GenerateForm
 from plans.models import PlanReport, ReportStatus
@@ -239,6 +240,51 @@ def test_publishing_emails_readers_once_with_the_pdf_and_sets_next_targets(
     objectives = report.targets.filter(is_objective=True, value__isnull=False)
     targets = KpiTarget.objects.filter(starts_on=END + timedelta(days=1))
     assert targets.count() == objectives.count()
+
+
+def test_proposed_targets_keep_the_business_goal_a_target_set_and_publishing_names_one(
+    community,
+):
+    # A 30-day target names the goal; a 90-day report does not compare its value with it.
+    KpiTarget.objects.create(
+        key="new_members", business_goal="Grow the customer base", value=1, window=30
+    )
+    report = _generate()
+    new_members = report.targets.get(key="new_members")
+    assert new_members.business_goal == "Grow the customer base"
+    review = {row["key"]: row for row in report.data["review"]}
+    assert review["new_members"]["target"] is None
+    assert review["new_members"]["business_goal"] == "Grow the customer base"
+
+    report.targets.update(is_objective=False)
+    report.targets.filter(key__in=["new_members", "members"]).update(is_objective=True, value=20)
+    report_publish(report=report, actor=community["carmen"])
+    goals = dict(
+        KpiTarget.objects.filter(starts_on=END + timedelta(days=1)).values_list(
+            "key", "business_goal"
+        )
+    )
+    # The members KPI had no goal: its business area (marketing) names it.
+    assert goals == {"new_members": "Grow the customer base", "members": "Marketing"}
+
+
+@pytest.mark.parametrize(
+    "unit, direction, value, previous, proposed",
+    [
+        ("count", "higher", 0, 0, None),  # nothing to extend: the manager decides
+        ("money", "higher", 0, None, None),
+        ("count", "lower", 0, 2, None),  # flags fell to none: nothing to propose
+        ("count", "higher", 3, 0, 6),  # the last change, once more
+        ("count", "higher", 10, 12, 11),  # a fall: a 10 % step up
+        ("percent", "higher", 0.5, 0.45, 0.55),
+        ("percent", "higher", 0.95, 0.7, 1.0),  # a share stops at 100 %
+        ("hours", "lower", 10, 8, 9),
+    ],
+)
+def test_proposed_targets_follow_the_trend(unit, direction, value, previous, proposed):
+    assert sections.proposed_value(unit, direction, value, previous) == (
+        None if proposed is None else pytest.approx(proposed)
+    )
 
 
 def test_a_published_report_is_read_only(community):
