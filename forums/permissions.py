@@ -305,7 +305,8 @@ def merged_target_for(user, *, pk: int) -> Topic | None:
 
 
 def can_view_category(user, category: Category) -> bool:
-    return visible_categories(user).filter(pk=category.pk).exists()
+    ids = visible_category_ids(user)
+    return ids is None or category.pk in ids
 
 
 def can_moderate_category(user, category: Category) -> bool:

@@ -60,6 +60,10 @@ class Topic(BaseModel):
             models.Index(
                 fields=["-is_pinned", "-last_post_at", "-id"], name="forums_topic_pinned_latest_idx"
             ),
+            # A shared list page's version: the newest change among all topics, or among a
+            # category's (forums.page_cache.lists), read from the index's end.
+            models.Index(fields=["updated_at"], name="forums_topic_changed_idx"),
+            models.Index(fields=["category", "updated_at"], name="forums_topic_cat_changed_idx"),
         ]
 
     def __str__(self) -> str:

@@ -184,8 +184,23 @@ def _account_corner(
     return cut(html)
 
 
+def member_account_corner(request, token: bytes, section: str | None = SECTION) -> bytes:
+    """The signed-in member's account corner, their unread count in it, `token` in its form."""
+    user = request.user
+    badge = UnreadBadge(count=unread_count_for(user_id=user.pk))
+    corner = _account_corner(user.username, user.public_name, user.is_staff, badge, section)
+    return filled(corner, {"csrf": token})
+
+
+def watch_menu_html(request, target, token: bytes, rows=None) -> bytes:
+    """The member's watch menu for a topic, category or tag (`rows`: their relevant watches
+    when the page has them; else one query)."""
+    menu = WatchMenu.of(watch_controls_context(request.user, target, rows))
+    return filled(_watch_menu(menu, request.get_full_path()), {"csrf": token})
+
+
 @memoize
-def _signed_out_corner() -> bytes:
+def signed_out_corner() -> bytes:
     return get_template("community/_account_nav.html").render({"user": AnonymousUser()}).encode()
 
 
@@ -205,16 +220,12 @@ def _watch_menu(menu: WatchMenu, next_path: str) -> Pieces:
 def _member_pieces(request, view: TopicPage, frame: Frame, token: bytes) -> dict:
     """The member's own content for each hole of `frame` (but the posts)."""
     csrf = {"csrf": token}
-    user = request.user
 
     def account() -> bytes:
-        badge = UnreadBadge(count=unread_count_for(user_id=user.pk))
-        corner = _account_corner(user.username, user.public_name, user.is_staff, badge, SECTION)
-        return filled(corner, csrf)
+        return member_account_corner(request, token)
 
     def watch() -> bytes:
-        menu = WatchMenu.of(watch_controls_context(user, view.topic, view.watches))
-        return filled(_watch_menu(menu, request.get_full_path()), csrf)
+        return watch_menu_html(request, view.topic, token, view.watches)
 
     def composer() -> bytes:
         if not view.has_draft:
@@ -293,7 +304,7 @@ def visitor_topic_page(request, view: TopicPage) -> bytes:
         values = {
             "csrf": b"",
             "posts": posts,
-            "account": _signed_out_corner(),
+            "account": signed_out_corner(),
             "watch": filled(_watch_menu(WatchMenu(show=False), ""), {"csrf": b""}),
         }
         if view.boxes:

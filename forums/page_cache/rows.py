@@ -37,12 +37,12 @@ def _row_key(topic: Topic, show_category: bool) -> str:
     )
 
 
-def _reading_class(topic: Topic) -> bytes:
+def reading_class(topic) -> bytes:
     reading = getattr(topic, "reading", None)
     return f" topic-row--{reading}".encode() if reading else b""
 
 
-def _reading_badge(topic: Topic) -> bytes:
+def reading_badge(topic) -> bytes:
     reading = getattr(topic, "reading", None)
     if reading == "new":
         return b'<span class="badge badge--new">New</span>'
@@ -74,7 +74,11 @@ def topic_rows_html(topics: list[Topic], *, context: dict) -> SafeString:
     rows: list[bytes] = []
     for topic in topics:
         pieces = rendered[topic.pk] if topic.pk in rendered else cached[keys[topic.pk]]
-        values = {"reading_class": _reading_class(topic), "reading_badge": _reading_badge(topic)}
+        opened = getattr(topic, "reading_holes", None)  # a page shared between members
+        if opened is not None:
+            values = {"reading_class": opened[0], "reading_badge": opened[1]}
+        else:
+            values = {"reading_class": reading_class(topic), "reading_badge": reading_badge(topic)}
         fill(pieces, values, rows)
     # Our templates escape; the badge comes from format_html.
     return mark_safe(b"".join(rows).decode())  # noqa: S308

@@ -182,9 +182,11 @@ def topic_list_page(
     number: str | int | None,
     per_page: int = TOPICS_PER_PAGE,
     count_scope: str | None = None,
+    reading: bool = True,
 ) -> TopicListPage:
-    """One page of `topics` with each row's reading state: the count, the page and (members)
-    one or two reading-state queries. With `count_scope` (what the list is: "latest",
+    """One page of `topics` with each row's reading state (unless `reading` is off: a page
+    shared between members fills it in per member): the count, the page and (members) one
+    or two reading-state queries. With `count_scope` (what the list is: "latest",
     "category:7", ...), the count is shared by viewers with the same reach for a minute."""
     if count_scope is None:
         paginator = Paginator(topics, per_page)
@@ -192,7 +194,9 @@ def topic_list_page(
         key = f"forums:list-count:v1:{count_scope}:{reach_fingerprint(viewer)}"
         paginator = _CachedCountPaginator(topics, per_page, count_key=key)
     page = paginator.get_page(number)
-    rows = with_reading_state(list(page.object_list), viewer=viewer)
+    rows = list(page.object_list)
+    if reading:
+        with_reading_state(rows, viewer=viewer)
     return TopicListPage(page=page, topics=rows)
 
 

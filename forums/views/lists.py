@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_safe
@@ -37,8 +38,10 @@ def unanswered(request):
     return render_topic_list(
         request,
         "forums/unanswered.html",
-        unanswered_topics_for(viewer=request.user),
+        lambda: unanswered_topics_for(viewer=request.user),
         {"show_category": True, "show_support": True, "unanswered_days": UNANSWERED_DAYS},
+        # Topics leave the list as they pass its 90 days: a new page each day.
+        shared=("unanswered", None, (timezone.now().date(),)),
     )
 
 
@@ -53,9 +56,10 @@ def tag_detail(request, slug: str):
     return render_topic_list(
         request,
         "forums/tag_detail.html",
-        tag_topics_for(tag=tag, viewer=request.user),
-        {"tag": tag, "show_category": True},
+        lambda: tag_topics_for(tag=tag, viewer=request.user),
+        {"tag": tag, "show_category": True, "watch_target": tag},
         count_scope=f"latest:{tag.pk}",
+        shared=("tag", None, (tag.pk, tag.updated_at.timestamp())),
     )
 
 

@@ -1,0 +1,206 @@
+"""Topic list pages (a category, latest, unanswered, a tag's topics), rendered once and shared.
+
+A list page is the same for everyone who sees and moderates the same categories (their
+reach, forums.permissions.reach_fingerprint) and gets the same header links and buttons,
+but for each viewer's account corner, watch menu, CSRF token and reading state on each row
+("New", "3 unread"). So the page is rendered for a neutral viewer of that kind, with holes
+for those (forums.page_cache.splice), and kept under the list's version; each request
+fills in its viewer's pieces. A visitor's page has nothing of its own: it is kept whole.
+
+The version is the newest `updated_at` among the topics the list draws from (one indexed
+MAX): services touch a topic's `updated_at` whenever anything on its row changes (a reply,
+an edit, a pin, a move, hiding, tags, an accepted answer), so a new reply shows on every
+list at once. What does not touch a topic shows within LIST_SECONDS: views counted since
+(a view is not an edit), a member's new avatar, a renamed sub-category, the unanswered
+list's support numbers. A category page's key also carries the category's own row (its
+counters move when a topic leaves it; an admin edit moves its updated_at).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from types import SimpleNamespace
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.db.models import Max
+from django.http import QueryDict
+from django.template import engines
+from django.template.loader import render_to_string
+
+from community.per_request import cache_get_many_prefetched
+from forums.models import Category, Topic
+from forums.page_cache.frame import member_account_corner, signed_out_corner, watch_menu_html
+from forums.page_cache.holes import SHARED_CONTEXT_FLAG
+from forums.page_cache.keys import page_key
+from forums.page_cache.posts import neutral_viewer
+from forums.page_cache.splice import Pieces, cut, fill, filled, hole
+from forums.permissions import can_moderate_any_category, reach_fingerprint
+
+LIST_SECONDS = 60
+SECTION = "forums"
+
+
+@dataclasses.dataclass(frozen=True)
+class ListShape:
+    """What decides a list page's shared HTML beyond the list itself."""
+
+    signed_in: bool = False
+    moderates: bool = False  # the "Moderation queue" link: moderates some category
+    dashboard: bool = False  # the header's "Dashboard" link
+    can_post: bool = False  # a category's "New topic" button
+    reach: str = ""
+
+    @property
+    def key(self) -> str:
+        flags = (self.signed_in, self.moderates, self.dashboard, self.can_post)
+        return "".join("1" if flag else "0" for flag in flags) + ":" + self.reach
+
+
+def _dashboard_link(request) -> bool:
+    """Whether the header shows this viewer the dashboard link, as the template context
+    processors decide it for every page (the dashboard belongs to an app above the forums)."""
+    values = {}
+    for processor in engines["django"].engine.template_context_processors:
+        values.update(processor(request))  # lazy values: only the one read costs anything
+    return bool(values.get("show_dashboard_link"))
+
+
+def list_shape(request, *, can_post: bool = False) -> ListShape:
+    user = request.user
+    if not user.is_authenticated:
+        return ListShape(reach=reach_fingerprint(user))
+    return ListShape(
+        signed_in=True,
+        moderates=can_moderate_any_category(user),
+        dashboard=_dashboard_link(request),
+        can_post=can_post,
+        reach=reach_fingerprint(user),
+    )
+
+
+class RowFacts(NamedTuple):
+    """What a row's reading state is worked out from (forums.selectors.lists.with_reading_state)."""
+
+    pk: int
+    author_id: int | None
+    created_at: datetime
+    last_post_at: datetime
+
+
+class SharedList(NamedTuple):
+    pieces: Pieces
+    rows: tuple[RowFacts, ...]
+
+
+def list_version(category: Category | None = None) -> str:
+    """The newest change to the topics of `category` (all topics: None), as a key part."""
+    topics = Topic.objects.all() if category is None else Topic.objects.filter(category=category)
+    changed = topics.aggregate(changed=Max("updated_at"))["changed"]
+    version = str(changed.timestamp()) if changed else "-"
+    if category is not None:
+        version += (
+            f":{category.updated_at.timestamp()}:{category.topic_count}:{category.post_count}"
+        )
+    return version
+
+
+def shareable(request) -> bool:
+    """Whether this request gets the shared page: not an htmx "Load more", no other query
+    parameters than the page and the tag, no message waiting to be shown."""
+    from django.contrib.messages import get_messages
+
+    if request.htmx or request.GET.keys() - {"page", "tag"}:
+        return False
+    return not len(get_messages(request))
+
+
+def list_key(kind: str, version: str, shape: ListShape, branding, *parts) -> str:
+    return page_key("list", kind, version, shape.key, branding.version, *parts)
+
+
+def _row_hole(pk: int, part: str) -> bytes:
+    return hole(f"{part}:{pk}").encode()
+
+
+def shared_list_render(
+    template: str, context: dict, *, path: str, query: QueryDict, shape: ListShape, branding
+) -> SharedList:
+    """Render a list page for nobody in particular of `shape`. `context` is the view's, with
+    `topics` (their reading state unset) and `rows_html` rendered with row holes open."""
+    neutral = {
+        **context,
+        SHARED_CONTEXT_FLAG: True,
+        "branding": branding,
+        "user": neutral_viewer(SimpleNamespace(signed_in=shape.signed_in)),
+        "moderation_queue": shape.moderates,
+        "show_dashboard_link": shape.dashboard,
+        "request": SimpleNamespace(
+            path=path,
+            GET=query,
+            resolver_match=SimpleNamespace(namespace=SECTION),
+        ),
+        "messages": (),
+        "csrf_token": hole("csrf"),
+        "can_post": shape.can_post,
+        "watch_hole": hole("watch"),
+    }
+    pieces = cut(render_to_string(template, neutral))
+    rows = tuple(
+        RowFacts(topic.pk, topic.author_id, topic.created_at, topic.last_post_at)
+        for topic in context["topics"]
+    )
+    return SharedList(pieces, rows)
+
+
+def open_reading_holes(topics: list[Topic]) -> None:
+    """Rows rendered for sharing carry holes where each viewer's reading state goes."""
+    for topic in topics:
+        topic.reading_holes = (_row_hole(topic.pk, "rc"), _row_hole(topic.pk, "rb"))
+
+
+def _reading_values(request, rows: tuple[RowFacts, ...]) -> dict[str, bytes]:
+    from forums.page_cache.rows import reading_badge, reading_class
+    from forums.selectors.lists import with_reading_state
+
+    topics = [SimpleNamespace(**row._asdict()) for row in rows]
+    with_reading_state(topics, viewer=request.user)
+    values = {}
+    for topic in topics:
+        values[f"rc:{topic.pk}"] = reading_class(topic)
+        values[f"rb:{topic.pk}"] = reading_badge(topic)
+    return values
+
+
+def shared_list_page(request, key: str, render, *, watch_target=None) -> bytes:
+    """The list page for this request: the shared page under `key` (made by `render()`, a
+    SharedList, when missing), filled in with the viewer's own pieces."""
+    found = cache_get_many_prefetched([key]).get(key)
+    if found is None:
+        found = render()
+        if request.user.is_authenticated:
+            cache.set(key, found, LIST_SECONDS)
+        else:
+            found = filled(found.pieces, _visitor_values(found))
+            cache.set(key, found, LIST_SECONDS)
+    if type(found) is bytes:
+        return found
+    from django.middleware.csrf import get_token
+
+    token = get_token(request).encode()
+    values = {"csrf": token, "account": member_account_corner(request, token)}
+    if watch_target is not None:
+        values["watch"] = watch_menu_html(request, watch_target, token)
+    values.update(_reading_values(request, found.rows))
+    out: list[bytes] = []
+    fill(found.pieces, values, out)
+    return b"".join(out)
+
+
+def _visitor_values(shared: SharedList) -> dict[str, bytes]:
+    values = {"csrf": b"", "account": signed_out_corner(), "watch": b""}
+    for row in shared.rows:
+        values[f"rc:{row.pk}"] = b""
+        values[f"rb:{row.pk}"] = b""
+    return values
