@@ -11,9 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import get_template
 from django.views.decorators.http import require_safe
 
+from forums.page_cache.lists import (
+    list_key,
+    list_shape,
+    list_version,
+    shareable,
+    shared_list_page,
+    shared_list_render,
+)
 from forums.selectors.highlights import (
     pinned_topics_for,
     recent_topics_for,
@@ -80,20 +90,78 @@ def featured_for(viewer, *, limit: int = HOME_FEATURED_LIMIT) -> list[FeaturedIt
     return items
 
 
+def _own_piece(request, template: str, context):
+    """A hole of the shared home page, filled in for this viewer: `template` rendered with
+    `context()` and the request (whose CSRF token is the one the page carries)."""
+
+    def piece(token: bytes) -> bytes:
+        return get_template(template).render(context(), request).encode()
+
+    return piece
+
+
 @require_safe
 def home(request):
+    """Shared between viewers who see the same forum categories (forums.page_cache.lists):
+    the hero, the latest conversations and those waiting for a reply. The viewer's own parts
+    are holes: their greeting, supporters, groups and the featured area (whose library
+    collections follow the library's permissions, not the forums'). A page with a message
+    to show is rendered whole."""
     viewer = request.user
     is_member = is_community_member(viewer)
-    context = {
-        "show_supporters": is_member,
-        "supporters": [],
-        "show_groups": is_member,
-        "groups": [],
-        "recent_topics": recent_topics_for(viewer=viewer, limit=HOME_RECENT_LIMIT),
-        "awaiting_topics": topics_awaiting_reply_for(viewer=viewer, limit=HOME_AWAITING_LIMIT),
-        "featured": featured_for(viewer),
+
+    def shared_parts() -> dict:
+        return {
+            "recent_topics": recent_topics_for(viewer=viewer, limit=HOME_RECENT_LIMIT),
+            "awaiting_topics": topics_awaiting_reply_for(viewer=viewer, limit=HOME_AWAITING_LIMIT),
+        }
+
+    own_parts = {
+        "greeting": ("community/_home_greeting.html", dict),
+        "featured": ("community/_home_featured.html", lambda: {"featured": featured_for(viewer)}),
+        "supporters": (
+            "community/_home_supporters.html",
+            lambda: {
+                "show_supporters": is_member,
+                "supporters": (
+                    supporters_to_thank(member=viewer, limit=HOME_SUPPORTERS_LIMIT)
+                    if is_member
+                    else []
+                ),
+            },
+        ),
+        "groups": (
+            "community/_home_groups.html",
+            lambda: {
+                "show_groups": is_member,
+                "groups": (
+                    groups_for_profile(profile_user=viewer, viewer=viewer) if is_member else []
+                ),
+            },
+        ),
     }
-    if is_member:
-        context["supporters"] = supporters_to_thank(member=viewer, limit=HOME_SUPPORTERS_LIMIT)
-        context["groups"] = groups_for_profile(profile_user=viewer, viewer=viewer)
-    return render(request, "community/home.html", context)
+    if not shareable(request):
+        context = shared_parts()
+        for _, own_context in own_parts.values():
+            context |= own_context()
+        return render(request, "community/home.html", context)
+
+    shape = list_shape(request)
+
+    def render_shared():
+        return shared_list_render(
+            "community/home.html",
+            shared_parts(),
+            path="/",
+            query=QueryDict(),
+            shape=shape,
+            branding=request.branding,
+            section=None,
+        )
+
+    own = {
+        name: _own_piece(request, template, own_context)
+        for name, (template, own_context) in own_parts.items()
+    }
+    key = list_key("home", list_version(), shape, request.branding)
+    return HttpResponse(shared_list_page(request, key, render_shared, own=own))

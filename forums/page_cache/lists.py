@@ -31,7 +31,7 @@ from django.template.loader import render_to_string
 
 from community.per_request import cache_get_many_prefetched
 from forums.models import Category, Topic
-from forums.page_cache.frame import member_account_corner, signed_out_corner, watch_menu_html
+from forums.page_cache.frame import member_account_corner, signed_out_corner
 from forums.page_cache.holes import SHARED_CONTEXT_FLAG
 from forums.page_cache.keys import page_key
 from forums.page_cache.posts import neutral_viewer
@@ -125,7 +125,14 @@ def _row_hole(pk: int, part: str) -> bytes:
 
 
 def shared_list_render(
-    template: str, context: dict, *, path: str, query: QueryDict, shape: ListShape, branding
+    template: str,
+    context: dict,
+    *,
+    path: str,
+    query: QueryDict,
+    shape: ListShape,
+    branding,
+    section: str | None = SECTION,
 ) -> SharedList:
     """Render a list page for nobody in particular of `shape`. `context` is the view's, with
     `topics` (their reading state unset) and `rows_html` rendered with row holes open."""
@@ -139,17 +146,17 @@ def shared_list_render(
         "request": SimpleNamespace(
             path=path,
             GET=query,
-            resolver_match=SimpleNamespace(namespace=SECTION),
+            resolver_match=SimpleNamespace(namespace=section),
         ),
         "messages": (),
         "csrf_token": hole("csrf"),
         "can_post": shape.can_post,
-        "watch_hole": hole("watch"),
+        "watch_hole": hole("watch"),  # filled in through shared_list_page's `own`
     }
     pieces = cut(render_to_string(template, neutral))
     rows = tuple(
         RowFacts(topic.pk, topic.author_id, topic.created_at, topic.last_post_at)
-        for topic in context["topics"]
+        for topic in context.get("topics", ())
     )
     return SharedList(pieces, rows)
 
@@ -173,33 +180,35 @@ def _reading_values(request, rows: tuple[RowFacts, ...]) -> dict[str, bytes]:
     return values
 
 
-def shared_list_page(request, key: str, render, *, watch_target=None) -> bytes:
-    """The list page for this request: the shared page under `key` (made by `render()`, a
-    SharedList, when missing), filled in with the viewer's own pieces."""
+def shared_list_page(request, key: str, render, *, own=None) -> bytes:
+    """The page for this request: the shared page under `key` (made by `render()`, a
+    SharedList, when missing), filled in with the viewer's own pieces: their account
+    corner, token and reading state, and `own`'s holes (name: a function of the token
+    returning the viewer's piece, e.g. their watch menu). A visitor's page is filled once,
+    for every visitor, when it is stored."""
+    own = own or {}
     found = cache_get_many_prefetched([key]).get(key)
     if found is None:
         found = render()
-        if request.user.is_authenticated:
-            cache.set(key, found, LIST_SECONDS)
-        else:
-            found = filled(found.pieces, _visitor_values(found))
-            cache.set(key, found, LIST_SECONDS)
+        if not request.user.is_authenticated:
+            found = filled(found.pieces, _visitor_values(found, own))
+        cache.set(key, found, LIST_SECONDS)
     if type(found) is bytes:
         return found
     from django.middleware.csrf import get_token
 
     token = get_token(request).encode()
     values = {"csrf": token, "account": member_account_corner(request, token)}
-    if watch_target is not None:
-        values["watch"] = watch_menu_html(request, watch_target, token)
+    values.update({name: make(token) for name, make in own.items()})
     values.update(_reading_values(request, found.rows))
     out: list[bytes] = []
     fill(found.pieces, values, out)
     return b"".join(out)
 
 
-def _visitor_values(shared: SharedList) -> dict[str, bytes]:
-    values = {"csrf": b"", "account": signed_out_corner(), "watch": b""}
+def _visitor_values(shared: SharedList, own) -> dict[str, bytes]:
+    values = {"csrf": b"", "account": signed_out_corner()}
+    values.update({name: make(b"") for name, make in own.items()})
     for row in shared.rows:
         values[f"rc:{row.pk}"] = b""
         values[f"rb:{row.pk}"] = b""

@@ -4,6 +4,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
+from forums.page_cache.frame import watch_menu_html
 from forums.page_cache.keys import requested_page
 from forums.page_cache.lists import (
     list_key,
@@ -90,12 +91,10 @@ def _shared_topic_list(request, template, topics, context, count_scope, kind, sc
             branding=request.branding,
         )
 
-    html = shared_list_page(
-        request,
-        key,
-        render_shared,
-        watch_target=watch_target if request.user.is_authenticated else None,
-    )
+    own = {}
+    if watch_target is not None:
+        own["watch"] = lambda token: watch_menu_html(request, watch_target, token)
+    html = shared_list_page(request, key, render_shared, own=own)
     response = HttpResponse(html)
     patch_vary_headers(response, ("HX-Request",))
     return response

@@ -177,12 +177,40 @@ def test_the_home_page_query_count_is_bounded_for_a_visitor_and_a_beta_member(
         TopicFactory(category=forum["public"].category, last_post_at=earlier)
         TopicFactory(category=forum["private"].category, reply_count=3, last_post_at=earlier)
 
-    # latest, waiting, pinned, the library's featured collections
-    with django_assert_max_num_queries(4):
+    # The topics changed: the pages are made again. The version (the newest topic change),
+    # latest, waiting, pinned, the library's featured collections.
+    with django_assert_max_num_queries(5):
         html = _home(visitor)
     assert "Build 42 freezes" not in html
-    # the member, latest, waiting, pinned, supporters (one or two), groups, the library's
-    # featured collections
-    with django_assert_max_num_queries(8):
+    # The member, the version, latest, waiting, pinned, supporters (one or two), groups,
+    # the library's featured collections.
+    with django_assert_max_num_queries(9):
         html = _home(member)
     assert "Build 42 freezes on long lists" in html and "Customer advisory board" in html
+    # Shared pages kept: the version alone for a visitor; the member's own parts for them.
+    with django_assert_max_num_queries(1):
+        again = _home(visitor)
+    assert "Build 42 freezes" not in again and "Latest conversations" in again
+    with django_assert_max_num_queries(7):
+        html = _home(member)
+    assert "Build 42 freezes on long lists" in html and "Customer advisory board" in html
+
+
+@pytest.mark.parametrize("first", ["visitor", "maya", "omar"])
+def test_each_viewer_gets_their_own_home_whoever_filled_the_shared_page(forum, beta_member, first):
+    """maya and omar see the same forum categories but for Beta corner: the shared page is
+    kept per kind of viewer, and each gets their own greeting and groups."""
+    omar = UserFactory(username="omar", display_name="Omar Haddad")
+    clients = {"visitor": Client(), "maya": Client(), "omar": Client()}
+    clients["maya"].force_login(beta_member)
+    clients["omar"].force_login(omar)
+    _home(clients[first])
+
+    maya, omar_page, visitor = (_home(clients[name]) for name in ("maya", "omar", "visitor"))
+    assert "Welcome back, Maya Patel." in maya and "Omar" not in maya
+    assert "Welcome back, Omar Haddad." in omar_page and "Maya Patel" not in omar_page
+    assert "Beta Program" in _section(maya, "groups-title")
+    assert "You have not joined a group yet." in _section(omar_page, "groups-title")
+    assert "Build 42 freezes" in maya and "Build 42 freezes" not in omar_page
+    assert "Welcome back" not in visitor and "Join the community" in visitor
+    assert 'id="groups-title"' not in visitor and "Weekend plans thread" not in visitor
