@@ -12,3 +12,15 @@ class ForumsConfig(AppConfig):
         # the forum sections of a member's profile, and a group page's categories.
         # Signals back up the access versions for categories saved outside the services.
         from forums import activity, data, group_categories, signals  # noqa: F401
+
+        # The search log is written by the views flush, searches before the clicks on them.
+        from forums.services.reading import logged_events_register
+        from forums.services.search import (
+            CLICK_EVENT,
+            SEARCH_EVENT,
+            search_clicks_write,
+            searches_write,
+        )
+
+        logged_events_register(SEARCH_EVENT, searches_write)
+        logged_events_register(CLICK_EVENT, search_clicks_write)

@@ -11,13 +11,18 @@ from django.conf import settings
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_safe
 
 from community.ratelimit import RateLimit, RateLimited, client_key, rate_limit_hit
 from forums.models import Post
 from forums.permissions import access_topic
 from forums.selectors.search import SearchCriteria, SearchTooBroad
-from forums.services.search import search_click_record, search_query_record
+from forums.services.search import (
+    search_click_record,
+    search_query_record,
+    search_token_new,
+)
 from library.permissions import access_resource
 from members.permissions import can_browse_members, community_members
 from search.forms import SiteSearchForm
@@ -34,16 +39,13 @@ VISITOR_SEARCH_LIMITS = (
     RateLimit(20, 60, "20 searches a minute"),
     RateLimit(200, 3600, "200 searches an hour"),
 )
-# The searches this session ran, {search id: fingerprint of text, kind and filters}: paging
-# through results reuses the logged search, and clicks are recorded only for its owner.
-SESSION_KEY = "searches"
-SESSION_KEEP = 20
 TOO_BROAD = (
     "This search matches too much to rank quickly. "
     'Add a more distinctive word, a "quoted phrase" or a filter.'
 )
 
 _ID = re.compile(r"[0-9]{1,18}")  # fits a bigint; anything else is ignored
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{16}")  # forums.services.search.search_token_new
 
 
 def _search_rate_limit(request) -> None:
@@ -59,24 +61,31 @@ def _fingerprint(kind: str, criteria: SearchCriteria) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _logged_search_id(request, kind: str, criteria: SearchCriteria, result_count: int) -> int:
-    """The id of this search in the log: the one this session already logged when it is
-    paging through the same results (?sq=), else a new entry."""
-    searches = request.session.get(SESSION_KEY, {})
+def _paging_signature(token: str, fingerprint: str) -> str:
+    return salted_hmac("search.paging", f"{token}:{fingerprint}").hexdigest()[:16]
+
+
+def _logged_search(request, kind: str, criteria: SearchCriteria, result_count: int):
+    """This search's token and its `sq` for the page links: paging through the same results
+    (?sq= signed for the same words, kind and filters) keeps the token and logs nothing
+    new; anything else is a new search, logged (without a write on the request) under a
+    new token."""
     fingerprint = _fingerprint(kind, criteria)
-    previous = request.GET.get("sq", "")
-    if searches.get(previous) == fingerprint:
-        return int(previous)
-    logged = search_query_record(
-        user=request.user,
-        text=criteria.text,
-        kind=kind,
-        filters=criteria.filters(),
-        result_count=result_count,
-    )
-    searches[str(logged.pk)] = fingerprint
-    request.session[SESSION_KEY] = dict(list(searches.items())[-SESSION_KEEP:])
-    return logged.pk
+    token, _, signature = request.GET.get("sq", "").partition(".")
+    if not (
+        _TOKEN.fullmatch(token)
+        and constant_time_compare(signature, _paging_signature(token, fingerprint))
+    ):
+        token = search_token_new()
+        search_query_record(
+            user=request.user,
+            text=criteria.text,
+            kind=kind,
+            filters=criteria.filters(),
+            result_count=result_count,
+            token=token,
+        )
+    return token, f"{token}.{_paging_signature(token, fingerprint)}"
 
 
 def _sections(request, form: SiteSearchForm, kind: str, criteria: SearchCriteria) -> list[dict]:
@@ -121,9 +130,8 @@ def search(request):
             # A search refused for taking too long searched nothing: it is not logged.
             if answered:
                 total = sum(results.count for results in answered)
-                context.update(
-                    search_id=_logged_search_id(request, kind, criteria, total), total=total
-                )
+                token, paging = _logged_search(request, kind, criteria, total)
+                context.update(search_id=token, search_ref=paging, total=total)
             context["sections"] = sections
     response = render(request, "search/search.html", context, status=status)
     if retry_after is not None:
@@ -131,19 +139,21 @@ def search(request):
     return response
 
 
-def _click(request, query_id: int, *, topic=None) -> None:
-    owned = str(query_id) in request.session.get(SESSION_KEY, {})
-    search_click_record(search_query_id=query_id, user=request.user, topic=topic, owned=owned)
+def _click(request, ref: str, *, topic=None) -> None:
+    # Links from before searches had tokens name a row by its number: they still lead to
+    # the result, without counting a click nobody can be sure was the searcher's.
+    if _TOKEN.fullmatch(ref):
+        search_click_record(token=ref, user=request.user, topic=topic)
 
 
 @require_safe
-def open_topic(request, query_id: int, topic_id: int):
+def open_topic(request, ref: str, topic_id: int):
     """A topic result's link: record the click on the searcher's own search, then go to the
     topic (?post= the matching post). 404 when the topic is not visible to the viewer now,
     whatever the search once found. A GET, so results stay plain links; the only state it
     touches is the searcher's own click-through, and only the first click."""
     topic = access_topic(request.user, pk=topic_id)
-    _click(request, query_id, topic=topic)
+    _click(request, ref, topic=topic)
     post_id = request.GET.get("post", "")
     if _ID.fullmatch(post_id) and Post.objects.filter(pk=int(post_id), topic=topic).exists():
         return redirect(reverse("forums:post-open", args=[int(post_id)]))
@@ -151,22 +161,22 @@ def open_topic(request, query_id: int, topic_id: int):
 
 
 @require_safe
-def open_resource(request, query_id: int, slug: str):
+def open_resource(request, ref: str, slug: str):
     """A library result's link, as open_topic: 404 for a resource the viewer may not see."""
     resource = access_resource(request.user, slug=slug)
-    _click(request, query_id)
+    _click(request, ref)
     return redirect(resource)
 
 
 @require_safe
-def open_member(request, query_id: int, username: str):
+def open_member(request, ref: str, username: str):
     """A member result's link, as open_topic: 404 unless the viewer may browse members and
     the member is listed."""
     if not can_browse_members(request.user):
         raise Http404("No such member.")
     if not community_members().filter(username=username).exists():
         raise Http404("No such member.")
-    _click(request, query_id)
+    _click(request, ref)
     return redirect(reverse("members:profile", args=[username]))
 
 

@@ -18,6 +18,9 @@ class SearchQuery(BaseModel):
     filters = models.JSONField(default=dict, blank=True)
     result_count = models.PositiveIntegerField()
     clicked_at = models.DateTimeField(null=True, blank=True)
+    # The search's name in its result links and in its log entry before the flush writes
+    # it (forums.services.search): unguessable, so holding it is owning the search.
+    token = models.CharField(max_length=24, unique=True, null=True, blank=True, editable=False)
     clicked_topic = models.ForeignKey(
         "forums.Topic", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -8,7 +8,8 @@ Cache layout (Django's cache API only, so it behaves the same on Redis and LocMe
   forums:views:<name>:<minute>:<id>  views of another app's page (see COUNTED_VIEWS)
   forums:dirty:<minute>:n            how many entries the minute's dirty index holds
   forums:dirty:<minute>:<i>          entry i: "v:<topic>" (views), "r:<user>:<topic>" (a
-                                     read) or "c:<name>:<id>" (another app's views)
+                                     read), "c:<name>:<id>" (another app's views) or
+                                     "e:<name>:<json>" (a logged event, LOGGED_EVENTS)
   forums:read:<user>:<topic>         a member's newest post seen ({"p", "at"}), when their last
                                      counted view was ("v"), and the minute it was indexed ("b")
   forums:flushed:<minute>            how many of the minute's index entries are in the database
@@ -22,6 +23,7 @@ is lost."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -167,6 +169,25 @@ def views_record(name: str, object_id: int, *, views: int = 1, now: datetime | N
         )
 
 
+# Events that reads log without writing to the database on the request (the search log
+# and its clicks): name -> the function the flush calls, inside its transaction, with the
+# events' payloads in the order they were logged. Registered from AppConfig.ready().
+LOGGED_EVENTS: dict[str, Callable[[list[dict]], None]] = {}
+
+
+def logged_events_register(name: str, apply: Callable[[list[dict]], None]) -> None:
+    if not name.isidentifier():
+        raise ValueError(f"A logged-event name is a plain word, not {name!r}")
+    LOGGED_EVENTS[name] = apply
+
+
+def event_log(name: str, payload: dict, *, now: datetime | None = None) -> None:
+    """Log one event of the registered kind `name` (cache only: two round trips; the next
+    flush hands it to the registered function). `payload`: JSON-serialisable."""
+    entry = f"e:{name}:{json.dumps(payload, separators=(',', ':'), sort_keys=True)}"
+    _index_add(_bucket(now or timezone.now()), entry)
+
+
 def topic_views_record(*, topic_id: int, views: int, now: datetime | None = None) -> None:
     """Count `views` visitor views of a topic at once, exactly as that many topic page views
     would be counted (cache only; the flush moves them to the database). For callers with
@@ -308,6 +329,8 @@ class FlushResult:
     skipped: bool = False  # another flush held the lock
     # Views of other apps' pages (COUNTED_VIEWS), per registered name.
     counted: dict[str, int] = field(default_factory=dict)
+    # Logged events (LOGGED_EVENTS) handed on, per registered name.
+    events: dict[str, int] = field(default_factory=dict)
 
 
 def _get_many(keys: list[str]) -> dict:
@@ -440,8 +463,8 @@ def _reads_apply(positions: dict[tuple[int, int], ReadPosition]) -> int:
 
 def views_and_reads_flush(*, now: datetime | None = None) -> FlushResult:
     """Move counted views to Topic.view_count (and to the day they were counted on, in
-    TopicViewDay), other apps' views to their registered functions (COUNTED_VIEWS), and
-    read positions to TopicRead.
+    TopicViewDay), other apps' views to their registered functions (COUNTED_VIEWS), read
+    positions to TopicRead, and logged events to their functions (LOGGED_EVENTS).
 
     Safe to run concurrently (a second flush finds the lock taken and returns) and to kill
     at any point before the commit (the cache keeps everything until after it). Killed
@@ -473,7 +496,8 @@ def _flush(now: datetime) -> FlushResult:
     view_keys: dict[str, tuple[int, int]] = {}  # views key -> (topic id, minute)
     read_pairs: set[tuple[int, int]] = set()
     counted_keys: dict[str, tuple[str, int, int]] = {}  # key -> (name, minute, object id)
-    for bucket, (first, last) in pending.items():
+    events: dict[str, list[dict]] = {}
+    for bucket, (first, last) in sorted(pending.items()):
         for number in range(first, last + 1):
             entry = entries.get(_index_entry_key(bucket, number))
             if not entry:
@@ -491,6 +515,9 @@ def _flush(now: datetime) -> FlushResult:
                     bucket,
                     int(object_id),
                 )
+            elif kind == "e":
+                name, _, body = rest.partition(":")
+                events.setdefault(name, []).append(json.loads(body))
     counts = _get_many(list(view_keys) + list(counted_keys))
     deltas: dict[int, int] = {}
     day_deltas: dict[tuple[int, date], int] = {}
@@ -521,6 +548,11 @@ def _flush(now: datetime) -> FlushResult:
         reads = _reads_apply(positions)
         for name, views in counted.items():
             COUNTED_VIEWS[name](views)
+        # In the order the kinds were registered (searches before the clicks on them); a
+        # kind nobody registers any more is read and dropped.
+        for name, apply in LOGGED_EVENTS.items():
+            if events.get(name):
+                apply(events[name])
     # First record how far each minute's index is flushed, then delete what was read: a
     # crash in between leaves keys the next flush skips (it starts after the marker). The
     # size keys stay (they expire): a late writer's entry gets the next number, after the
@@ -536,4 +568,5 @@ def _flush(now: datetime) -> FlushResult:
         topics=len(deltas),
         reads=reads,
         counted={name: sum(views.values()) for name, views in counted.items()},
+        events={name: len(logged) for name, logged in events.items() if name in LOGGED_EVENTS},
     )

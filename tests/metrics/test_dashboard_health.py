@@ -16,7 +16,7 @@ from forums.services.answers import answer_accept
 from forums.services.flags import flag_create
 from forums.services.moderation import post_hide
 from forums.services.posts import post_create
-from forums.services.search import search_query_record
+from forums.services.search import search_query_record, search_token_new
 from forums.services.topics import topic_create
 from members.models import TrustLevel, User
 from members.roles import COMMUNITY_MANAGERS, EXECUTIVES, MODERATORS
@@ -25,6 +25,7 @@ from metrics.snapshots import snapshot_day
 from tests.forums.factories import CategoryFactory
 from tests.members.factories import UserFactory
 from tests.metrics.helpers import DAY, parse, snap
+from tests.search_log import search_log_flush
 
 pytestmark = pytest.mark.django_db
 
@@ -78,7 +79,10 @@ def community():
         post_hide(post=post, actor=omar, reason="Spam")
 
     for text, results in ((HOSTILE, 3), (HOSTILE, 3), ("warranty", 2), ("gasket", 0)):
-        search_query_record(user=ann, text=text, filters={}, result_count=results)
+        search_query_record(
+            user=ann, text=text, filters={}, result_count=results, token=search_token_new()
+        )
+    search_log_flush()
 
     snapshot_day(community_today(), keys=HEALTH_KEYS)
     return {"olly": olly, "carmen": carmen, "omar": omar}

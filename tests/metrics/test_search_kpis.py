@@ -8,10 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from forums.models import SearchQuery
-from forums.services.search import search_click_record, search_query_record
+from forums.services.search import search_click_record, search_query_record, search_token_new
 from members import roles
 from metrics.catalogue import Period, kpi_get
 from tests.members.factories import UserFactory
+from tests.search_log import search_log_flush
 
 pytestmark = pytest.mark.django_db
 
@@ -24,14 +25,15 @@ def compute(key: str, window: int = 7):
 
 
 def search(user, text: str, results: int, *, day: int, kind: str = "forums", click=False):
-    logged = search_query_record(user=user, text=text, filters={}, result_count=results, kind=kind)
-    if click:
-        assert search_click_record(
-            search_query_id=logged.pk, user=user, topic=None, owned=user is None
-        )
-    SearchQuery.objects.filter(pk=logged.pk).update(
-        created_at=datetime(2026, 3, day, 12, 0, tzinfo=UTC)
+    token = search_token_new()
+    searched_at = datetime(2026, 3, day, 12, 0, tzinfo=UTC)
+    search_query_record(
+        user=user, text=text, filters={}, result_count=results, kind=kind, token=token
     )
+    if click:
+        search_click_record(token=token, user=user, topic=None)
+    search_log_flush()
+    SearchQuery.objects.filter(token=token).update(created_at=searched_at)
 
 
 @pytest.fixture

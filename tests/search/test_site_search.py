@@ -18,6 +18,7 @@ from tests.forums.search.helpers import topic_with
 from tests.html import parse_elements, unsafe_markup
 from tests.members import factories as member_factories
 from tests.search.conftest import ONLY_ME, article, client_for, member_with
+from tests.search_log import search_log_flush
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +29,12 @@ def page(client, **params) -> str:
     response = client.get(SEARCH, params)
     assert response.status_code == 200
     return response.content.decode()
+
+
+def logged() -> SearchQuery:
+    """The one search logged so far, once the flush has written it."""
+    search_log_flush()
+    return SearchQuery.objects.get()
 
 
 def results_part(html: str) -> str:
@@ -57,14 +64,16 @@ def test_all_shows_each_kind_in_its_own_section(one_of_each):
     assert "Zorblax</mark> handbook" in html
     assert "@zora" in html
     # Each section's link goes through the search log to the thing itself.
-    log = SearchQuery.objects.get()
+    log = logged()
     links = {attrs["href"] for tag, attrs in parse_elements(html) if tag == "a"}
     assert (
-        reverse("search:open-topic", args=[log.pk, topic.pk]) + "?post=" + str(topic.posts.get().pk)
+        reverse("search:open-topic", args=[log.token, topic.pk])
+        + "?post="
+        + str(topic.posts.get().pk)
         in links
     )
-    assert reverse("search:open-resource", args=[log.pk, resource.slug]) in links
-    assert reverse("search:open-member", args=[log.pk, person.username]) in links
+    assert reverse("search:open-resource", args=[log.token, resource.slug]) in links
+    assert reverse("search:open-member", args=[log.token, person.username]) in links
 
 
 @pytest.mark.parametrize(
@@ -105,12 +114,15 @@ def test_a_kind_is_paginated(category):
         article(f"Zorblax guide {n}", slug=f"zorblax-{n}")
     client = client_for(member_factories.UserFactory())
 
-    first = results_part(page(client, q="zorblax", kind="library"))
+    response = client.get(SEARCH, {"q": "zorblax", "kind": "library"})
+    first = results_part(response.content.decode())
     assert first.count('class="search-result"') == kinds.RESULTS_PER_PAGE
     assert "Page 1 of 2" in first
-    search_id = SearchQuery.objects.get().pk
-    second = results_part(page(client, q="zorblax", kind="library", page=2, sq=search_id))
+    sq = response.context["search_ref"]
+    assert f"sq={sq}" in first  # the next page's link carries the search
+    second = results_part(page(client, q="zorblax", kind="library", page=2, sq=sq))
     assert second.count('class="search-result"') == 3
+    search_log_flush()
     assert SearchQuery.objects.count() == 1  # paging is the same search
 
 
@@ -165,7 +177,7 @@ def test_members_only_resources_are_not_found_by_visitors():
 
     html = results_part(page(client_for(), q="zorblax"))
     assert "members guide" not in html
-    assert SearchQuery.objects.get().result_count == 0
+    assert logged().result_count == 0
     html = results_part(page(client_for(member_factories.UserFactory()), q="zorblax"))
     assert "members guide" in html
 
@@ -237,6 +249,7 @@ def test_members_are_searched_only_by_those_who_may_browse_the_directory():
     html = page(client_for(), q="zorblax", kind="members")
     assert "Searching for members is for signed-in community members." in html
     assert "@zora" not in html
+    search_log_flush()
     assert not SearchQuery.objects.filter(kind="members").exists()
 
 
@@ -292,6 +305,7 @@ def test_every_search_is_logged_with_its_kind_and_result_count(one_of_each, cate
     page(client, q="nothing at all here", kind="members")
     page(client, q="zorblax", kind="forums", category=category.slug)
 
+    search_log_flush()
     rows = list(
         SearchQuery.objects.order_by("pk").values_list("kind", "query", "result_count", "filters")
     )
@@ -308,16 +322,18 @@ def test_a_click_on_a_library_or_member_result_is_recorded(one_of_each):
     _topic, resource, person = one_of_each
     client = client_for(member_factories.UserFactory())
     page(client, q="zorblax")
-    log = SearchQuery.objects.get()
+    log = logged()
 
-    response = client.get(reverse("search:open-resource", args=[log.pk, resource.slug]))
+    response = client.get(reverse("search:open-resource", args=[log.token, resource.slug]))
     assert response["Location"] == resource.get_absolute_url()
+    search_log_flush()
     log.refresh_from_db()
     assert log.clicked_at is not None and log.clicked_topic is None
 
-    response = client.get(reverse("search:open-member", args=[log.pk, person.username]))
+    response = client.get(reverse("search:open-member", args=[log.token, person.username]))
     assert response["Location"] == reverse("members:profile", args=[person.username])
-    assert client_for().get(reverse("search:open-member", args=[log.pk, "zora"])).status_code == 404
+    visitor = client_for()
+    assert visitor.get(reverse("search:open-member", args=[log.token, "zora"])).status_code == 404
 
 
 # --- Hostile input -------------------------------------------------------------------------
@@ -335,6 +351,7 @@ def test_hostile_queries_get_a_clear_message(one_of_each, query, message):
     for kind in ("all", "library", "members"):
         html = page(client_for(member_factories.UserFactory()), q=query, kind=kind)
         assert message in html
+    search_log_flush()
     assert not SearchQuery.objects.exists()
 
 
@@ -358,6 +375,7 @@ def test_punctuation_sql_and_unicode_are_just_words(one_of_each, query):
     for kind in ("all", "forums", "library", "members"):
         html = page(client_for(member_factories.UserFactory()), q=query, kind=kind)
         assert "found for" in html or "search-results-" in html
+    search_log_flush()
     assert SearchQuery.objects.count() == 4
 
 
@@ -366,6 +384,7 @@ def test_an_empty_search_shows_the_form_only(one_of_each):
         html = page(client_for(), **params)
         assert 'role="search"' in html
         assert "search-result" not in results_part(html)
+    search_log_flush()
     assert not SearchQuery.objects.exists()
 
 
@@ -381,4 +400,4 @@ def test_a_kind_that_runs_too_long_is_refused_alone(one_of_each, monkeypatch):
     assert "matches too much to rank quickly" in library
     assert "Zorblax</mark> calibration" in html
     assert "@zora" in html
-    assert SearchQuery.objects.get().result_count == 2
+    assert logged().result_count == 2

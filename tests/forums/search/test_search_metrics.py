@@ -7,15 +7,23 @@ from django.utils import timezone
 
 from forums.models import SearchQuery
 from forums.selectors.search import search_stats, zero_result_queries
-from forums.services.search import search_click_record, search_query_record
+from forums.services.search import search_click_record, search_query_record, search_token_new
 from tests.forums.search.helpers import topic_with
 from tests.members.factories import UserFactory
+from tests.search_log import search_log_flush
 
 pytestmark = pytest.mark.django_db
 
 
+def _record(**kwargs) -> SearchQuery:
+    token = search_token_new()
+    search_query_record(token=token, **kwargs)
+    search_log_flush()
+    return SearchQuery.objects.get(token=token)
+
+
 def _log(text: str, results: int, *, days_ago: int = 0, clicked: bool = False, user=None):
-    logged = search_query_record(user=user, text=text, filters={}, result_count=results)
+    logged = _record(user=user, text=text, filters={}, result_count=results)
     SearchQuery.objects.filter(pk=logged.pk).update(
         created_at=timezone.now() - timedelta(days=days_ago),
         clicked_at=timezone.now() if clicked else None,
@@ -67,29 +75,45 @@ def test_zero_result_queries_most_frequent_first(django_assert_num_queries):
     ]
 
 
-def test_search_query_record_normalises_and_truncates():
+def test_search_query_record_normalises_and_truncates_and_dates_the_search():
     member = UserFactory()
-    logged = search_query_record(user=member, text="Ü" * 300, filters={"tag": "x"}, result_count=1)
+    searched_at = timezone.now() - timedelta(minutes=3)
+    logged = _record(
+        user=member, text="Ü" * 300, filters={"tag": "x"}, result_count=1, now=searched_at
+    )
 
     assert logged.query == "ü" * 200
     assert logged.user == member
     assert logged.filters == {"tag": "x"}
+    assert logged.created_at == searched_at  # when it was run, not when the flush wrote it
 
 
 def test_search_click_record_only_first_click_by_the_owner(category):
     member = UserFactory()
-    topic = topic_with(category=category)
-    logged = _log("pump", 1, user=member)
+    topic, other = topic_with(category=category), topic_with(category=category)
+    mine, visitors = _log("pump", 1, user=member), _log("pump", 1)
 
-    assert not search_click_record(
-        search_query_id=logged.pk, user=UserFactory(), topic=topic, owned=True
-    )
-    assert search_click_record(search_query_id=logged.pk, user=member, topic=topic, owned=False)
-    assert not search_click_record(search_query_id=logged.pk, user=member, topic=topic, owned=False)
-    visitor_search = _log("pump", 1)
-    assert not search_click_record(
-        search_query_id=visitor_search.pk, user=None, topic=topic, owned=False
-    )
-    assert search_click_record(
-        search_query_id=visitor_search.pk, user=None, topic=topic, owned=True
-    )
+    search_click_record(token=mine.token, user=UserFactory(), topic=topic)  # not theirs
+    search_click_record(token=visitors.token, user=member, topic=topic)  # not a member's
+    search_log_flush()
+    mine.refresh_from_db()
+    visitors.refresh_from_db()
+    assert mine.clicked_at is None and visitors.clicked_at is None
+
+    search_click_record(token=mine.token, user=member, topic=topic)
+    search_click_record(token=mine.token, user=member, topic=other)  # the second: ignored
+    search_click_record(token=visitors.token, user=None, topic=None)
+    search_log_flush()
+    mine.refresh_from_db()
+    visitors.refresh_from_db()
+    assert mine.clicked_topic == topic
+    assert visitors.clicked_at is not None and visitors.clicked_topic is None
+
+
+def test_a_search_by_a_member_erased_before_the_flush_is_kept_anonymous():
+    member = UserFactory()
+    token = search_token_new()
+    search_query_record(user=member, text="pump", filters={}, result_count=0, token=token)
+    type(member).objects.filter(pk=member.pk).delete()
+    search_log_flush()
+    assert SearchQuery.objects.get(token=token).user is None

@@ -1,5 +1,6 @@
 """The search page and the result link: what a visitor and a member see, bad input, rate
-limits, and the search log (one entry per search, clicks only by the searcher)."""
+limits, and the search log (one entry per search, clicks only by the searcher), which a
+search writes nothing for on the request: the periodic flush writes it."""
 
 import pytest
 from django.db import connection
@@ -13,14 +14,27 @@ from tests.forums.factories import CategoryFactory, private_category_for
 from tests.forums.search.helpers import reply, topic_with
 from tests.html import parse_elements, unsafe_markup
 from tests.members.factories import UserFactory
+from tests.search_log import search_log_flush
 
 pytestmark = pytest.mark.django_db
 
 SEARCH = reverse("search:search")
 
 
-def _open_url(search_id: int, topic_id: int) -> str:
-    return reverse("search:open-topic", args=[search_id, topic_id])
+def _open_url(token: str, topic_id: int) -> str:
+    return reverse("search:open-topic", args=[token, topic_id])
+
+
+def _searched(client, **params):
+    """Search as `client`; the search's token and its page links' ?sq=."""
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200
+    return response.context["search_id"], response.context["search_ref"]
+
+
+def _logged() -> SearchQuery:
+    search_log_flush()
+    return SearchQuery.objects.get()
 
 
 def test_empty_search_shows_the_form_only(client, category):
@@ -51,9 +65,12 @@ def test_visitor_sees_results_with_highlight_category_author_and_solved_badge(cl
     assert "Pumps" in html
     assert answer.author_name in html
     assert "Solved" in html
-    search = SearchQuery.objects.get()
     links = [attrs["href"] for tag, attrs in parse_elements(html) if tag == "a"]
-    assert f"{_open_url(search.pk, topic.pk)}?post={answer.pk}" in links
+    token = response.context["search_id"]
+    assert f"{_open_url(token, topic.pk)}?post={answer.pk}" in links
+    assert not SearchQuery.objects.exists()  # nothing written on the request
+    assert "sessionid" not in response.cookies
+    assert _logged().token == token
 
 
 def test_reflected_query_is_escaped(client):
@@ -155,9 +172,8 @@ def test_each_search_is_logged_once_with_its_result_count(client, category):
     for n in range(23):
         topic_with(title=f"Zorblax {n}", category=category)
 
-    response = client.get(SEARCH, {"kind": "forums", "q": "  Zorblax  ", "solved": "no"})
-    assert response.status_code == 200
-    search = SearchQuery.objects.get()
+    _, sq = _searched(client, kind="forums", q="  Zorblax  ", solved="no")
+    search = _logged()
     assert search.user == member
     assert search.query == "zorblax"
     assert search.filters == {"solved": False}
@@ -166,47 +182,50 @@ def test_each_search_is_logged_once_with_its_result_count(client, category):
 
     # Paging through the same results doesn't log again.
     response = client.get(
-        SEARCH, {"kind": "forums", "q": "Zorblax", "solved": "no", "sq": search.pk, "page": 2}
+        SEARCH, {"kind": "forums", "q": "Zorblax", "solved": "no", "sq": sq, "page": 2}
     )
     assert response.status_code == 200
     assert "Page 2 of 2" in response.content.decode()
+    search_log_flush()
     assert SearchQuery.objects.count() == 1
 
     # A changed query under the old ?sq= is a new search.
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax 7", "solved": "no", "sq": search.pk})
+    client.get(SEARCH, {"kind": "forums", "q": "zorblax 7", "solved": "no", "sq": sq})
+    search_log_flush()
     assert SearchQuery.objects.count() == 2
 
 
 def test_zero_result_searches_are_logged(client, category):
     client.get(SEARCH, {"kind": "forums", "q": "nothing matches this"})
 
-    search = SearchQuery.objects.get()
+    search = _logged()
     assert search.user is None
     assert search.result_count == 0
 
 
-def test_someone_else_cannot_reuse_a_logged_search_by_its_id(client, category):
+def test_someone_else_cannot_reuse_a_logged_search_by_its_paging_link(client, category):
     topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    theirs = SearchQuery.objects.get()
+    _, sq = _searched(client, kind="forums", q="zorblax")
 
     other = Client()
-    other.get(SEARCH, {"kind": "forums", "q": "zorblax", "sq": theirs.pk})
-    assert SearchQuery.objects.count() == 2
+    other.get(SEARCH, {"kind": "forums", "q": "zorblax", "sq": sq})  # the same words: theirs
+    other.get(SEARCH, {"kind": "forums", "q": "zorblax", "sq": sq[:-1] + "x"})  # forged
+    other.get(SEARCH, {"kind": "forums", "q": "zorblax", "sq": "1"})  # an old numeric id
+    search_log_flush()
+    assert SearchQuery.objects.count() == 3
 
 
 def test_a_click_is_recorded_for_the_member_who_searched(client, category):
     member = UserFactory()
     client.force_login(member)
     topic = topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    search = SearchQuery.objects.get()
+    token, _ = _searched(client, kind="forums", q="zorblax")
 
-    response = client.get(_open_url(search.pk, topic.pk))
+    response = client.get(_open_url(token, topic.pk))
 
     assert response.status_code == 302
     assert response["Location"] == topic.get_absolute_url()
-    search.refresh_from_db()
+    search = _logged()
     assert search.clicked_at is not None
     assert search.clicked_topic == topic
 
@@ -214,29 +233,31 @@ def test_a_click_is_recorded_for_the_member_who_searched(client, category):
 def test_a_click_leads_to_the_matching_post(client, category):
     topic = topic_with(category=category)
     post = reply(topic, "zorblax here")
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    search = SearchQuery.objects.get()
+    token, _ = _searched(client, kind="forums", q="zorblax")
 
-    response = client.get(f"{_open_url(search.pk, topic.pk)}?post={post.pk}")
+    response = client.get(f"{_open_url(token, topic.pk)}?post={post.pk}")
 
     assert response["Location"] == reverse("forums:post-open", args=[post.pk])
     # A post of another topic is ignored: the link goes to the topic.
     other = reply(topic_with(category=category), "elsewhere")
-    response = client.get(f"{_open_url(search.pk, topic.pk)}?post={other.pk}")
+    response = client.get(f"{_open_url(token, topic.pk)}?post={other.pk}")
     assert response["Location"] == topic.get_absolute_url()
 
 
-def test_a_visitor_click_is_recorded_for_the_same_session_only(client, category):
+def test_a_visitor_click_is_recorded_from_their_results_link(client, category):
     topic = topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    search = SearchQuery.objects.get()
+    token, _ = _searched(client, kind="forums", q="zorblax")
+    search = _logged()
 
-    stranger = Client()
-    assert stranger.get(_open_url(search.pk, topic.pk)).status_code == 302
+    # Their search by its old number: the link still works, and records nothing.
+    assert client.get(_open_url(str(search.pk), topic.pk)).status_code == 302
+    search_log_flush()
     search.refresh_from_db()
     assert search.clicked_at is None
 
-    client.get(_open_url(search.pk, topic.pk))
+    response = client.get(_open_url(token, topic.pk))
+    assert "sessionid" not in response.cookies
+    search_log_flush()
     search.refresh_from_db()
     assert search.clicked_topic == topic
 
@@ -245,53 +266,46 @@ def test_another_member_cannot_set_clicks_on_my_search(client, category):
     me = UserFactory()
     client.force_login(me)
     topic = topic_with(title="Zorblax", category=category)
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    search = SearchQuery.objects.get()
+    token, _ = _searched(client, kind="forums", q="zorblax")
 
     other = Client()
     other.force_login(UserFactory())
-    assert other.get(_open_url(search.pk, topic.pk)).status_code == 302
-    # Nor a visitor's search, even one whose id they guess.
-    visitor = Client()
-    visitor.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    visitor_search = SearchQuery.objects.get(user=None)
-    other.get(_open_url(visitor_search.pk, topic.pk))
+    assert other.get(_open_url(token, topic.pk)).status_code == 302
+    # Nor on a visitor's search, even with its link.
+    visitor_token, _ = _searched(Client(), kind="forums", q="zorblax")
+    other.get(_open_url(visitor_token, topic.pk))
 
-    search.refresh_from_db()
-    visitor_search.refresh_from_db()
-    assert search.clicked_at is None
-    assert visitor_search.clicked_at is None
+    search_log_flush()
+    assert SearchQuery.objects.get(user=me).clicked_at is None
+    assert SearchQuery.objects.get(user=None).clicked_at is None
 
 
 def test_only_the_first_click_counts(client, category):
     first = topic_with(title="Zorblax one", category=category)
     second = topic_with(title="Zorblax two", category=category)
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    search = SearchQuery.objects.get()
+    token, _ = _searched(client, kind="forums", q="zorblax")
 
-    client.get(_open_url(search.pk, first.pk))
-    client.get(_open_url(search.pk, second.pk))
+    client.get(_open_url(token, first.pk))
+    search_log_flush()
+    client.get(_open_url(token, second.pk))
 
-    search.refresh_from_db()
-    assert search.clicked_topic == first
+    assert _logged().clicked_topic == first
 
 
 def test_open_answers_404_for_a_topic_the_viewer_cannot_see(client, category):
     insider = UserFactory()
     secret_topic = topic_with(title="Zorblax", category=private_category_for(insider))
     client.force_login(insider)
-    client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
-    search = SearchQuery.objects.get()
+    token, _ = _searched(client, kind="forums", q="zorblax")
 
     outsider = Client()
     outsider.force_login(UserFactory())
-    assert outsider.get(_open_url(search.pk, secret_topic.pk)).status_code == 404
-    assert client.get(_open_url(search.pk, 999_999)).status_code == 404
+    assert outsider.get(_open_url(token, secret_topic.pk)).status_code == 404
+    assert client.get(_open_url(token, 999_999)).status_code == 404
     # Visible when searched, hidden since: 404 too, and no click recorded.
     type(secret_topic).objects.filter(pk=secret_topic.pk).update(is_hidden=True)
-    assert client.get(_open_url(search.pk, secret_topic.pk)).status_code == 404
-    search.refresh_from_db()
-    assert search.clicked_at is None
+    assert client.get(_open_url(token, secret_topic.pk)).status_code == 404
+    assert _logged().clicked_at is None
 
 
 def test_open_with_out_of_range_ids_is_a_404_not_a_500(client, category):
@@ -321,6 +335,7 @@ def test_searches_are_rate_limited_with_retry_after(client, category, monkeypatc
     assert response.status_code == 429
     assert int(response["Retry-After"]) > 0
     assert "2 searches a minute" in response.content.decode()
+    search_log_flush()
     assert SearchQuery.objects.count() == 2
     # The form alone is not a search and is never refused.
     assert client.get(SEARCH).status_code == 200
