@@ -72,7 +72,7 @@ def test_a_refusal_is_a_branded_403(browser_client, branded, monkeypatch):
     def refused(*args, **kwargs):
         raise PermissionDenied("not for you")
 
-    monkeypatch.setattr(home, "render", refused)
+    monkeypatch.setattr(home, "is_community_member", refused)
     response = browser_client.get(reverse("home"))
 
     assert response.status_code == 403
@@ -86,7 +86,7 @@ def test_a_bug_is_a_branded_500(browser_client, branded, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(home, "render", broken)
+    monkeypatch.setattr(home, "is_community_member", broken)
     response = browser_client.get(reverse("home"))
 
     assert response.status_code == 500

@@ -15,10 +15,10 @@ def client_seeing_errors(client):
 def test_an_unexpected_error_shows_the_error_page_with_a_way_home(
     client_seeing_errors, monkeypatch
 ):
-    def broken(request):
+    def broken(*args, **kwargs):
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(home, "render", broken)
+    monkeypatch.setattr(home, "is_community_member", broken)
 
     response = client_seeing_errors.get(reverse("home"))
 

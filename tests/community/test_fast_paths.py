@@ -111,10 +111,10 @@ def test_members_stay_signed_in_and_deactivated_ones_are_signed_out():
     user = UserFactory(username="nina")
     client = Client()
     client.force_login(user)
-    assert client.get("/").context["user"] == user
+    assert client.get("/groups/").context["user"] == user
     user.is_active = False
     user.save()
-    assert not client.get("/").context["user"].is_authenticated
+    assert not client.get("/groups/").context["user"].is_authenticated
 
 
 def test_a_members_topic_page_costs_three_queries_and_signs_out_the_deactivated():
@@ -158,7 +158,7 @@ def test_sessions_from_before_hearths_own_backends_stay_signed_in(legacy):
     client = Client()
     client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
 
-    assert client.get("/").context["user"] == member
+    assert client.get("/groups/").context["user"] == member
     stored = import_module(settings.SESSION_ENGINE).SessionStore(session.session_key)
     assert stored[BACKEND_SESSION_KEY].startswith("members.backends.")
-    assert client.get("/").context["user"] == member
+    assert client.get("/groups/").context["user"] == member
