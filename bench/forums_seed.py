@@ -15,8 +15,9 @@ per INSERT round, counters computed, no per-row rendering).
 BENCH_LARGE=1 scales the same generator to 100,000 topics and 1,000,000 posts over every
 seeded member (a large community; BENCH_SCALE=0.1 a tenth of it, to try the seed quickly)
 and writes them with COPY together with reactions, polls, the library and bookmarks
-(bench/large_seed.py). Prints timings and writes the hot topic's id and slug, the row counts
-and the time of each step to BENCH_SEED_OUT."""
+(bench/large_seed.py; BENCH_KEEP_INDEXES=1 loads with every index in place, to measure what
+setting them aside saves). Prints timings and writes the hot topic's id and slug, the row
+counts and the time of each step to BENCH_SEED_OUT."""
 
 import json
 import os
