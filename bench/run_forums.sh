@@ -16,8 +16,9 @@
 #    same generator written with COPY together with 2,000,000 reactions, 3,000 polls with
 #    300,000 ballots, a library of 5,000 resources with their views, downloads, reactions
 #    and shares, 100,000 bookmarks and the support acts of all of it (bench/large_seed.py;
-#    about 11 minutes, a progress bar per step on a terminal; BENCH_SCALE=0.1 seeds a
-#    tenth of everything, to try it). The steps' times go to machine.txt and seed.json.
+#    about 10 minutes on the shared 2-core machine, a progress bar per step on a terminal;
+#    BENCH_SCALE=0.1 seeds a tenth of everything, to try it). The steps' times go to
+#    machine.txt and seed.json, the check's results to check.json.
 # 2. logs maya in (a member of the Beta Program group, so category checks go through group
 #    permissions; bench/forums_setup.py) and counts each page's SQL (bench/members_queries.py);
 # 3. serves Hearth with gunicorn (4 sync workers, production settings, DEBUG off, 127.0.0.1)
