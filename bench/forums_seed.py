@@ -9,10 +9,15 @@ Same shape and content as the peers: 20 public categories ("Category 01".."Categ
 20,000 topics and 200,000 posts with the same titles, bodies, pre-rendered HTML and dates,
 the hot topic (dataset topic 0, 500 posts) first. Dataset user i writes as the i-th seeded
 member (by id, the demo log-ins first), so the authors are real Hearth members with
-profiles. BENCH_LARGE=1 scales the same generator to 100,000 topics and 1,000,000 posts over
-every seeded member (a large community). Written with demo.forums.topics_bulk_write,
-the seed_demo bulk writer (5,000 posts per INSERT round, counters computed, no per-row
-rendering). Prints timings and writes the hot topic's id and slug to BENCH_SEED_OUT."""
+profiles. Written with demo.forums.topics_bulk_write, the seed_demo bulk writer (5,000 posts
+per INSERT round, counters computed, no per-row rendering).
+
+BENCH_LARGE=1 scales the same generator to 100,000 topics and 1,000,000 posts over every
+seeded member (a large community; BENCH_SCALE=0.1 a tenth of it, to try the seed quickly)
+and writes them with COPY together with reactions, polls, the library and bookmarks
+(bench/large_seed.py; BENCH_KEEP_INDEXES=1 loads with every index in place, to measure what
+setting them aside saves). Prints timings and writes the hot topic's id and slug, the row
+counts and the time of each step to BENCH_SEED_OUT."""
 
 import json
 import os
@@ -29,9 +34,11 @@ sys.path.insert(0, os.path.join(os.getcwd(), "bench"))
 import peers_dataset as dataset
 
 started = time.perf_counter()
-if os.environ.get("BENCH_LARGE") == "1":
-    dataset.N_TOPICS = 100_000
-    dataset.N_POSTS = 1_000_000
+LARGE = os.environ.get("BENCH_LARGE") == "1"
+if LARGE:
+    scale = float(os.environ.get("BENCH_SCALE") or 1)
+    dataset.N_TOPICS = round(100_000 * scale)
+    dataset.N_POSTS = round(1_000_000 * scale)
 if Topic.objects.filter(title__startswith="Topic 1: ").exists():
     raise SystemExit("this database already holds the peers' data set; recreate it first")
 
@@ -40,7 +47,7 @@ people = list(
     .order_by("pk")
     .values_list("pk", "display_name", "username")
 )
-dataset.N_USERS = len(people) if os.environ.get("BENCH_LARGE") == "1" else dataset.N_USERS
+dataset.N_USERS = len(people) if LARGE else dataset.N_USERS
 if len(people) < dataset.N_USERS:
     raise SystemExit(
         f"the data set needs {dataset.N_USERS} members, the database has {len(people)}"
@@ -72,8 +79,19 @@ with transaction.atomic():
                 posts=posts,
             )
 
-    with search_indexes_deferred():
-        result = topics_bulk_write(plans(), total_posts=dataset.N_POSTS, progress=True)
+    if LARGE:
+        import large_seed
+
+        result = large_seed.seed(
+            dataset=dataset,
+            category_ids=[category.pk for category in categories],
+            names=names,
+            report=lambda line: print(line, flush=True),
+            keep_indexes=os.environ.get("BENCH_KEEP_INDEXES") == "1",
+        )
+    else:
+        with search_indexes_deferred():
+            result = topics_bulk_write(plans(), total_posts=dataset.N_POSTS, progress=True)
 
 hot = Topic.objects.filter(title__startswith="Topic 1: ").order_by("pk").first()
 elapsed = time.perf_counter() - started
@@ -88,6 +106,13 @@ summary = {
     "hot_topic_category": hot.category.slug,
     "seconds": round(elapsed, 1),
 }
+if LARGE:
+    summary["rows"] = {
+        name: value
+        for name, value in vars(result).items()
+        if name not in ("steps", "topics", "posts")
+    }
+    summary["steps"] = result.steps
 print(json.dumps(summary))
 if os.environ.get("BENCH_SEED_OUT"):
     with open(os.environ["BENCH_SEED_OUT"], "w") as f:

@@ -1,16 +1,24 @@
 #!/usr/bin/env bash
 # Forum pages on the peers' data set, next to the ceiling and Spirit (docs/performance.md).
 #
-#   bench/run_forums.sh [--large] [--reseed] [--drop] [--no-spirit] [--seed-only]
-#                                                                        (make bench-forums)
+#   bench/run_forums.sh [--large] [--reseed] [--drop] [--no-spirit] [--seed-only] [--check]
+#                       [--fast-paths]          (make bench-forums, make bench-forums-large)
 #
-# 1. database hearth_bench_forums (--large: hearth_bench_forums_large): reused when it is
-#    already seeded with the same migration files (then only `migrate` runs), else created,
-#    migrated and seeded:
+# 1. database hearth_bench_forums (--large: hearth_bench_forums_large; BENCH_DB names
+#    another): reused when it is already seeded with the same migration files (then only
+#    `migrate` runs), else created, migrated and seeded:
 #    `seed_demo --members 2000` (the demo community: maya, the Beta Program group, the demo
-#    forum) and the peers' data set (bench/peers_dataset.py: 20 categories, 20,000 topics,
-#    200,000 posts, a hot topic of 500) through bench/forums_seed.py, then VACUUM ANALYZE.
-#    --large: 100,000 members, 100,000 topics and 1,000,000 posts from the same generator.
+#    forum, polls and library) and the peers' data set (bench/peers_dataset.py: 20
+#    categories, 20,000 topics, 200,000 posts, a hot topic of 500) through
+#    bench/forums_seed.py, then VACUUM ANALYZE, then bench/seed_check.py (row counts, and
+#    every denormalised counter against the rows: the run stops on a mismatch).
+#    --large: `seed_demo --members 100000`, then 100,000 topics and 1,000,000 posts from the
+#    same generator written with COPY together with 2,000,000 reactions, 3,000 polls with
+#    300,000 ballots, a library of 5,000 resources with their views, downloads, reactions
+#    and shares, 100,000 bookmarks and the support acts of all of it (bench/large_seed.py;
+#    about 10 minutes on the shared 2-core machine, a progress bar per step on a terminal;
+#    BENCH_SCALE=0.1 seeds a tenth of everything, to try it). The steps' times go to
+#    machine.txt and seed.json, the check's results to check.json.
 # 2. logs maya in (a member of the Beta Program group, so category checks go through group
 #    permissions; bench/forums_setup.py) and counts each page's SQL (bench/members_queries.py);
 # 3. serves Hearth with gunicorn (4 sync workers, production settings, DEBUG off, 127.0.0.1)
@@ -26,6 +34,7 @@
 # 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
 # --reseed drops and seeds the database again; --drop drops it at the end.
 # --seed-only: step 1 alone (other benchmarks reuse the seeded database, bench/run_metrics.sh).
+# --check: run bench/seed_check.py on a reused database too.
 # --fast-paths: instead of steps 3-5, the topic page's page 1 (visitor and maya) with each of
 #    Hearth's shortcuts around Django's and psycopg's internals turned off in turn, and all of
 #    them off, against the bare page (bench/forums_settings.py has the switches), in
@@ -38,6 +47,8 @@
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
 # (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
 # Env: BENCH_VENV (./.venv) BENCH_PORT (8191) BENCH_OUT BENCH_PEERS_DIR (none: no Spirit run)
+#      BENCH_DB (the database's name) BENCH_SCALE (--large only: 1) BENCH_KEEP_INDEXES (--large
+#      only: 1 loads with every index in place, bench/large_seed.py)
 #      WRK_THREADS (2) WRK_CONN (16) WRK_DURATION (20s) WRK_WARMUP (5s) WRK_TIMEOUT (10s)
 #      BENCH_IDLE_MAX (25) BENCH_IDLE_WAIT (90): before each page, wait up to that many
 #      seconds for other processes to use less than that % of the CPUs (the box is shared).
@@ -45,7 +56,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-LARGE=0; RESEED=0; DROP=0; SPIRIT=1; FAST=0; SEED_ONLY=0
+LARGE=0; RESEED=0; DROP=0; SPIRIT=1; FAST=0; SEED_ONLY=0; CHECK=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --large) LARGE=1; shift ;;
@@ -54,16 +65,20 @@ while [ $# -gt 0 ]; do
     --no-spirit) SPIRIT=0; shift ;;
     --fast-paths) FAST=1; SPIRIT=0; shift ;;
     --seed-only) SEED_ONLY=1; SPIRIT=0; shift ;;
-    -h|--help) sed -n '2,30p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --check) CHECK=1; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
 
+SCALE=${BENCH_SCALE:-1}
 if [ "$LARGE" = 1 ]; then
-  DB=hearth_bench_forums_large; MEMBERS=100000; SHAPE=large
+  DB=hearth_bench_forums_large; SHAPE=large
+  MEMBERS=$(awk -v s="$SCALE" 'BEGIN { printf "%d", 100000 * s + 0.5 }')
 else
   DB=hearth_bench_forums; MEMBERS=2000; SHAPE=peers
 fi
+DB=${BENCH_DB:-$DB}
 VENV=${BENCH_VENV:-$ROOT/.venv}
 PY=$VENV/bin/python
 GUNICORN=$VENV/bin/gunicorn
@@ -122,7 +137,7 @@ cleanup() {
   || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }; }
 pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not answering on 127.0.0.1:6379" >&2; exit 1; }
-if curl -s -o /dev/null "$BASE/"; then echo "port $PORT is taken (set BENCH_PORT)" >&2; exit 1; fi
+if [ "$SEED_ONLY" = 0 ] && curl -s -o /dev/null "$BASE/"; then echo "port $PORT is taken (set BENCH_PORT)" >&2; exit 1; fi
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
@@ -153,29 +168,44 @@ if [ "$RESEED" = 0 ] && seeded; then
   echo "seed: reused database $DB" >>"$OUT/machine.txt"
 else
   log "recreating database $DB"
+  s0=$(date +%s.%N)
   "${PG[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)"
   "${PG[@]}" -d postgres -c "CREATE DATABASE $DB"
   manage migrate --no-input -v 0
-  log "seed_demo --members $MEMBERS --no-progress"
-  s0=$(date +%s.%N)
-  manage seed_demo --members "$MEMBERS" --no-progress | tee "$OUT/seed.log" >&2
+  log "seed_demo --members $MEMBERS"
   s1=$(date +%s.%N)
-  log "the peers' data set (bench/forums_seed.py$([ "$LARGE" = 1 ] && echo ', BENCH_LARGE=1'))"
-  BENCH_LARGE=$LARGE BENCH_SEED_OUT=$OUT/seed.json shell_run forums_seed.py \
-    | tee -a "$OUT/seed.log" >&2
+  # Its progress bars go to the terminal only (stderr, drawn when it is one).
+  manage seed_demo --members "$MEMBERS" | tee "$OUT/seed.log" >&2
   s2=$(date +%s.%N)
-  "${PG[@]}" -d "$DB" -c "VACUUM ANALYZE"
-  "${PG[@]}" -d postgres -c "COMMENT ON DATABASE $DB IS 'migrations $MIGRATIONS_HASH'"
+  log "the peers' data set (bench/forums_seed.py$([ "$LARGE" = 1 ] && echo ", BENCH_LARGE=1 BENCH_SCALE=$SCALE"))"
+  BENCH_LARGE=$LARGE BENCH_SCALE=$SCALE BENCH_SEED_OUT=$OUT/seed.json shell_run forums_seed.py \
+    | tee -a "$OUT/seed.log" >&2
   s3=$(date +%s.%N)
-  awk -v a="$s0" -v b="$s1" -v c="$s2" -v d="$s3" 'BEGIN {
-    printf "seed: seed_demo %.1fs, peers data set %.1fs, VACUUM ANALYZE %.1fs\n", b - a, c - b, d - c }' \
-    | tee -a "$OUT/machine.txt" >&2
+  log "VACUUM ANALYZE"
+  "${PG[@]}" -d "$DB" -c "VACUUM ANALYZE"
+  s4=$(date +%s.%N)
+  CHECK=1
+fi
+if [ "$CHECK" = 1 ]; then
+  log "the seed's counters against the rows (bench/seed_check.py)"
+  BENCH_CHECK_OUT=$OUT/check.json shell_run seed_check.py | tee -a "$OUT/seed.log" >&2 \
+    || { echo "the seeded database $DB fails its check (above)" >&2; exit 1; }
+  c1=$(date +%s.%N)
+  if [ -n "${s4:-}" ]; then
+    awk -v a="$s0" -v b="$s1" -v c="$s2" -v d="$s3" -v e="$s4" -v f="$c1" -v shape="$SHAPE" 'BEGIN {
+      printf "seed: create + migrate %.1fs, seed_demo %.1fs, %s data set %.1fs, VACUUM ANALYZE %.1fs, check %.1fs; %.1fs in all\n",
+        b - a, c - b, shape, d - c, e - d, f - e, f - a }' \
+      | tee -a "$OUT/machine.txt" >&2
+    echo "load average after the seed: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
+    # Stamped only once it passed: a database that failed is seeded again next time.
+    "${PG[@]}" -d postgres -c "COMMENT ON DATABASE $DB IS 'migrations $MIGRATIONS_HASH'"
+  fi
 fi
 read -r HOT_PK HOT_SLUG HOT_CAT HOT_LAST < <("${PG[@]}" -d "$DB" -tA -F' ' -c "
   SELECT t.id, t.slug, c.slug, ceil((t.reply_count + 1) / 20.0)::int
   FROM forums_topic t JOIN forums_category c ON c.id = t.category_id
   WHERE t.title LIKE 'Topic 1: %'")
-rows=$("${PG[@]}" -d "$DB" -tA -F', ' -c "SELECT (SELECT count(*) FROM members_user) || ' users', (SELECT count(*) FROM forums_category) || ' categories', (SELECT count(*) FROM forums_topic) || ' topics', (SELECT count(*) FROM forums_post) || ' posts', (SELECT count(*) FROM forums_reaction) || ' reactions', pg_size_pretty(pg_database_size('$DB'))")
+rows=$("${PG[@]}" -d "$DB" -tA -F', ' -c "SELECT (SELECT count(*) FROM members_user) || ' users', (SELECT count(*) FROM forums_category) || ' categories', (SELECT count(*) FROM forums_topic) || ' topics', (SELECT count(*) FROM forums_post) || ' posts', (SELECT count(*) FROM forums_reaction) || ' reactions', (SELECT count(*) FROM polls_poll) || ' polls', (SELECT count(*) FROM polls_ballot) || ' ballots', (SELECT count(*) FROM library_resource) || ' library resources', pg_size_pretty(pg_database_size('$DB'))")
 echo "rows: $rows; hot topic $HOT_PK ($HOT_LAST pages) in $HOT_CAT" | tee -a "$OUT/machine.txt" >&2
 if [ "$SEED_ONLY" = 1 ]; then DROP=0; exit 0; fi
 

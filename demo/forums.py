@@ -429,6 +429,10 @@ def _write_batch(
     for plan in plans:
         visible = [post for post in plan.posts if post.hidden_by_id is None]
         last = visible[-1]
+        # A reaction touches its topic (reaction_add -> topic_touch), as a new post does.
+        touched = max(
+            (at for post in plan.posts for _user, _kind, at in post.reactions), default=last.at
+        )
         topics.append(
             Topic(
                 category_id=plan.category_id,
@@ -442,7 +446,7 @@ def _write_batch(
                 last_poster_id=last.author_id,
                 last_poster_name=last.author_name,
                 created_at=plan.posts[0].at,
-                updated_at=last.at,
+                updated_at=max(last.at, touched),
             )
         )
         category_totals = totals[plan.category_id]

@@ -113,6 +113,11 @@ def test_counters_match_the_rows(seeded):
     mismatched = Post.objects.annotate(n=Count("reactions")).exclude(reaction_count=F("n"))
     assert not mismatched.exists()
     assert Reaction.objects.count() > 100
+    # A reaction touches its topic (reaction_add -> topic_touch): never older than the newest.
+    untouched = Topic.objects.annotate(touched=Max("posts__reactions__created_at")).filter(
+        updated_at__lt=F("touched")
+    )
+    assert not untouched.exists()
 
 
 def test_every_reaction_reply_and_accepted_answer_is_a_support_act(seeded):
