@@ -24,8 +24,9 @@
 # 3. serves Hearth with gunicorn (4 sync workers, production settings, DEBUG off, 127.0.0.1)
 #    and loads each page with wrk -t2 -c16 -d20s after a 5 s warm-up, as the peers were
 #    measured (docs/performance.md): the ceiling (/bench/bare, a constant response
-#    through Hearth's middleware), the category page, latest, the hot topic's page 1 and last
-#    page, and search (measured only when it answers 200), each for a visitor and for maya;
+#    through Hearth's middleware), the home page, the category page, latest, unanswered,
+#    the busiest tag's page, the hot topic's page 1 and last page, and search for a common
+#    and a rare word (measured only when it answers 200), each for a visitor and for maya;
 #    and three floors (bench/forums_urls.py): a 24 KB page from the cache, alone and after one
 #    ORM or one SQL query, what any topic page must at least do;
 # 4. stops Hearth and measures Spirit's topic page 1 the same way, when Spirit is installed
@@ -206,7 +207,11 @@ read -r HOT_PK HOT_SLUG HOT_CAT HOT_LAST < <("${PG[@]}" -d "$DB" -tA -F' ' -c "
   FROM forums_topic t JOIN forums_category c ON c.id = t.category_id
   WHERE t.title LIKE 'Topic 1: %'")
 rows=$("${PG[@]}" -d "$DB" -tA -F', ' -c "SELECT (SELECT count(*) FROM members_user) || ' users', (SELECT count(*) FROM forums_category) || ' categories', (SELECT count(*) FROM forums_topic) || ' topics', (SELECT count(*) FROM forums_post) || ' posts', (SELECT count(*) FROM forums_reaction) || ' reactions', (SELECT count(*) FROM polls_poll) || ' polls', (SELECT count(*) FROM polls_ballot) || ' ballots', (SELECT count(*) FROM library_resource) || ' library resources', pg_size_pretty(pg_database_size('$DB'))")
-echo "rows: $rows; hot topic $HOT_PK ($HOT_LAST pages) in $HOT_CAT" | tee -a "$OUT/machine.txt" >&2
+# The tag on most topics: the demo forum's (the peers' data set has none).
+TOP_TAG=$("${PG[@]}" -d "$DB" -tA -c "
+  SELECT t.slug FROM forums_topic_tags tt JOIN forums_tag t ON t.id = tt.tag_id
+  GROUP BY t.slug ORDER BY count(*) DESC, t.slug LIMIT 1")
+echo "rows: $rows; hot topic $HOT_PK ($HOT_LAST pages) in $HOT_CAT; tag $TOP_TAG" | tee -a "$OUT/machine.txt" >&2
 if [ "$SEED_ONLY" = 1 ]; then DROP=0; exit 0; fi
 
 manage collectstatic --no-input -v 0
@@ -220,11 +225,15 @@ PAGES=(
   "floor: cached 24 KB page|/bench/floor/cached"
   "floor: + one ORM query|/bench/floor/cached-orm?pk=$HOT_PK"
   "floor: + one SQL query|/bench/floor/cached-sql?pk=$HOT_PK"
+  "home|/"
   "category page|/forums/c/$HOT_CAT/"
   "latest|/forums/latest/"
+  "unanswered|/forums/unanswered/"
+  "tag page|/forums/tags/$TOP_TAG/"
   "topic page 1|$TOPIC?page=1"
   "topic last page|$TOPIC?page=$HOT_LAST"
   "search zeppelin|/search/?q=zeppelin&kind=forums"
+  "search invoice (rare)|/search/?q=invoice&kind=forums"
 )
 
 [ "$FAST" = 1 ] || log "query counts (test Client + CaptureQueriesContext, second request of each page)"
