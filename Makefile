@@ -93,7 +93,8 @@ bench: install
 # Forum pages on the peers' data set (2,000 members, 200,000 posts) next to a bare-page ceiling
 # and Spirit, on PostgreSQL + gunicorn + wrk (docs/performance.md). Reuses the seeded database
 # hearth_bench_forums when it is there (BENCH_FORUMS_ARGS=--reseed to start again): about
-# 6 minutes, plus 3 for the first seed.
+# 6 minutes, plus 3 for the first seed and 1 to install and seed Spirit (bench/peers/) the
+# first time.
 BENCH_FORUMS_ARGS ?=
 bench-forums: install
 	bash bench/run_forums.sh $(BENCH_FORUMS_ARGS)

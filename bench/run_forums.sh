@@ -29,11 +29,17 @@
 #    and a rare word (measured only when it answers 200), each for a visitor and for maya;
 #    and three floors (bench/forums_urls.py): a 24 KB page from the cache, alone and after one
 #    ORM or one SQL query, what any topic page must at least do;
-# 4. stops Hearth and measures Spirit's topic page 1 the same way, when Spirit is installed
-#    under /tmp/peers/spirit and BENCH_PEERS_DIR names the peer scripts that serve it
-#    (run_peer.sh); otherwise the table quotes Spirit's recorded figure;
+# 4. stops Hearth and puts Spirit 0.14.3, the peer engine, through the same wrk runs: its
+#    category page, its latest topics (its home page) and the hot topic's page 1 and last
+#    page, for a visitor. bench/peers/setup_spirit.sh installs it into a scratch virtualenv
+#    (/tmp/hearth-peers/spirit) and seeds its own database (peers_spirit) from the same
+#    generator the first time (about a minute; later runs reuse both), and
+#    bench/peers/serve_peer.sh serves it with gunicorn (4 sync workers) and stops it. When
+#    that fails (no PyPI, say) the table quotes Spirit's recorded topic page instead;
 # 5. prints a markdown table (bench/results/forums-peers/ or forums-large/summary.md).
-# --reseed drops and seeds the database again; --drop drops it at the end.
+# --reseed drops and seeds the database again; --drop drops it at the end (neither touches
+#    Spirit's: `bash bench/peers/setup_spirit.sh --reseed` seeds that one again).
+# --no-spirit: leave step 4 out.
 # --seed-only: step 1 alone (other benchmarks reuse the seeded database, bench/run_metrics.sh).
 # --check: run bench/seed_check.py on a reused database too.
 # --fast-paths: instead of steps 3-5, the topic page's page 1 (visitor and maya) with each of
@@ -46,8 +52,10 @@
 #    same migrations) as one more variant: a change's cost in the same run.
 #
 # Needs PostgreSQL on 127.0.0.1:5432 (user postgres, no password), Redis on 127.0.0.1:6379
-# (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv.
-# Env: BENCH_VENV (./.venv) BENCH_PORT (8191) BENCH_OUT BENCH_PEERS_DIR (none: no Spirit run)
+# (logical database 6 is flushed: it belongs to this benchmark), wrk, the project virtualenv;
+# for Spirit's first run, python3 and pip access to PyPI.
+# Env: BENCH_VENV (./.venv) BENCH_PORT (8191) BENCH_OUT BENCH_SPIRIT_PORT (8192)
+#      BENCH_PEERS_HOME (/tmp/hearth-peers: where bench/peers/ installs the peer engines)
 #      BENCH_DB (the database's name) BENCH_SCALE (--large only: 1) BENCH_KEEP_INDEXES (--large
 #      only: 1 loads with every index in place, bench/large_seed.py)
 #      WRK_THREADS (2) WRK_CONN (16) WRK_DURATION (20s) WRK_WARMUP (5s) WRK_TIMEOUT (10s)
@@ -86,8 +94,7 @@ GUNICORN=$VENV/bin/gunicorn
 PG=(psql -h 127.0.0.1 -p 5432 -U postgres -v ON_ERROR_STOP=1 -q)
 PORT=${BENCH_PORT:-8191}
 BASE=http://127.0.0.1:$PORT
-PEERS=""
-[ -n "${BENCH_PEERS_DIR:-}" ] && PEERS=$(cd "$BENCH_PEERS_DIR" && pwd)
+SPIRIT_PORT=${BENCH_SPIRIT_PORT:-8192}
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-20s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/forums-$SHAPE}
 [ "$FAST" = 1 ] && OUT=${BENCH_OUT:-$ROOT/bench/results/forums-fast-paths}
@@ -121,7 +128,7 @@ stop_gunicorn() {
 cleanup() {
   local rc=$?
   stop_gunicorn
-  [ "$SPIRIT_UP" = 1 ] && "$PEERS/run_peer.sh" stop spirit >&2 || true
+  [ "$SPIRIT_UP" = 1 ] && bash "$ROOT/bench/peers/serve_peer.sh" stop spirit >&2 || true
   rm -rf "$TMP"
   [ -s "$OUT/gunicorn.log" ] || rm -f "$OUT/gunicorn.log"
   redis-cli -n 6 flushdb >/dev/null 2>&1 || true
@@ -273,9 +280,11 @@ quiet_wait() {
 
 # CPU time of the server side (gunicorn's workers and the PostgreSQL backends of the bench
 # database) per request: on a machine others are using too, it moves far less than req/s.
+# CPU_PID / CPU_DB name another server's gunicorn and database (Spirit's, step 4).
 our_pids() {
-  [ -n "$GUNICORN_PID" ] && pgrep -P "$GUNICORN_PID"
-  "${PG[@]}" -d postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$DB'"
+  local pid=${CPU_PID:-$GUNICORN_PID}
+  [ -n "$pid" ] && pgrep -P "$pid"
+  "${PG[@]}" -d postgres -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '${CPU_DB:-$DB}'"
 }
 cpu_ticks() {  # pid:ticks (utime + stime) for each of our processes
   local pid
@@ -311,7 +320,7 @@ run_wrk() {  # server label who base path
   wrk -t"$T" -c"$C" -d"$D" --timeout "$TO" --latency "${hdr[@]}" "$base$path" >"$f"
   after=$(cpu_ticks | tr '\n' ' ')
   requests=$(awk '/requests in/ {print $1}' "$f")
-  if [ "$server" = hearth ] && [ "${requests:-0}" -gt 0 ]; then
+  if [ "${requests:-0}" -gt 0 ]; then
     cpu_ms=$(awk -v t="$(ticks_used "$before" "$after")" -v ms="$TICK_MS" -v n="$requests" 'BEGIN {printf "%.3f", t * ms / n}')
   fi
   local rps p50 p99 non2xx errs
@@ -431,17 +440,36 @@ done
 stop_gunicorn
 
 # --- Spirit, same machine, same run ---------------------------------------------------------
+# Measured after Hearth has stopped, so the two never share the two cores, and with the same
+# run_wrk: a figure from another day on this shared machine would compare little.
 SPIRIT_NOTE=""
-if [ "$SPIRIT" = 1 ] && [ -n "$PEERS" ] && [ -x /tmp/peers/spirit/bin/gunicorn ] && [ -f /tmp/peers/seed_spirit.json ]; then
-  spk=$(python3 -c "import json; print(json.load(open('/tmp/peers/seed_spirit.json'))['hot_topic_pk'])")
-  sslug=$(python3 -c "import json; print(json.load(open('/tmp/peers/seed_spirit.json'))['hot_topic_slug'])")
-  log "Spirit (the peers' install) on 127.0.0.1:8101"
-  "$PEERS/run_peer.sh" start spirit /tmp/peers/spirit/site_spirit site_spirit.settings.bench site_spirit.wsgi 8101 >&2
-  SPIRIT_UP=1
-  run_wrk spirit "topic page 1" visitor http://127.0.0.1:8101 "/topic/$spk/$sslug/"
-  "$PEERS/run_peer.sh" stop spirit >&2; SPIRIT_UP=0
+if [ "$SPIRIT" = 1 ]; then
+  log "Spirit: bench/peers/setup_spirit.sh (installs and seeds it the first time)"
+  SPIRIT_HOME=${BENCH_PEERS_HOME:-/tmp/hearth-peers}/spirit
+  if bash bench/peers/setup_spirit.sh >&2 &&
+    bash bench/peers/serve_peer.sh start spirit --port "$SPIRIT_PORT" >&2; then
+    SPIRIT_UP=1 CPU_PID=$(cat "$SPIRIT_HOME/gunicorn.pid") CPU_DB=peers_spirit
+    read -r spk sslug scpk scslug slast < <("$PY" -c '
+import json, math, sys
+d = json.load(open(sys.argv[1]))
+print(d["hot_topic_pk"], d["hot_topic_slug"], d["hot_category_pk"], d["hot_category_slug"],
+      math.ceil(d["hot_topic_posts"] / 20))' "$SPIRIT_HOME/seed.json")
+    echo "spirit: $("$SPIRIT_HOME/bin/python" -c 'from importlib.metadata import version as v
+print("Spirit", v("django-spirit"), "on Django", v("django"))') (database peers_spirit)" >>"$OUT/machine.txt"
+    SPIRIT_BASE=http://127.0.0.1:$SPIRIT_PORT
+    run_wrk spirit "category page" visitor "$SPIRIT_BASE" "/category/$scpk/$scslug/"
+    run_wrk spirit "latest" visitor "$SPIRIT_BASE" /
+    run_wrk spirit "topic page 1" visitor "$SPIRIT_BASE" "/topic/$spk/$sslug/"
+    run_wrk spirit "topic last page" visitor "$SPIRIT_BASE" "/topic/$spk/$sslug/?page=$slast"
+    bash bench/peers/serve_peer.sh stop spirit >&2; SPIRIT_UP=0 CPU_PID="" CPU_DB=""
+  else
+    SPIRIT_NOTE="Spirit could not be installed or served (see the output above); its recorded topic page: 39.5 / 39.7 req/s (docs/performance.md)."
+  fi
 else
-  SPIRIT_NOTE="Spirit was not run (BENCH_PEERS_DIR unset, not installed under /tmp/peers, or --no-spirit); its recorded topic page: 39.5 / 39.7 req/s (docs/performance.md)."
+  SPIRIT_NOTE="Spirit was not run (--no-spirit); its recorded topic page: 39.5 / 39.7 req/s (docs/performance.md)."
+fi
+if [ "$SPIRIT" = 1 ] && [ "$LARGE" = 1 ]; then
+  SPIRIT_NOTE="${SPIRIT_NOTE:+$SPIRIT_NOTE }Spirit holds the peers' data set (200,000 posts) even with --large."
 fi
 
 # --- report ---------------------------------------------------------------------------------
@@ -461,6 +489,16 @@ for r in rows:
     share = f"{100 * float(rps) / ceiling:.1f} %" if ceiling else "?"
     extra = "" if r["socket_errors"] == "none" else f" (socket errors: {r['socket_errors']})"
     print(f"| {r['server']} | {r['page']} | {r['user']} | {rps} | {share} | {r['p50_ms']} | {r['p99_ms']} | {r['non2xx']}{extra} | {r['others_cpu_before']}% |")
+hearth = {r["page"]: r for r in rows if r["server"] == "hearth" and r["user"] == "visitor"}
+pairs = [(r, hearth.get(r["page"])) for r in rows if r["server"] == "spirit"]
+pairs = [(s, h) for s, h in pairs if h and {s["req_per_s"], h["req_per_s"]}.isdisjoint({"", "not yet"})]
+if pairs:
+    print("\n### Side by side, a visitor (the same run; server CPU: gunicorn's workers and PostgreSQL)\n")
+    print("| page | Hearth req/s | Spirit req/s | Hearth / Spirit | Hearth CPU ms/request | Spirit CPU ms/request |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for s, h in pairs:
+        ratio = float(h["req_per_s"]) / float(s["req_per_s"])
+        print(f"| {s['page']} | {h['req_per_s']} | {s['req_per_s']} | {ratio:.1f} | {h['cpu_ms_per_req'] or '?'} | {s['cpu_ms_per_req'] or '?'} |")
 if note:
     print(f"\n{note}")
 print("\nTargets: topic page >= 40 % of the ceiling for a visitor, >= 25 % for a member with group permissions.")
