@@ -23,7 +23,9 @@ the reply's text shows, and the delay from the reply's answer to the first page 
 is recorded (--visible-timeout bounds it).
 
 Reported per kind of request and who sent it: count, req/s, p50/p95/p99 latency, errors
-(status other than 2xx/3xx, time-outs, broken connections); the overall throughput; the
+(status other than 2xx/3xx, time-outs, broken connections), and beside them the p50 of the
+same reads sent one at a time before the clock (--alone), what a page costs with nothing
+queued in front of it; the overall throughput; the
 Redis keyspace hit rate over the window (INFO stats of the server at --redis-url, which
 counts every client of that server, so other clients active meanwhile are listed); the
 reply-visible delays; what the machine's CPUs did. --out gets every figure as JSON, stdout
@@ -337,6 +339,8 @@ class Run:
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(self.base))
         self.stats = Stats()
         self.prelude = Stats()  # signing in, before the clock
+        self.alone = Stats()  # each read one at a time, before the clock
+        self.recording_alone = False
         self.run_id = uuid.uuid4().hex[:8]
         self.reply_seq = itertools.count(1)
         self.actions = Counter()  # (action, who) -> count
@@ -423,7 +427,9 @@ class Run:
         latency = self.now() - started
         if status is not None and not 200 <= status < 400:
             reason = f"HTTP {status}"
-        if stats is not None:  # signing in, before the clock
+        if stats is None and self.recording_alone:
+            stats = self.alone
+        if stats is not None:  # before the clock
             stats.add(kind, person.role, latency, reason)
         else:
             self.stats.add(kind, person.role, latency, reason, self.phase(started))
@@ -598,7 +604,7 @@ class Run:
         others = [p for p in self.people if p is not author]
         checker = author.rng.choice(others)
         marker = token.encode()
-        attempts = 0
+        attempts = stale = failed = 0
         while True:
             reply = await self.fetch(checker, "reply-visible check", "GET", url)
             attempts += 1
@@ -606,6 +612,12 @@ class Run:
             if reply.status == 200 and marker in reply.body:
                 delay = seen_at - done_at
                 break
+            # A page served without the reply is what the check is for; a read that failed
+            # (a time-out under load) says nothing about it either way.
+            if reply.status == 200:
+                stale += 1
+            else:
+                failed += 1
             if seen_at - done_at > self.args.visible_timeout:
                 delay = None
                 break
@@ -616,6 +628,8 @@ class Run:
                 "post_id": post_id,
                 "checker": checker.role,
                 "attempts": attempts,
+                "pages_without_it": stale,
+                "failed_reads": failed,
                 "delay_s": None if delay is None else round(delay, 4),
             }
         )
@@ -752,6 +766,24 @@ class Run:
 
     # -- people --
 
+    async def one_at_a_time(self):
+        """Each read --alone times, one request at a time, by the first member and the first
+        visitor: what a page costs with nothing queued before it, beside what it costs in
+        the crowd."""
+        if self.args.alone <= 0:
+            return
+        self.recording_alone = True
+        try:
+            for role in ("member", "visitor"):
+                person = next((p for p in self.people if p.role == role), None)
+                if person is None:
+                    continue
+                for action in self.mix[role]:
+                    for _ in range(self.args.alone):
+                        await self.read(person, action)
+        finally:
+            self.recording_alone = False
+
     async def act(self, person):
         rng = person.rng
         if person.role == "member" and self.write_mix and rng.random() < self.args.write_share:
@@ -835,6 +867,7 @@ class Run:
                     print(f"sign-in failed for {username}: {why}", file=sys.stderr)
                 raise SystemExit(f"{len(failures)} of {len(members)} members could not sign in")
             print(f"signed in {len(members)} members in {sign_in_seconds:.1f} s", file=sys.stderr)
+            await self.one_at_a_time()
 
             t0 = self.now()
             self.start = t0 + args.warmup
@@ -891,6 +924,9 @@ class Run:
                     "errors": sum(errors.values()),
                     "error_reasons": dict(errors),
                     "outside_the_window": dict(self.stats.outside[kind, who]),
+                    "alone_p50_ms": ms(
+                        percentile(sorted(self.alone.latencies.get((kind, who), [])), 0.5)
+                    ),
                 }
             )
         total = sum(k["requests"] for k in kinds)
@@ -958,6 +994,8 @@ class Run:
                 "first_read_showed_it": sum(
                     v["attempts"] == 1 for v in self.visible if v["delay_s"] is not None
                 ),
+                "pages_served_without_it": sum(v["pages_without_it"] for v in self.visible),
+                "failed_reads": sum(v["failed_reads"] for v in self.visible),
                 "checks": self.visible,
             },
             "redis": redis_report(*redis, duration),
@@ -1076,19 +1114,19 @@ def markdown(result: dict) -> str:
         )
         + f"Members signed in beforehand in {result['people']['sign_in_seconds']} s.",
         "",
-        "| kind | who | requests | req/s | p50 ms | p95 ms | p99 ms | errors |",
-        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| kind | who | requests | req/s | p50 ms | p95 ms | p99 ms | errors | alone, p50 ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for k in result["kinds"]:
         reasons = ", ".join(f"{r}: {n}" for r, n in k["error_reasons"].items())
-        p50, p95, p99 = (cell(k[q]) for q in ("p50_ms", "p95_ms", "p99_ms"))
+        p50, p95, p99, alone = (cell(k[q]) for q in ("p50_ms", "p95_ms", "p99_ms", "alone_p50_ms"))
         lines.append(
             f"| {k['kind']} | {k['who']} | {k['requests']:,} | {k['req_per_s']} | {p50} | {p95} "
-            f"| {p99} | {k['errors']}{f' ({reasons})' if reasons else ''} |"
+            f"| {p99} | {k['errors']}{f' ({reasons})' if reasons else ''} | {alone} |"
         )
     lines.append(
         f"| **all** | | **{o['requests']:,}** | **{o['req_per_s']}** | {o['p50_ms']} | "
-        f"{o['p95_ms']} | {o['p99_ms']} | **{o['errors']}** |"
+        f"{o['p95_ms']} | {o['p99_ms']} | **{o['errors']}** | |"
     )
     w = result["writes"]
     writes = "**Writes**: succeeded " + fmt_counts(w["succeeded"])
@@ -1106,7 +1144,9 @@ def markdown(result: dict) -> str:
             f"{v['visible']} of {v['replies_checked']} replies seen, {v['under_1s']} under 1 s; "
             f"p50 {v['p50_ms']} ms, p95 {v['p95_ms']} ms, max {v['max_ms']} ms "
             f"(the first read showed it for {v['first_read_showed_it']}); "
-            f"not seen within {v['not_visible_within_s']:g} s: {v['not_visible']}.",
+            f"not seen within {v['not_visible_within_s']:g} s: {v['not_visible']}; "
+            f"pages served without the reply after it was posted: "
+            f"{v['pages_served_without_it']}; checking reads that failed: {v['failed_reads']}.",
         ]
     r = result["redis"]
     if r.get("measured"):
@@ -1193,6 +1233,12 @@ def parse_args(argv=None):
     p.add_argument("--visible-timeout", type=float, default=10)
     p.add_argument("--visible-interval", type=float, default=0.1)
     p.add_argument("--sign-in-concurrency", type=int, default=8)
+    p.add_argument(
+        "--alone",
+        type=int,
+        default=5,
+        help="before the clock, each read this many times one request at a time (0: none)",
+    )
     p.add_argument("--redis-url", default="", help="the Redis the server uses, for the hit rate")
     p.add_argument("--seed", default="hearth-load")
     p.add_argument("--out", default="load.json")

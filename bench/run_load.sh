@@ -180,7 +180,7 @@ BENCH_LOAD_MEMBERS=$MEMBERS BENCH_LOAD_TARGETS=$TMP/targets.json \
   manage shell --no-imports -c "exec(open('$ROOT/bench/load_setup.py').read())" >&2
 
 log "starting a Celery worker (queues default, email$([ "$BEAT" = 1 ] && echo ', with beat')) on $REDIS_URL"
-WORKER_ARGS=(-A community worker -Q default,email --loglevel WARNING --logfile "$OUT/worker.log")
+WORKER_ARGS=(-A community --quiet worker -Q default,email --loglevel WARNING --logfile "$OUT/worker.log")
 [ "$BEAT" = 1 ] && WORKER_ARGS+=(--beat --scheduler django --pidfile= --schedule "$TMP/beat-schedule")
 "$VENV/bin/celery" "${WORKER_ARGS[@]}" >>"$OUT/worker.log" 2>&1 &
 WORKER_PID=$!
