@@ -82,11 +82,12 @@ polls = [{"pk": poll.pk, "topic": [poll.topic.pk, poll.topic.slug]} for poll in 
 people = User.objects.in_bulk([m["pk"] for m in members])
 for member in members:
     user = people[member["pk"]]
-    member["polls"] = [
-        poll.pk
-        for poll in open_polls
-        if can_view_topic(user, poll.topic) and poll_page(poll=poll, viewer=user).can_vote
-    ]
+    member["polls"] = []
+    for shared in open_polls:
+        # poll_page keeps the viewer's facts on the instance it is given: one per member.
+        poll = Poll.objects.select_related("topic__category").get(pk=shared.pk)
+        if can_view_topic(user, poll.topic) and poll_page(poll=poll, viewer=user).can_vote:
+            member["polls"].append(poll.pk)
 targets = {
     "server": "hearth",
     "password": DEMO_PASSWORD,
