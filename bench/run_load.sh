@@ -201,7 +201,7 @@ for _ in $(seq 100); do
 done
 
 busy=$(quiet_wait)
-echo "others' CPU just before: ${busy}%" | tee -a "$OUT/machine.txt" >&2
+echo "others' CPU just before: ${busy}%; uptime just before: $(uptime)" | tee -a "$OUT/machine.txt" >&2
 LOAD_ARGS=(--people "$PEOPLE" --duration "$DURATION" --think "$THINK" --warmup "$WARMUP")
 [ "$READS_ONLY" = 1 ] && LOAD_ARGS+=(--reads-only)
 log "bench/load.py against $BASE"
