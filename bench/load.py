@@ -942,7 +942,9 @@ class Run:
             "base_url": self.base,
             "started_at": started_wall.isoformat(timespec="seconds"),
             "config": {
-                key: value for key, value in vars(args).items() if key not in ("mix", "write_mix")
+                key: shown(value) if key in PATH_OPTIONS else value
+                for key, value in vars(args).items()
+                if key not in ("mix", "write_mix")
             }
             | {"mix": self.mix, "write_mix": self.write_mix, "not_offered": self.not_offered},
             "people": {
@@ -979,8 +981,8 @@ class Run:
                     k: n for (k, outcome), n in self.writes.items() if outcome == "unknown"
                 },
                 "skipped": dict(self.skips),
-                "log": os.path.abspath(args.writes_log),
-                "other_log": os.path.abspath(args.writes_other_log),
+                "log": shown(args.writes_log),
+                "other_log": shown(args.writes_other_log),
             },
             "reply_visible": {
                 "replies_checked": len(self.visible),
@@ -1017,6 +1019,16 @@ class Run:
                 for (kind, who), lat in sorted(self.prelude.latencies.items())
             ],
         }
+
+
+PATH_OPTIONS = ("targets", "out", "writes_log", "writes_other_log")
+
+
+def shown(path: str) -> str:
+    """A path as the results should carry it: relative to where the run started, so that
+    committed results do not name the machine's directories."""
+    relative = os.path.relpath(path)
+    return path if relative.startswith("..") else relative
 
 
 def ms(seconds):
