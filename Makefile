@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 60
 export DJANGO_SETTINGS_MODULE ?= community.settings.local
 
-.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large bench-metrics bench-plans screenshots clean
+.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large bench-load bench-metrics bench-plans screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -102,6 +102,13 @@ bench-forums: install
 # The same pages at 100,000 members and 1,000,000 posts (database hearth_bench_forums_large).
 bench-forums-large: install
 	bash bench/run_forums.sh --large $(BENCH_FORUMS_ARGS)
+
+# A mixed community morning on the same database (never seeded here): 200 people, 70 % signed
+# in, reading and writing through the real pages for 60 s, against gunicorn and a Celery worker
+# (docs/performance.md, "Mixed load"). BENCH_LOAD_ARGS="--people 50 --duration 20" for less.
+BENCH_LOAD_ARGS ?=
+bench-load: install
+	bash bench/run_load.sh $(BENCH_LOAD_ARGS)
 
 # The nightly KPI snapshot and a year's backfill (--large: 100,000 members, 1,000,000 posts).
 bench-metrics: install
