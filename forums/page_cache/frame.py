@@ -28,10 +28,11 @@ from typing import NamedTuple
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
+from django.template import engines
 from django.template.loader import get_template, render_to_string
 
 from community.notifications import UnreadBadge, unread_count_for
-from community.per_request import cache_get_many_prefetched
+from community.per_request import cache_get_many_prefetched, per_request
 from forums.forms import ReplyForm
 from forums.page_cache.holes import SHARED_CONTEXT_FLAG
 from forums.page_cache.keys import page_key, topic_version
@@ -58,18 +59,43 @@ class Frame(NamedTuple):
     composer: Pieces  # the composer with no draft in it: what most members get
 
 
-def frame_cache_key(view: TopicPage, shape: Shape, page_number: int, branding) -> str:
+def frame_cache_key(
+    view: TopicPage, shape: Shape, page_number: int, branding, dashboard: bool = False
+) -> str:
     refusal = hashlib.blake2b((view.reply_refusal or "").encode(), digest_size=6).hexdigest()
     return page_key(
-        "topic-frame", topic_version(view.topic), shape.key, page_number, refusal, branding.version
+        "topic-frame",
+        topic_version(view.topic),
+        shape.key,
+        page_number,
+        refusal,
+        branding.version,
+        int(dashboard),
     )
+
+
+def dashboard_link(request) -> bool:
+    """Whether the header shows this viewer the dashboard link, as the template context
+    processors decide it for every page (the dashboard belongs to an app above the forums)."""
+    if not request.user.is_authenticated:
+        return False
+
+    def compute() -> bool:
+        values = {}
+        for processor in engines["django"].engine.template_context_processors:
+            values.update(processor(request))  # lazy values: only the one read costs anything
+        return bool(values.get("show_dashboard_link"))
+
+    return per_request(f"forums:dashboard-link:{request.user.pk}", compute)
 
 
 def visitor_page_key(topic, page_number: int, branding) -> str:
     return page_key("visitor-page", topic_version(topic), page_number, branding.version)
 
 
-def _neutral_context(view: TopicPage, shape: Shape, branding, **extra) -> dict:
+def _neutral_context(
+    view: TopicPage, shape: Shape, branding, dashboard: bool = False, **extra
+) -> dict:
     """Everything the topic page's templates read, for nobody in particular: no request (so no
     context processor runs), the viewer of `shape` no one is, the viewer's own parts of
     `view` emptied, and holes for the CSRF token and the posts."""
@@ -97,13 +123,14 @@ def _neutral_context(view: TopicPage, shape: Shape, branding, **extra) -> dict:
             path=topic.get_absolute_url(), resolver_match=SimpleNamespace(namespace=SECTION)
         ),
         "messages": (),
+        "show_dashboard_link": dashboard,
         "csrf_token": hole("csrf"),
         "plain_page_links": True,  # "?page=N": the only query a shared page answers
         **extra,
     }
 
 
-def frame_render(view: TopicPage, shape: Shape, branding) -> Frame:
+def frame_render(view: TopicPage, shape: Shape, branding, dashboard: bool = False) -> Frame:
     """The shared frame of `view`'s page for viewers of `shape` (uncached). The topic's boxes
     (forums.topic_boxes) and, for signed-in viewers, what the missing ones offer are holes:
     only a topic that has or may get a box has them."""
@@ -111,6 +138,7 @@ def frame_render(view: TopicPage, shape: Shape, branding) -> Frame:
         view,
         shape,
         branding,
+        dashboard,
         posts_html=hole("posts"),
         topic_boxes=hole("boxes") if view.boxes else "",
         topic_offers=hole("offers") if shape.signed_in and boxes_offering(view.boxes) else "",
@@ -271,10 +299,11 @@ def member_topic_page(
     with their own pieces, their view of the posts (forums.page_cache.posts) and their CSRF
     `token` in every form."""
     posts, shared = post_list_pieces(request, view, request.GET.get("page"), token=token)
-    key = frame_cache_key(view, shape, view.page.number, request.branding)
+    dashboard = dashboard_link(request)
+    key = frame_cache_key(view, shape, view.page.number, request.branding, dashboard)
     frame = cache_get_many_prefetched([key]).get(key)
     if frame is None:
-        frame = frame_render(view, shape, request.branding)
+        frame = frame_render(view, shape, request.branding, dashboard)
         cache.set(key, frame, POST_LIST_SECONDS)
     values = _member_pieces(request, view, frame, token.encode())
     values["posts"] = posts

@@ -26,12 +26,11 @@ from typing import NamedTuple
 from django.core.cache import cache
 from django.db.models import Max
 from django.http import QueryDict
-from django.template import engines
 from django.template.loader import render_to_string
 
 from community.per_request import cache_get_many_prefetched
 from forums.models import Category, Topic
-from forums.page_cache.frame import member_account_corner, signed_out_corner
+from forums.page_cache.frame import dashboard_link, member_account_corner, signed_out_corner
 from forums.page_cache.holes import SHARED_CONTEXT_FLAG
 from forums.page_cache.keys import page_key
 from forums.page_cache.posts import neutral_viewer
@@ -58,15 +57,6 @@ class ListShape:
         return "".join("1" if flag else "0" for flag in flags) + ":" + self.reach
 
 
-def _dashboard_link(request) -> bool:
-    """Whether the header shows this viewer the dashboard link, as the template context
-    processors decide it for every page (the dashboard belongs to an app above the forums)."""
-    values = {}
-    for processor in engines["django"].engine.template_context_processors:
-        values.update(processor(request))  # lazy values: only the one read costs anything
-    return bool(values.get("show_dashboard_link"))
-
-
 def list_shape(request, *, can_post: bool = False) -> ListShape:
     user = request.user
     if not user.is_authenticated:
@@ -74,7 +64,7 @@ def list_shape(request, *, can_post: bool = False) -> ListShape:
     return ListShape(
         signed_in=True,
         moderates=can_moderate_any_category(user),
-        dashboard=_dashboard_link(request),
+        dashboard=dashboard_link(request),
         can_post=can_post,
         reach=reach_fingerprint(user),
     )

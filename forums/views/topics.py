@@ -11,6 +11,7 @@ from community.per_request import cache_prefetch
 from community.ratelimit import RateLimited
 from forums.forms import ReplyForm
 from forums.page_cache.frame import (
+    dashboard_link,
     frame_cache_key,
     member_topic_page,
     visitor_page_key,
@@ -95,7 +96,7 @@ def _second_cache_reads(request, view, shape) -> list[str]:
     requested = requested_page(request.GET.get("page"))
     return [
         posts_cache_key(view.topic, shape, requested),
-        frame_cache_key(view, shape, requested, request.branding),
+        frame_cache_key(view, shape, requested, request.branding, dashboard_link(request)),
     ]
 
 

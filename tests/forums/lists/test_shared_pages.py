@@ -178,3 +178,14 @@ def test_a_volunteer_moderator_of_one_category_gets_the_moderation_queue_link(sc
     assert ">Moderation queue</a>" in _page(volunteer, LATEST)
     assert ">Moderation queue</a>" not in _page(scene["bob"], LATEST)
     assert _client(volunteer).get("/forums/moderation/").status_code == 200
+
+
+@pytest.mark.parametrize("first", ["bob", "evan"])
+def test_the_dashboard_link_follows_the_reader_on_topic_pages_too(scene, first):
+    evan = UserFactory(roles=[roles.EXECUTIVES])
+    readers = {"bob": scene["bob"], "evan": evan}
+    path = scene["opened"].get_absolute_url() + "?page=1"
+    _page(readers[first], path)  # fills the shared topic frame
+    assert ">Dashboard</a>" in _page(evan, path)
+    assert ">Dashboard</a>" not in _page(scene["bob"], path)
+    assert ">Dashboard</a>" not in _page(None, path)
