@@ -263,20 +263,8 @@ to_ms() {  # wrk prints 850.00us / 12.34ms / 1.20s / 1.01m
     f = (u == "us") ? 0.001 : (u == "ms") ? 1 : (u == "s") ? 1000 : (u == "m") ? 60000 : -1;
     if (f < 0) { print "?"; exit } printf "%.1f", n * f }'
 }
-cpu_total() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
-cpu_busy() {  # percent of all CPUs busy over 2 s, while nothing of ours runs
-  local a b
-  read -ra a <<<"$(cpu_total)"; sleep 2; read -ra b <<<"$(cpu_total)"
-  awk -v bu=$((b[0] - a[0])) -v id=$((b[1] - a[1])) 'BEGIN {printf "%.0f", 100 * bu / (bu + id)}'
-}
-quiet_wait() {
-  local busy waited=0
-  while busy=$(cpu_busy); [ "$busy" -gt "${BENCH_IDLE_MAX:-25}" ] && [ "$waited" -lt "${BENCH_IDLE_WAIT:-90}" ]; do
-    [ "$waited" = 0 ] && echo "other processes use ${busy}% CPU; waiting for a quieter moment" >&2
-    sleep 8; waited=$((waited + 10))
-  done
-  echo "$busy"
-}
+# shellcheck source=bench/quiet.sh
+. "$ROOT/bench/quiet.sh"
 
 # CPU time of the server side (gunicorn's workers and the PostgreSQL backends of the bench
 # database) per request: on a machine others are using too, it moves far less than req/s.

@@ -119,20 +119,8 @@ cleanup() {
   exit $rc
 }
 
-cpu_total() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }
-cpu_busy() {  # percent of all CPUs busy over 2 s, while nothing of ours runs
-  local a b
-  read -ra a <<<"$(cpu_total)"; sleep 2; read -ra b <<<"$(cpu_total)"
-  awk -v bu=$((b[0] - a[0])) -v id=$((b[1] - a[1])) 'BEGIN {printf "%.0f", 100 * bu / (bu + id)}'
-}
-quiet_wait() {
-  local busy waited=0
-  while busy=$(cpu_busy); [ "$busy" -gt "${BENCH_IDLE_MAX:-25}" ] && [ "$waited" -lt "${BENCH_IDLE_WAIT:-90}" ]; do
-    [ "$waited" = 0 ] && echo "other processes use ${busy}% CPU; waiting for a quieter moment" >&2
-    sleep 8; waited=$((waited + 10))
-  done
-  echo "$busy"
-}
+# shellcheck source=bench/quiet.sh
+. "$ROOT/bench/quiet.sh"
 
 # --- preflight ------------------------------------------------------------------------------
 pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }

@@ -197,7 +197,9 @@ to_ms() {  # wrk prints 850.00us / 12.34ms / 1.20s / 1.01m
     if (f < 0) { print "?"; exit } printf "%.1f", n * f }'
 }
 
-cpu_total() { awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9, $5 + $6}' /proc/stat; }  # busy idle
+IDLE_WAIT_DEFAULT=600
+# shellcheck source=bench/quiet.sh
+. "$ROOT/bench/quiet.sh"
 proc_ticks() {  # "pid comm utime+stime" of every process, in clock ticks like /proc/stat
   { cat /proc/[0-9]*/stat 2>/dev/null || true; } | awk '{ c = $0; sub(/^[0-9]+ \(/, "", c); sub(/\) .*$/, "", c);
     r = $0; sub(/^.*\) /, "", r); split(r, f, " "); print $1, c, f[12] + f[13] }'
@@ -212,20 +214,6 @@ others_ticks() {  # CPU ticks between two proc_ticks snapshots of processes that
     END { print t + 0 }' "$1" "$2"
 }
 
-cpu_busy() {  # percent of all CPUs busy over 2 s (gunicorn is idle then: that is everyone else)
-  local a b
-  read -ra a <<<"$(cpu_total)"; sleep 2; read -ra b <<<"$(cpu_total)"
-  awk -v bu=$((b[0] - a[0])) -v id=$((b[1] - a[1])) 'BEGIN {printf "%.0f", 100 * bu / (bu + id)}'
-}
-
-quiet_wait() {  # the box is shared: wait (up to BENCH_IDLE_WAIT s) until others use < BENCH_IDLE_MAX %
-  local busy waited=0
-  while busy=$(cpu_busy); [ "$busy" -gt "${BENCH_IDLE_MAX:-25}" ] && [ "$waited" -lt "${BENCH_IDLE_WAIT:-600}" ]; do
-    [ "$waited" = 0 ] && echo "other processes use ${busy}% CPU; waiting for a quieter moment" >&2
-    sleep 8; waited=$((waited + 10))
-  done
-  echo "$busy"
-}
 
 TSV=$OUT/wrk.tsv
 printf 'page\tuser\tpath\tstatus\treq_per_s\tp50_ms\tp99_ms\tnon2xx\tsocket_errors\tothers_cpu_before\tothers_cpu_during\n' >"$TSV"

@@ -30,7 +30,12 @@ from django.template.loader import render_to_string
 
 from community.per_request import cache_get_many_prefetched
 from forums.models import Category, Topic
-from forums.page_cache.frame import dashboard_link, member_account_corner, signed_out_corner
+from forums.page_cache.frame import (
+    SECTION,
+    dashboard_link,
+    member_account_corner,
+    signed_out_corner,
+)
 from forums.page_cache.holes import SHARED_CONTEXT_FLAG
 from forums.page_cache.keys import page_key
 from forums.page_cache.posts import neutral_viewer
@@ -38,7 +43,6 @@ from forums.page_cache.splice import Pieces, cut, fill, filled, hole
 from forums.permissions import can_moderate_any_category, reach_fingerprint
 
 LIST_SECONDS = 60
-SECTION = "forums"
 
 
 @dataclasses.dataclass(frozen=True)
