@@ -98,6 +98,8 @@ SPIRIT_PORT=${BENCH_SPIRIT_PORT:-8192}
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-20s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/forums-$SHAPE}
 [ "$FAST" = 1 ] && OUT=${BENCH_OUT:-$ROOT/bench/results/forums-fast-paths}
+# A seed alone leaves the last measured results where they are.
+[ "$SEED_ONLY" = 1 ] && OUT=${BENCH_OUT:-$ROOT/bench/results/forums-$SHAPE-seed}
 mkdir -p "$OUT/wrk"
 rm -f "$OUT"/{machine.txt,queries.json,queries.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
 TMP=$(mktemp -d /tmp/hearth-forums-bench.XXXXXX)
@@ -162,17 +164,26 @@ trap 'exit 130' INT TERM
 
 # --- database -------------------------------------------------------------------------------
 redis-cli -n 6 flushdb >/dev/null
-# The seeded database is stamped with a hash of every migration file: a migration edited in
-# place after it was applied (as happens while a feature is being built) means a fresh seed.
-MIGRATIONS_HASH=$(cat ./*/migrations/0*.py | sha1sum | cut -c1-16)
+# The seeded database is stamped with each migration file's hash: a migration edited in place
+# after it was applied (as happens while a feature is being built) means a fresh seed, while a
+# migration added since only needs `migrate` (a new index does not call for ten minutes of seed).
+migration_manifest() {
+  local f
+  for f in ./*/migrations/0*.py; do echo "$f:$(sha1sum <"$f" | cut -c1-12)"; done | sort
+}
+MIGRATIONS_STAMP="migrations-v2 $(migration_manifest | tr '\n' ' ')"
 seeded() {
+  local stamp
   [ "$("${PG[@]}" -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" = 1 ] &&
-    [ "$("${PG[@]}" -d postgres -tAc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$DB'")" = "migrations $MIGRATIONS_HASH" ] &&
+    stamp=$("${PG[@]}" -d postgres -tAc "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '$DB'") &&
+    [ "${stamp%% *}" = migrations-v2 ] &&
+    [ -z "$(comm -23 <(echo "${stamp#* }" | tr ' ' '\n' | grep . | sort) <(migration_manifest))" ] &&
     [ "$("${PG[@]}" -d "$DB" -tAc "SELECT count(*) FROM forums_topic WHERE title LIKE 'Topic 1: %'" 2>/dev/null)" = 1 ]
 }
 if [ "$RESEED" = 0 ] && seeded; then
   log "reusing the seeded database $DB (--reseed to start again)"
   manage migrate --no-input -v 0
+  "${PG[@]}" -d postgres -c "COMMENT ON DATABASE $DB IS '$MIGRATIONS_STAMP'"
   echo "seed: reused database $DB" >>"$OUT/machine.txt"
 else
   log "recreating database $DB"
@@ -206,7 +217,7 @@ if [ "$CHECK" = 1 ]; then
       | tee -a "$OUT/machine.txt" >&2
     echo "load average after the seed: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT/machine.txt" >&2
     # Stamped only once it passed: a database that failed is seeded again next time.
-    "${PG[@]}" -d postgres -c "COMMENT ON DATABASE $DB IS 'migrations $MIGRATIONS_HASH'"
+    "${PG[@]}" -d postgres -c "COMMENT ON DATABASE $DB IS '$MIGRATIONS_STAMP'"
   fi
 fi
 read -r HOT_PK HOT_SLUG HOT_CAT HOT_LAST < <("${PG[@]}" -d "$DB" -tA -F' ' -c "

@@ -3,7 +3,8 @@
 # once, against gunicorn and a Celery worker (docs/performance.md, "Mixed load").
 #
 #   bench/run_load.sh [--people N] [--duration S] [--think S] [--warmup S] [--reads-only]
-#                     [--beat] [--shared-redis] [--spirit] [-- <more bench/load.py options>]
+#                     [--beat] [--shared-redis] [--spirit] [--profile]
+#                     [-- <more bench/load.py options>]
 #                                                                            (make bench-load)
 #
 # 1. reuses the database hearth_bench_forums that bench/run_forums.sh seeded (the peers' data
@@ -29,9 +30,12 @@
 # 5. stops gunicorn and the worker and writes bench/results/load-peers/: summary.md, load.json
 #    (every figure), writes.jsonl (every write that succeeded, one JSON line each),
 #    writes-other.jsonl (refused, or without a definite answer), machine.txt.
+# --profile: py-spy samples the gunicorn workers during the measured seconds (100 a second,
+#    without pausing them, from the moment bench/load.py starts its clock); the collapsed stacks go to profile.txt and the functions holding
+#    the most time to profile-top.md (bench/profile_top.py).
 # --spirit: then the same people, reads only, against Spirit (its URL set: bench/load.py's
-#    SpiritAdapter), when a Spirit install is under /tmp/hearth-peers/spirit and answers at
-#    BENCH_SPIRIT_URL (the peers' scripts serve it; this script does not start it). Its topics
+#    SpiritAdapter) at BENCH_SPIRIT_URL; when nothing answers there, bench/peers/ installs and
+#    seeds Spirit (the first time) and serves it for the run, then stops it. Its topics
 #    and categories are read from its database BENCH_SPIRIT_DB; results in
 #    bench/results/load-spirit/.
 #
@@ -45,7 +49,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
-PEOPLE=200; DURATION=60; THINK=2; WARMUP=10; READS_ONLY=0; BEAT=0; SPIRIT=0; OWN_REDIS=1; EXTRA=()
+PEOPLE=200; DURATION=60; THINK=2; WARMUP=10; READS_ONLY=0; BEAT=0; SPIRIT=0; OWN_REDIS=1; PROFILE=0
+EXTRA=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --people) PEOPLE=$2; shift 2 ;;
@@ -55,9 +60,10 @@ while [ $# -gt 0 ]; do
     --reads-only) READS_ONLY=1; shift ;;
     --beat) BEAT=1; shift ;;
     --spirit) SPIRIT=1; shift ;;
+    --profile) PROFILE=1; shift ;;
     --shared-redis) OWN_REDIS=0; shift ;;
     --) shift; EXTRA=("$@"); break ;;
-    -h|--help) sed -n '2,43p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,47p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -77,7 +83,7 @@ OUT=${BENCH_OUT:-$ROOT/bench/results/load-peers}
 SPIRIT_OUT=$(dirname "$OUT")/load-spirit
 MEMBERS=$("$PY" -c "print(round($PEOPLE * 0.7))")
 mkdir -p "$OUT"
-rm -f "$OUT"/{machine.txt,summary.md,load.json,writes.jsonl,writes-other.jsonl,gunicorn.log,worker.log}
+rm -f "$OUT"/{machine.txt,summary.md,load.json,writes.jsonl,writes-other.jsonl,gunicorn.log,worker.log,profile.txt,profile-top.md}
 TMP=$(mktemp -d /tmp/hearth-load-bench.XXXXXX)
 
 case "$REDIS_DB" in 6|13) echo "Redis database $REDIS_DB belongs to other runs; pick another" >&2; exit 2 ;; esac
@@ -192,12 +198,28 @@ busy=$(quiet_wait)
 echo "others' CPU just before: ${busy}%; uptime just before: $(uptime)" | tee -a "$OUT/machine.txt" >&2
 LOAD_ARGS=(--people "$PEOPLE" --duration "$DURATION" --think "$THINK" --warmup "$WARMUP")
 [ "$READS_ONLY" = 1 ] && LOAD_ARGS+=(--reads-only)
+PROFILER_PID=""
+if [ "$PROFILE" = 1 ]; then
+  # Sampling starts with the measured seconds, after the sign-ins and the warm-up.
+  (while [ ! -e "$TMP/clock" ]; do sleep 0.2; done && exec "$VENV/bin/py-spy" record --pid "$GUNICORN_PID" --subprocesses \
+    --nonblocking --rate 100 --duration "$DURATION" --format raw -o "$OUT/profile.txt") \
+    >"$TMP/py-spy.log" 2>&1 &
+  PROFILER_PID=$!
+fi
 log "bench/load.py against $BASE"
 "$PY" bench/load.py --server hearth --base-url "$BASE" --targets "$TMP/targets.json" \
   "${LOAD_ARGS[@]}" --redis-url "$REDIS_URL" --out "$OUT/load.json" \
-  --writes-log "$OUT/writes.jsonl" --writes-other-log "$OUT/writes-other.jsonl" "${EXTRA[@]}" \
-  | tee "$OUT/summary.md"
+  --writes-log "$OUT/writes.jsonl" --writes-other-log "$OUT/writes-other.jsonl" \
+  --clock-file "$TMP/clock" "${EXTRA[@]}" | tee "$OUT/summary.md"
 echo "uptime after: $(uptime)" | tee -a "$OUT/machine.txt" >&2
+if [ -n "$PROFILER_PID" ]; then
+  wait "$PROFILER_PID" || { echo "py-spy failed:" >&2; cat "$TMP/py-spy.log" >&2; }
+  if [ -s "$OUT/profile.txt" ]; then
+    "$PY" bench/profile_top.py "$OUT/profile.txt" >"$OUT/profile-top.md"
+    log "where the workers' time went (py-spy, $OUT/profile-top.md)"
+    head -32 "$OUT/profile-top.md" >&2
+  fi
+fi
 stop_pid "$GUNICORN_PID" gunicorn; GUNICORN_PID=""
 stop_pid "$WORKER_PID" "the Celery worker"; WORKER_PID=""
 rows=$("${PG[@]}" -d "$DB" -tA -F', ' -c "SELECT (SELECT count(*) FROM forums_post) || ' posts', (SELECT count(*) FROM forums_reaction) || ' reactions', (SELECT count(*) FROM forums_bookmark) || ' bookmarks', (SELECT count(*) FROM polls_ballot) || ' poll ballots'")
@@ -205,13 +227,16 @@ echo "rows after: $rows" | tee -a "$OUT/machine.txt" >&2
 
 # --- Spirit, reads only ---------------------------------------------------------------------
 [ "$SPIRIT" = 1 ] || exit 0
-if [ ! -d /tmp/hearth-peers/spirit ]; then
-  echo "--spirit: no Spirit install under /tmp/hearth-peers/spirit; only Hearth was driven" >&2
-  exit 0
-fi
 if [ "$(curl -s -o /dev/null -w '%{http_code}' "$SPIRIT_URL/")" != 200 ]; then
-  echo "--spirit: nothing answers 200 at $SPIRIT_URL/ (serve Spirit with the peers' scripts first); only Hearth was driven" >&2
-  exit 0
+  # Installed and seeded once (bench/peers/setup_spirit.sh: about a minute the first time),
+  # then served the way the forum benchmark serves it, and stopped at the end.
+  spirit_port=${SPIRIT_URL##*:}
+  if ! bash bench/peers/setup_spirit.sh >&2 ||
+    ! bash bench/peers/serve_peer.sh start spirit --port "${spirit_port%%/*}" >&2; then
+    echo "--spirit: Spirit could not be installed or served (above); only Hearth was driven" >&2
+    exit 0
+  fi
+  trap 'bash bench/peers/serve_peer.sh stop spirit >&2 || true; cleanup' EXIT
 fi
 mkdir -p "$SPIRIT_OUT"
 rm -f "$SPIRIT_OUT"/{summary.md,load.json,writes.jsonl,writes-other.jsonl}

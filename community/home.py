@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.loader import get_template
 from django.views.decorators.http import require_safe
 
+from community.per_request import cache_get_many_prefetched
+from forums.page_cache.keys import page_key
 from forums.page_cache.lists import (
+    KeptPart,
     list_key,
     list_shape,
     list_version,
@@ -24,14 +28,16 @@ from forums.page_cache.lists import (
     shared_list_page,
     shared_list_render,
 )
+from forums.page_cache.splice import Pieces, cut, filled, hole
 from forums.selectors.highlights import (
     pinned_topics_for,
     recent_topics_for,
     topics_awaiting_reply_for,
 )
+from members.access import access_version_keys, access_versions
 from members.permissions import is_community_member
 from members.selectors.groups import groups_for_profile
-from members.selectors.reciprocity import supporters_to_thank
+from members.selectors.reciprocity import ledger_version, supporters_to_thank
 
 HOME_SUPPORTERS_LIMIT = 5
 HOME_RECENT_LIMIT = 8
@@ -90,14 +96,23 @@ def featured_for(viewer, *, limit: int = HOME_FEATURED_LIMIT) -> list[FeaturedIt
     return items
 
 
-def _own_piece(request, template: str, context):
-    """A hole of the shared home page, filled in for this viewer: `template` rendered with
-    `context()` and the request (whose CSRF token is the one the page carries)."""
+def _piece(template: str, context: dict) -> bytes:
+    # The home page's own parts need no context processor.
+    return get_template(template).render(context).encode()
 
-    def piece(token: bytes) -> bytes:
-        return get_template(template).render(context(), request).encode()
 
-    return piece
+def _kept_piece(template: str, context: dict) -> Pieces:
+    """A part kept between the member's requests: its forms (follow back) carry a hole for
+    the request's CSRF token and come back to the home page."""
+    return cut(
+        get_template(template).render(
+            {
+                **context,
+                "csrf_token": hole("csrf"),
+                "request": SimpleNamespace(get_full_path=lambda: "/"),
+            }
+        )
+    )
 
 
 @require_safe
@@ -105,8 +120,10 @@ def home(request):
     """Shared between viewers who see the same forum categories (forums.page_cache.lists):
     the hero, the latest conversations and those waiting for a reply. The viewer's own parts
     are holes: their greeting, supporters, groups and the featured area (whose library
-    collections follow the library's permissions, not the forums'). A page with a message
-    to show is rendered whole."""
+    collections follow the library's permissions, not the forums'). A member's supporters,
+    groups and featured area are kept for them until the forum, their access or their
+    support ledger changes (at most LIST_SECONDS). A page with a message to show is rendered
+    whole."""
     viewer = request.user
     is_member = is_community_member(viewer)
 
@@ -116,29 +133,27 @@ def home(request):
             "awaiting_topics": topics_awaiting_reply_for(viewer=viewer, limit=HOME_AWAITING_LIMIT),
         }
 
+    def featured() -> dict:
+        return {"featured": featured_for(viewer)}
+
+    def supporters() -> dict:
+        return {
+            "show_supporters": is_member,
+            "supporters": (
+                supporters_to_thank(member=viewer, limit=HOME_SUPPORTERS_LIMIT) if is_member else []
+            ),
+        }
+
+    def groups() -> dict:
+        return {
+            "show_groups": is_member,
+            "groups": groups_for_profile(profile_user=viewer, viewer=viewer) if is_member else [],
+        }
+
     own_parts = {
-        "greeting": ("community/_home_greeting.html", dict),
-        "featured": ("community/_home_featured.html", lambda: {"featured": featured_for(viewer)}),
-        "supporters": (
-            "community/_home_supporters.html",
-            lambda: {
-                "show_supporters": is_member,
-                "supporters": (
-                    supporters_to_thank(member=viewer, limit=HOME_SUPPORTERS_LIMIT)
-                    if is_member
-                    else []
-                ),
-            },
-        ),
-        "groups": (
-            "community/_home_groups.html",
-            lambda: {
-                "show_groups": is_member,
-                "groups": (
-                    groups_for_profile(profile_user=viewer, viewer=viewer) if is_member else []
-                ),
-            },
-        ),
+        "featured": ("community/_home_featured.html", featured),
+        "supporters": ("community/_home_supporters.html", supporters),
+        "groups": ("community/_home_groups.html", groups),
     }
     if not shareable(request):
         context = shared_parts()
@@ -147,6 +162,7 @@ def home(request):
         return render(request, "community/home.html", context)
 
     shape = list_shape(request)
+    version = list_version()
 
     def render_shared():
         return shared_list_render(
@@ -159,9 +175,28 @@ def home(request):
             section=None,
         )
 
-    own = {
-        name: _own_piece(request, template, own_context)
-        for name, (template, own_context) in own_parts.items()
-    }
-    key = list_key("home", list_version(), shape, request.branding)
-    return HttpResponse(shared_list_page(request, key, render_shared, own=own))
+    def kept_parts() -> dict[str, Pieces]:
+        return {
+            name: _kept_piece(template, own_context())
+            for name, (template, own_context) in own_parts.items()
+        }
+
+    def filled_parts(parts: dict[str, Pieces], token: bytes) -> dict[str, bytes]:
+        return {name: filled(pieces, {"csrf": token}) for name, pieces in parts.items()}
+
+    if viewer.is_authenticated:
+        own_key = page_key(
+            "home-own",
+            viewer.pk,
+            version,
+            *access_versions(viewer.pk, cache_get_many_prefetched(access_version_keys(viewer.pk))),
+            ledger_version(viewer.pk),
+        )
+    else:
+        own_key = "home-own:visitor"  # unused: a visitor's page is kept whole
+    greeting = {"greeting": lambda token: _piece("community/_home_greeting.html", {"user": viewer})}
+    key = list_key("home", version, shape, request.branding)
+    own_parts_kept = KeptPart(own_key, kept_parts, filled_parts)
+    return HttpResponse(
+        shared_list_page(request, key, render_shared, own=greeting, kept=[own_parts_kept])
+    )

@@ -1,8 +1,9 @@
 from django.conf import settings
+from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.views import redirect_to_login
 from django.utils import timezone
 
-from community.per_request import cache_prefetch
+from community.per_request import cache_prefetch, member_prefetch
 from community.selectors import BRANDING_CACHE_KEY, branding_get
 from community.timezones import community_timezone
 
@@ -61,4 +62,10 @@ class CommonReadsMiddleware:
         if session is not None and session.session_key and hasattr(session, "cache_key"):
             keys.append(session.cache_key)
         cache_prefetch(keys)
+        if len(keys) > 1:
+            # The member the session names (before authentication checks it: an entry read
+            # for someone who turns out not to be signed in is simply not used).
+            user_id = session.get(SESSION_KEY)
+            if user_id is not None and str(user_id).isdigit():
+                member_prefetch(int(user_id))
         return self.get_response(request)

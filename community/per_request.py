@@ -8,8 +8,12 @@ one (tasks, commands, tests calling services directly) it computes every time, a
 Code that changes such state in the middle of a request calls `per_request_forget`.
 
 A page that knows early which cache entries its parts will read can also fetch them all in
-one round trip (`cache_prefetch`); the parts read through `cache_get_many_prefetched`."""
+one round trip (`cache_prefetch`); the parts read through `cache_get_many_prefetched`. A
+member's request fetches what the apps registered for members (`member_prefetch_register`:
+their access versions, reach, notification count...) in one more, as soon as the session
+names the member."""
 
+from collections.abc import Callable
 from contextvars import ContextVar
 
 from django.core.cache import cache
@@ -39,15 +43,42 @@ def per_request_set(key: str, value) -> None:
 _MISSING = object()
 
 
-def cache_prefetch(keys: list[str]) -> None:
+def cache_prefetch(keys: list[str], *, kept: frozenset[str] = frozenset()) -> None:
     """Read these cache entries now, in one round trip, for parts of the page that will ask
-    for them later (`cache_get_many_prefetched`). Outside a request it does nothing."""
+    for them later (`cache_get_many_prefetched`). The `kept` ones serve every read until
+    `per_request_forget` (versions that several parts compare with and whose writers call
+    it); the others one read each. Outside a request it does nothing."""
     memo = _memo.get()
     if memo is None:
         return
     found = cache.get_many(keys)
     for key in keys:
-        memo["prefetched", key] = found.get(key, _MISSING)
+        memo["kept" if key in kept else "prefetched", key] = found.get(key, _MISSING)
+
+
+# What a member's pages will read from the cache, by the apps that read it (registered from
+# their AppConfig.ready()): each takes the member's id and returns cache keys, and says
+# whether they are versions to keep for every read (cache_prefetch's `kept`).
+_MEMBER_PREFETCHES: list[tuple[Callable[[int], list[str]], bool]] = []
+
+
+def member_prefetch_register(keys_for: Callable[[int], list[str]], *, kept: bool = False) -> None:
+    """Have `keys_for(user_id)` fetched with every signed-in member's request (idempotent)."""
+    if (keys_for, kept) not in _MEMBER_PREFETCHES:
+        _MEMBER_PREFETCHES.append((keys_for, kept))
+
+
+def member_prefetch(user_id: int) -> None:
+    """Fetch, in one round trip, what the registered parts of a member's page will read."""
+    keys: list[str] = []
+    kept: set[str] = set()
+    for keys_for, keep in _MEMBER_PREFETCHES:
+        these = keys_for(user_id)
+        keys += these
+        if keep:
+            kept.update(these)
+    if keys:
+        cache_prefetch(list(dict.fromkeys(keys)), kept=frozenset(kept))
 
 
 def cache_get_many_prefetched(keys: list[str]) -> dict:
@@ -58,7 +89,9 @@ def cache_get_many_prefetched(keys: list[str]) -> dict:
     found = {}
     wanted = []
     for key in keys:
-        value = memo.pop(("prefetched", key), None) if memo is not None else None
+        value = None
+        if memo is not None:
+            value = memo.get(("kept", key)) or memo.pop(("prefetched", key), None)
         if value is None:
             wanted.append(key)
         elif value is not _MISSING:

@@ -24,3 +24,13 @@ class ForumsConfig(AppConfig):
 
         logged_events_register(SEARCH_EVENT, searches_write)
         logged_events_register(CLICK_EVENT, search_clicks_write)
+
+        # A member's pages read their reach and, on topic lists, their read version.
+        from community.per_request import member_prefetch_register
+        from forums.permissions import member_reach_key
+        from forums.services.reading import read_version_key
+        from forums.services.watching import watch_version_key
+
+        member_prefetch_register(lambda user_id: [member_reach_key(user_id)])
+        member_prefetch_register(lambda user_id: [read_version_key(user_id)])
+        member_prefetch_register(lambda user_id: [watch_version_key(user_id)])

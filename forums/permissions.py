@@ -29,7 +29,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -86,6 +86,11 @@ def _reach_key(user_id: int | None) -> str:
     # Reach is a class of this code: each release keeps its own entries.
     who = "visitors" if user_id is None else user_id
     return f"forums:reach:{settings.RELEASE_ID}:{who}"
+
+
+def member_reach_key(user_id: int) -> str:
+    """Where a member's reach is kept (their requests prefetch it)."""
+    return _reach_key(user_id)
 
 
 def _reach_cached(user_id: int | None, compute) -> Reach:
@@ -274,9 +279,10 @@ def can_view_topic(user, topic: Topic) -> bool:
 
 
 def access_category(user, **lookup) -> Category:
-    """The category if `user` may see it; the same Http404 as for a missing one otherwise."""
-    category = visible_categories(user).select_related("parent").filter(**lookup).first()
-    if category is None:
+    """The category if `user` may see it; the same Http404 as for a missing one otherwise.
+    Judged against the viewer's cached reach, so the query is the plain lookup."""
+    category = Category.objects.select_related("parent").filter(**lookup).first()
+    if category is None or not can_view_category(user, category):
         raise Http404(CATEGORY_NOT_FOUND)
     return category
 
@@ -709,10 +715,17 @@ def tags_visible_to(viewer) -> QuerySet[Tag]:
     )
 
 
-def access_tag(viewer, **lookup) -> Tag:
-    """The tag if `viewer` may see it (tags_visible_to); the same Http404 as for a missing
-    one otherwise: a tag made only for a private category is as missing as no tag at all."""
-    tag = tags_visible_to(viewer).filter(**lookup).first()
-    if tag is None:
+def access_tag(viewer, *, slug: str | None = None, pk: int | None = None) -> Tag:
+    """The tag (by its unique slug or pk) if `viewer` may see it (as tags_visible_to); the
+    same Http404 as for a missing one otherwise: a tag made only for a private category is
+    as missing as no tag at all. One plain query, the tag once per category it is
+    restricted to, checked against the viewer's cached reach rather than in SQL."""
+    lookup = {"slug": slug} if pk is None else {"pk": pk}
+    rows = list(Tag.objects.filter(**lookup).annotate(restricted_to=F("categories__pk")))
+    if not rows:
         raise Http404(TAG_NOT_FOUND)
-    return tag
+    restricted = {row.restricted_to for row in rows} - {None}
+    visible = visible_category_ids(viewer)
+    if restricted and visible is not None and not restricted & visible:
+        raise Http404(TAG_NOT_FOUND)
+    return rows[0]

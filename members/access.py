@@ -51,7 +51,9 @@ def _replace(keys: list[str], timeout: int | None) -> None:
     per_request_forget()
 
 
-def _replace_now_and_on_commit(keys: list[str], timeout: int | None) -> None:
+def versions_replace(keys: list[str], timeout: int | None) -> None:
+    """Replace these version entries, now and again after commit (see above why both); for
+    other versions kept the same way (the supporters ledger's, say)."""
     _replace(keys, timeout)
     # robust: the change is committed; a cache hiccup now must not turn it into an error page
     # (the replacement inside the transaction already made every stamp stale).
@@ -62,12 +64,12 @@ def access_changed(*, user_ids: Iterable[int]) -> None:
     """What these members may see or do has changed: their cached access is out of date."""
     keys = sorted({member_version_key(user_id) for user_id in user_ids})
     if keys:
-        _replace_now_and_on_commit(keys, MEMBER_VERSION_SECONDS)
+        versions_replace(keys, MEMBER_VERSION_SECONDS)
 
 
 def access_changed_for_everyone() -> None:
     """What anyone may see or do may have changed: everyone's cached access is out of date."""
-    _replace_now_and_on_commit([COMMUNITY_VERSION_KEY], None)
+    versions_replace([COMMUNITY_VERSION_KEY], None)
 
 
 def access_version_keys(user_id: int | None) -> list[str]:

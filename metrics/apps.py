@@ -31,7 +31,10 @@ class MetricsConfig(AppConfig):
         )
         resource_extra_register(resource_prompt_html)
 
+        from community.per_request import member_prefetch_register
         from members.landing import login_landing_register
-        from metrics.permissions import dashboard_landing
+        from metrics.permissions import dashboard_landing, dashboard_link_key
 
         login_landing_register(dashboard_landing)
+        # Every page's header asks whether to show the Dashboard link.
+        member_prefetch_register(lambda user_id: [dashboard_link_key(user_id)])

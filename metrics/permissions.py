@@ -52,13 +52,17 @@ class _LinkAnswer:
     visible: bool
 
 
+def dashboard_link_key(user_id: int) -> str:
+    return f"metrics:dashboard-link:{user_id}"
+
+
 def dashboard_link_visible(user) -> bool:
     """can_view_dashboard for the header of every page, without its two permission queries
     on each one: the answer is cached per member, stamped with the access versions
     (members.access) that a role change or a role's new permissions replace."""
     if not getattr(user, "is_authenticated", False):
         return False
-    key = f"metrics:dashboard-link:{user.pk}"
+    key = dashboard_link_key(user.pk)
     found = cache_get_many_prefetched([*access_version_keys(user.pk), key])
     versions = access_versions(user.pk, found)
     answer = found.get(key)

@@ -223,7 +223,15 @@ def member_account_corner(request, token: bytes, section: str | None = SECTION) 
 def watch_menu_html(request, target, token: bytes, rows=None) -> bytes:
     """The member's watch menu for a topic, category or tag (`rows`: their relevant watches
     when the page has them; else one query)."""
-    menu = WatchMenu.of(watch_controls_context(request.user, target, rows))
+    return watch_menu_filled(watch_menu_of(request.user, target, rows), request, token)
+
+
+def watch_menu_of(user, target, rows=None) -> WatchMenu:
+    """What the member's watch menu for `target` shows: a small value a page may keep."""
+    return WatchMenu.of(watch_controls_context(user, target, rows))
+
+
+def watch_menu_filled(menu: WatchMenu, request, token: bytes) -> bytes:
     return filled(_watch_menu(menu, request.get_full_path()), {"csrf": token})
 
 

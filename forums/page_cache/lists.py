@@ -19,14 +19,16 @@ counters move when a topic leaves it; an admin edit moves its updated_at).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db.models import Max
+from django.db import connection
 from django.http import QueryDict
 from django.template.loader import render_to_string
+from django.utils.dateparse import parse_datetime
 
 from community.per_request import cache_get_many_prefetched
 from forums.models import Category, Topic
@@ -41,6 +43,7 @@ from forums.page_cache.keys import page_key
 from forums.page_cache.posts import neutral_viewer
 from forums.page_cache.splice import Pieces, cut, fill, filled, hole
 from forums.permissions import can_moderate_any_category, reach_fingerprint
+from forums.services.reading import read_version
 
 LIST_SECONDS = 60
 
@@ -89,10 +92,23 @@ class SharedList(NamedTuple):
 
 
 def list_version(category: Category | None = None) -> str:
-    """The newest change to the topics of `category` (all topics: None), as a key part."""
-    topics = Topic.objects.all() if category is None else Topic.objects.filter(category=category)
-    changed = topics.aggregate(changed=Max("updated_at"))["changed"]
-    version = str(changed.timestamp()) if changed else "-"
+    """The newest change to the topics of `category` (all topics: None), as a key part.
+    Asked in plain SQL: the same index-only MAX as the ORM's aggregate, without building the
+    query on every request of every list page (docs/performance.md)."""
+    # Identifiers from the model's metadata, quoted; the category is a parameter.
+    quote = connection.ops.quote_name
+    table, changed = quote(Topic._meta.db_table), quote("updated_at")
+    sql = f"SELECT MAX({changed}) FROM {table}"  # noqa: S608
+    params = []
+    if category is not None:
+        sql += f" WHERE {quote(Topic._meta.get_field('category').column)} = %s"
+        params.append(category.pk)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        (newest,) = cursor.fetchone()
+    if isinstance(newest, str):  # SQLite's cursor gives the text
+        newest = parse_datetime(newest)
+    version = str(newest.timestamp()) if newest else "-"
     if category is not None:
         version += (
             f":{category.updated_at.timestamp()}:{category.topic_count}:{category.post_count}"
@@ -174,18 +190,40 @@ def _reading_values(request, rows: tuple[RowFacts, ...]) -> dict[str, bytes]:
     return values
 
 
-def shared_list_page(request, key: str, render, *, own=None) -> bytes:
+class KeptPart(NamedTuple):
+    """Something of the viewer's own that a page keeps between their requests: `make()`
+    works it out (a picklable value), kept under `key` (which must change with what it
+    shows) and fetched with the page; `fill(value, token)` turns it into hole pieces."""
+
+    key: str
+    make: Callable[[], object]
+    fill: Callable[[object, bytes], dict[str, bytes]]
+
+
+def shared_list_page(request, key: str, render, *, own=None, kept=()) -> bytes:
     """The page for this request: the shared page under `key` (made by `render()`, a
     SharedList, when missing), filled in with the viewer's own pieces: their account
-    corner, token and reading state, and `own`'s holes (name: a function of the token
-    returning the viewer's piece, e.g. their watch menu). A visitor's page is filled once,
+    corner, token and reading state, `own`'s holes (name: a function of the token returning
+    the viewer's piece) and the `kept` parts' (KeptPart). A visitor's page is filled once,
     for every visitor, when it is stored."""
     own = own or {}
-    found = cache_get_many_prefetched([key]).get(key)
+    user = request.user
+    keys = [key]
+    # A member's reading state of this page's rows, kept until the list or their reading
+    # changes: fetched with the page, in the same round trip as their kept parts.
+    reading_key = None
+    if user.is_authenticated:
+        reading_key = f"{key}:reading:{user.pk}:{read_version(user.pk)}"
+        keys += [reading_key, *(part.key for part in kept)]
+    cached = cache_get_many_prefetched(keys)
+    found = cached.get(key)
     if found is None:
         found = render()
-        if not request.user.is_authenticated:
-            found = filled(found.pieces, _visitor_values(found, own))
+        if not user.is_authenticated:
+            values = _visitor_values(found, own)
+            for part in kept:
+                values.update(part.fill(part.make(), b""))
+            found = filled(found.pieces, values)
         cache.set(key, found, LIST_SECONDS)
     if type(found) is bytes:
         return found
@@ -194,7 +232,17 @@ def shared_list_page(request, key: str, render, *, own=None) -> bytes:
     token = get_token(request).encode()
     values = {"csrf": token, "account": member_account_corner(request, token)}
     values.update({name: make(token) for name, make in own.items()})
-    values.update(_reading_values(request, found.rows))
+    reading = cached.get(reading_key)
+    if reading is None:
+        reading = _reading_values(request, found.rows)
+        cache.set(reading_key, reading, LIST_SECONDS)
+    values.update(reading)
+    for part in kept:
+        value = cached.get(part.key)
+        if value is None:
+            value = part.make()
+            cache.set(part.key, value, LIST_SECONDS)
+        values.update(part.fill(value, token))
     out: list[bytes] = []
     fill(found.pieces, values, out)
     return b"".join(out)

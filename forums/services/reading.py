@@ -105,6 +105,23 @@ def read_cache_key(user_id: int, topic_id: int) -> str:
     return f"forums:read:{user_id}:{topic_id}"
 
 
+def read_version_key(user_id: int) -> str:
+    """Replaced whenever the member's reading of any topic advances: what is worked out from
+    their read positions (a list page's "New" and "3 unread") may be kept under it."""
+    return f"forums:read-version:{user_id}"
+
+
+def read_version(user_id: int) -> str:
+    """The member's current read version (prefetched with their request); a missing one is
+    created, so nothing kept under an older one can match."""
+    key = read_version_key(user_id)
+    version = cache_get_many_prefetched([key]).get(key)
+    if version is None:
+        cache.add(key, uuid.uuid4().hex, timeout=READ_OVERLAY_TTL)
+        version = cache.get(key)
+    return version or ""
+
+
 def _incr_or_create(key: str, delta: int = 1) -> int:
     """cache.incr, creating the key at `delta` when missing. On Redis an existing key costs
     one EXISTS plus one INCRBY (Django's incr); INCRBY keeps the key's expiry."""
@@ -219,7 +236,7 @@ def topic_viewed(
 
     key = read_cache_key(viewer.pk, topic.pk)
     state = cache_get_many_prefetched([key]).get(key) or {}
-    changed = False
+    changed = advanced = False
     counted_at = state.get("v")
     if counted_at is None or now.timestamp() - counted_at >= VIEW_DEDUPE_SECONDS:
         _count_view(topic.pk, bucket)
@@ -230,13 +247,17 @@ def topic_viewed(
         state.get("at") is None or (newest.created_at, newest.pk) > (state["at"], state["p"])
     ):
         state["p"], state["at"] = newest.pk, newest.created_at
-        changed = True
+        changed = advanced = True
         # Indexed once per minute per member and topic; later advances in the same minute
         # are picked up because the flush reads the current value.
         if state.get("b") != bucket:
             _index_add(bucket, f"r:{viewer.pk}:{topic.pk}")
             state["b"] = bucket
-    if changed:
+    if advanced:
+        cache.set_many(
+            {key: state, read_version_key(viewer.pk): uuid.uuid4().hex}, timeout=READ_OVERLAY_TTL
+        )
+    elif changed:
         cache.set(key, state, timeout=READ_OVERLAY_TTL)
 
 

@@ -24,11 +24,14 @@ thousand watchers cost the same few queries as one."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from community.per_request import cache_get_many_prefetched
 from forums.models import (
     Category,
     Tag,
@@ -36,7 +39,30 @@ from forums.models import (
     Watch,
     WatchLevel,
 )
+from members.access import versions_replace
 from members.models import User
+
+# --- The member's watch version -----------------------------------------------------------
+
+WATCH_VERSION_SECONDS = 24 * 60 * 60
+
+
+def watch_version_key(user_id: int) -> str:
+    """Replaced whenever the member sets or clears a watch (watch_set): what a page keeps of
+    their watches (a category's or tag's watch menu) is kept under it."""
+    return f"forums:watch-version:{user_id}"
+
+
+def watch_version(user_id: int) -> str:
+    """The member's current watch version (prefetched with their request); a missing one is
+    created, so nothing kept under an older one can match."""
+    key = watch_version_key(user_id)
+    version = cache_get_many_prefetched([key]).get(key)
+    if version is None:
+        cache.add(key, uuid4().hex, timeout=WATCH_VERSION_SECONDS)
+        version = cache.get(key)
+    return version or ""
+
 
 # --- Levels -------------------------------------------------------------------------------
 
@@ -68,6 +94,7 @@ def watch_set(
         raise ValueError("Watch exactly one of topic, category or tag.")
     ((field, target),) = chosen.items()
     lookup = {"user": user, field: target}
+    versions_replace([watch_version_key(user.pk)], WATCH_VERSION_SECONDS)
     if level is None:
         Watch.objects.filter(**lookup).delete()
         return None

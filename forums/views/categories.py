@@ -4,9 +4,11 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
-from forums.page_cache.frame import watch_menu_html
-from forums.page_cache.keys import requested_page
+from community.per_request import cache_get_many_prefetched
+from forums.page_cache.frame import watch_menu_filled, watch_menu_of
+from forums.page_cache.keys import page_key, requested_page
 from forums.page_cache.lists import (
+    KeptPart,
     list_key,
     list_shape,
     list_version,
@@ -27,6 +29,8 @@ from forums.selectors.lists import (
     topic_list_for_category,
     topic_list_page,
 )
+from forums.services.watching import watch_version
+from members.access import access_version_keys, access_versions
 
 TOPIC_ROWS_TEMPLATE = "forums/_topic_rows.html"
 
@@ -55,6 +59,28 @@ def render_topic_list(
     response = render(request, TOPIC_ROWS_TEMPLATE if request.htmx else template, context)
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+def _watch_menu_kept(request, target) -> KeptPart:
+    """The member's watch menu of a category or tag, kept until they change a watch or their
+    access changes (a visitor's is empty)."""
+    user = request.user
+    key = "-"
+    if user.is_authenticated:
+        versions = access_versions(user.pk, cache_get_many_prefetched(access_version_keys(user.pk)))
+        key = page_key(
+            "watch-menu",
+            user.pk,
+            target._meta.model_name,
+            target.pk,
+            *versions,
+            watch_version(user.pk),
+        )
+    return KeptPart(
+        key,
+        lambda: watch_menu_of(user, target),
+        lambda menu, token: {"watch": watch_menu_filled(menu, request, token)},
+    )
 
 
 def _shared_topic_list(request, template, topics, context, count_scope, kind, scope, parts):
@@ -91,10 +117,10 @@ def _shared_topic_list(request, template, topics, context, count_scope, kind, sc
             branding=request.branding,
         )
 
-    own = {}
+    kept = []
     if watch_target is not None:
-        own["watch"] = lambda token: watch_menu_html(request, watch_target, token)
-    html = shared_list_page(request, key, render_shared, own=own)
+        kept.append(_watch_menu_kept(request, watch_target))
+    html = shared_list_page(request, key, render_shared, kept=kept)
     response = HttpResponse(html)
     patch_vary_headers(response, ("HX-Request",))
     return response

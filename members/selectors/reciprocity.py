@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import uuid4
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     DateTimeField,
@@ -26,6 +28,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from community.per_request import cache_get_many_prefetched
 from members.models import Follow, ShoutOut, SupportAct, SupportKind, User
 from members.permissions import is_community_member
 
@@ -244,6 +247,27 @@ def support_ledger_count(
         .distinct()
         .count()
     )
+
+
+# A member's supporters to thank change when they give or receive support: the services that
+# record it replace this version (members.services.reciprocity.ledger_changed), and what is
+# worked out from the ledger for their pages may be kept under it.
+LEDGER_VERSION_SECONDS = 24 * 60 * 60
+
+
+def ledger_version_key(user_id: int) -> str:
+    return f"members:ledger-version:{user_id}"
+
+
+def ledger_version(user_id: int) -> str:
+    """The member's current ledger version (prefetched with their request); a missing one
+    is created, so nothing kept under an older one can match."""
+    key = ledger_version_key(user_id)
+    version = cache_get_many_prefetched([key]).get(key)
+    if version is None:
+        cache.add(key, uuid4().hex, timeout=LEDGER_VERSION_SECONDS)
+        version = cache.get(key)
+    return version or ""
 
 
 def supporters_to_thank(

@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from community.ratelimit import RateLimit, rate_limit_hit
 from members.models import Follow, SupportAct, SupportKind, User
 from members.permissions import is_community_member
+from members.services.reciprocity import ledger_changed
 
 # Generous for a person, tight for a script that follows everyone to get noticed.
 FOLLOW_LIMITS = (RateLimit(count=60, seconds=60 * 60, description="60 follows an hour"),)
@@ -58,6 +59,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
         target_id=followed.pk,
         defaults={"occurred_at": follow.created_at},
     )
+    ledger_changed(user_ids=[follower.pk, followed.pk])
     return follow
 
 

@@ -20,8 +20,10 @@ from community.links import absolute_url
 from community.notifications import notification_create
 from community.ratelimit import RateLimit, rate_limit_hit
 from community.selectors import branding_get
+from members.access import versions_replace
 from members.models import ShoutOut, SupportAct, SupportKind, User
 from members.permissions import is_community_member
+from members.selectors.reciprocity import LEDGER_VERSION_SECONDS, ledger_version_key
 from members.tasks import shout_out_notify_task
 
 logger = logging.getLogger(__name__)
@@ -66,7 +68,16 @@ def support_act_record(
             act.save()
     except IntegrityError:
         return SupportAct.objects.filter(**lookup).first()
+    ledger_changed(user_ids=[giver.pk, receiver.pk])
     return act
+
+
+def ledger_changed(*, user_ids) -> None:
+    """These members gave or received support: what their pages keep from the ledger (the
+    home page's supporters to thank) is out of date."""
+    keys = sorted({ledger_version_key(user_id) for user_id in user_ids})
+    if keys:
+        versions_replace(keys, LEDGER_VERSION_SECONDS)
 
 
 @transaction.atomic

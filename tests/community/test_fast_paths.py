@@ -98,6 +98,53 @@ def test_a_prefetched_entry_serves_one_read_then_the_cache_answers():
     assert cache_get_many_prefetched(["a"]) == {"a": "newest"}
 
 
+def test_a_kept_entry_serves_every_read_until_the_request_forgets():
+    cache.set("version", "v1")
+
+    def reads():
+        cache_prefetch(["version"], kept=frozenset({"version"}))
+        cache.set("version", "v2")  # by someone else, after the page started
+        first = cache_get_many_prefetched(["version"])
+        second = cache_get_many_prefetched(["version"])
+        per_request_forget()  # what a writer of versions does
+        return first, second, cache_get_many_prefetched(["version"])
+
+    assert _in_request(reads) == ({"version": "v1"}, {"version": "v1"}, {"version": "v2"})
+
+
+def test_a_members_request_fetches_what_their_page_reads_in_one_round_trip():
+    """The session names the member; their access versions, reach, read version, ledger
+    version, dashboard link and notification count come in one more cache round trip, and
+    the parts of the page read them from there."""
+    member = UserFactory()
+    client = Client()
+    client.force_login(member)
+    client.get("/forums/latest/")  # fills what the page keeps
+    calls = []
+    original = cache.get_many
+
+    def counted(keys, *args, **kwargs):
+        calls.append(list(keys))
+        return original(keys, *args, **kwargs)
+
+    cache.get_many = counted
+    try:
+        assert client.get("/forums/latest/").status_code == 200
+    finally:
+        del cache.get_many
+    read = [key for keys in calls for key in keys]
+    for part in (
+        "access:version:member:",
+        "forums:reach:",
+        "forums:read-version:",
+        "metrics:dashboard-link:",
+        "notifications:unread:",
+    ):
+        assert sum(part in key for key in read) == 1, (part, calls)
+    # The branding and session; the member's parts; the page with their reading state.
+    assert len(calls) == 3, calls
+
+
 def test_the_cache_incr_counts_only_existing_keys():
     cache.set("views", 1, timeout=60)
     assert cache.incr("views") == 2

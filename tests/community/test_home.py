@@ -8,8 +8,10 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from forums.models import Topic
+from forums.models import ReactionKind, Topic
 from forums.services.categories import category_access_grant
+from forums.services.reactions import reaction_add
+from forums.services.topics import topic_create
 from members import roles
 from members.models import JoinPolicy
 from members.services.groups import group_create, group_leave, group_member_add
@@ -187,11 +189,12 @@ def test_the_home_page_query_count_is_bounded_for_a_visitor_and_a_beta_member(
     with django_assert_max_num_queries(9):
         html = _home(member)
     assert "Build 42 freezes on long lists" in html and "Customer advisory board" in html
-    # Shared pages kept: the version alone for a visitor; the member's own parts for them.
+    # Shared pages kept: the version alone for a visitor.
     with django_assert_max_num_queries(1):
         again = _home(visitor)
     assert "Build 42 freezes" not in again and "Latest conversations" in again
-    with django_assert_max_num_queries(7):
+    # The member's row and the version: their own parts are kept for them too.
+    with django_assert_max_num_queries(2):
         html = _home(member)
     assert "Build 42 freezes on long lists" in html and "Customer advisory board" in html
 
@@ -214,3 +217,38 @@ def test_each_viewer_gets_their_own_home_whoever_filled_the_shared_page(forum, b
     assert "Build 42 freezes" in maya and "Build 42 freezes" not in omar_page
     assert "Welcome back" not in visitor and "Join the community" in visitor
     assert 'id="groups-title"' not in visitor and "Weekend plans thread" not in visitor
+
+
+def test_a_new_supporter_shows_at_once_and_leaves_once_supported_back(forum, beta_member):
+    """The member's supporters are kept with their home page until they give or receive
+    support (a reaction here, through the forum's service)."""
+    omar = UserFactory(username="omar", display_name="Omar Haddad")
+    maya_client = Client()
+    maya_client.force_login(beta_member)
+    topic = topic_create(
+        category=forum["public"].category, author=beta_member, title="Dark mode?", body="Please"
+    )
+    omars = topic_create(
+        category=forum["public"].category, author=omar, title="Exports", body="CSV or XLSX?"
+    )
+    assert "Omar Haddad" not in _section(_home(maya_client), "supporters-title")
+
+    reaction_add(post=topic.posts.get(), user=omar, kind=ReactionKind.THANKS)
+
+    assert "Omar Haddad" in _section(_home(maya_client), "supporters-title")
+
+    reaction_add(post=omars.posts.get(), user=beta_member, kind=ReactionKind.THANKS)
+
+    assert "Omar Haddad" not in _section(_home(maya_client), "supporters-title")
+
+
+def test_joining_a_group_shows_in_your_groups_at_once(client, forum, carmen):
+    member = UserFactory()
+    client.force_login(member)
+    assert "You have not joined a group yet." in _section(_home(client), "groups-title")
+
+    group_member_add(actor=carmen, group_profile=forum["beta"], user=member)
+
+    groups = _section(_home(client), "groups-title")
+    assert "Beta Program" in groups
+    assert "Build 42 freezes" in _home(client)

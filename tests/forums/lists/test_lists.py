@@ -91,6 +91,18 @@ def test_a_tag_only_for_a_private_category_is_hidden_like_a_missing_one(
     assert "There is no tag by that name." in response.content.decode()
     client.force_login(insider)
     assert client.get(reverse("forums:tag-detail", args=["gizmo-v2"])).status_code == 200
+    client.logout()
+    assert client.get(reverse("forums:tag-detail", args=["gizmo-v2"])).status_code == 404
+
+
+def test_a_tag_for_a_private_and_a_public_category_is_seen_by_everyone(
+    client, outsider, private_category
+):
+    shared_tag = Tag.objects.create(name="Exports", slug="exports")
+    shared_tag.categories.add(private_category, CategoryFactory())
+    assert client.get(reverse("forums:tag-detail", args=["exports"])).status_code == 200
+    client.force_login(outsider)
+    assert client.get(reverse("forums:tag-detail", args=["exports"])).status_code == 200
 
 
 def test_pinned_topics_come_first_then_last_activity(client):

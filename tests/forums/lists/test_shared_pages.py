@@ -118,6 +118,24 @@ def test_each_member_sees_their_own_watch_menu_and_new_topic_button(scene):
     assert ">New topic</a>" not in _page(None, path)
 
 
+def test_a_watch_set_from_the_menu_shows_on_the_next_page_at_once(scene):
+    """The member's watch menu is kept with their list page until they change a watch."""
+    bob, public = scene["bob"], scene["public"]
+    client = _client(bob)
+    path = public.get_absolute_url()
+    assert "Use the default" not in client.get(path).content.decode()
+
+    response = client.post(
+        "/forums/watch/",
+        {"target": "category", "id": public.pk, "level": WatchLevel.EVERY_POST, "next": path},
+    )
+    assert response.status_code == 302
+
+    page = client.get(path).content.decode()
+    assert "Use the default" in page  # the choice to clear the watch just set
+    assert "Use the default" not in _page(scene["ann"], path)
+
+
 def _tomorrow():
     from datetime import timedelta
 
@@ -165,9 +183,33 @@ def test_a_cached_list_costs_a_visitor_one_query_and_a_member_a_few(
         visitor.get(path)
     with django_assert_max_num_queries(1):  # the list's version
         visitor.get(LATEST)
-    # Their row, the category, the version, their watches, their read positions.
-    with django_assert_max_num_queries(6):
+    # Their row, the category, the version: their reading state of the rows and their
+    # watch menu are kept until the list, their reading or their watches change.
+    with django_assert_max_num_queries(3):
         member.get(path)
+    with django_assert_max_num_queries(2):  # their row, the version
+        member.get(LATEST)
+
+
+def _row(html: str, title: str) -> str:
+    start = html.index(title)
+    return html[html.rfind("<li", 0, start) : html.index("</li>", start)]
+
+
+def test_a_members_new_and_unread_markers_follow_their_own_reading_at_once(scene):
+    bob, opened = scene["bob"], scene["opened"]
+    assert "badge--new" in _row(_page(bob, LATEST), "Refund timing")
+    assert "badge--new" in _row(_page(scene["insider"], LATEST), "Refund timing")
+
+    _page(bob, opened.get_absolute_url())  # bob reads the topic
+
+    assert "badge--new" not in _row(_page(bob, LATEST), "Refund timing")
+    assert "badge--new" in _row(_page(scene["insider"], LATEST), "Refund timing")
+
+    post_create(topic=opened, author=scene["ann"], body="About ten days, in my experience.")
+
+    assert "1 unread" in _row(_page(bob, LATEST), "Refund timing")
+    assert "1 unread" in _row(_page(bob, scene["public"].get_absolute_url()), "Refund timing")
 
 
 def test_a_volunteer_moderator_of_one_category_gets_the_moderation_queue_link(scene):
