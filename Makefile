@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_MEMBERS ?= 60
 export DJANGO_SETTINGS_MODULE ?= community.settings.local
 
-.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large bench-load bench-metrics bench-plans screenshots clean
+.PHONY: run test install migrate seed lint format worker bench bench-forums bench-forums-large bench-load bench-metrics bench-plans bench-multihost screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Hearth needs Python 3.11 or newer; set PYTHON=python3.11")'
@@ -116,3 +116,10 @@ bench-metrics: install
 
 bench-plans: install
 	bash bench/run_plans.sh $(BENCH_PLANS_ARGS)
+
+# Two gunicorn instances, two Celery workers and one beat on one database and one Redis,
+# checked to behave as one site: sessions, caches, notifications, e-mail sent once, the
+# replica alias, scheduled reports made once (docs/deployment.md, "Beyond one machine").
+# Seeds and drops its own database hearth_bench_multihost; a few minutes.
+bench-multihost: install
+	bash bench/run_multihost.sh $(BENCH_MULTIHOST_ARGS)

@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Max
 from django.db.models.functions import Lower
 
+from community.db_routers import reporting_db, reporting_reads
 from community.timezones import community_timezone
 from forums.models import Post
 from members.selectors.directory import directory_sort_by_helpfulness
@@ -58,11 +59,13 @@ LAPSE_SILENCE = 30
 LAPSE_LOOKBACK = 90
 
 
+@reporting_reads()
 def currency() -> str:
     row = MetricsSettings.objects.filter(pk=SETTINGS_ID).values_list("currency", flat=True)
     return next(iter(row), "USD")
 
 
+@reporting_reads()
 def latest_snapshot_day() -> date | None:
     return KpiSnapshot.objects.aggregate(day=Max("day"))["day"]
 
@@ -73,6 +76,7 @@ def _active_on(target: KpiTarget, day: date) -> bool:
     )
 
 
+@reporting_reads()
 def targets_by_key(window: int, day: date) -> dict[str, KpiTarget]:
     """The target of each KPI for `window` that is in force on `day` (the one that started
     last when several are), in one query."""
@@ -217,6 +221,7 @@ class Dashboard:
     health: Health | None = None
 
 
+@reporting_reads()
 def dashboard_get(period: int, *, admin_links: bool = False) -> Dashboard:
     """The dashboard for the last `period` days (a key of PERIODS) ending with the latest
     snapshot day. A fixed number of queries, whatever the number of KPIs and days.
@@ -375,6 +380,7 @@ def most_helpful(limit: int = LIST_SIZE) -> list:
 # --- Series, exports and the API ------------------------------------------------------------
 
 
+@reporting_reads()
 def kpi_card(kpi: Kpi, period: int) -> KpiCard | None:
     """One KPI's card (series, value, change, target) for a KPI page; None before any
     snapshot exists."""
@@ -385,6 +391,7 @@ def kpi_card(kpi: Kpi, period: int) -> KpiCard | None:
     return _cards([kpi], day=day, period=period, window=window, money=currency())[kpi.key]
 
 
+@reporting_reads()
 def kpi_breakdown(kpi: Kpi, period: int, *, admin_links: bool = False) -> dict:
     """What a KPI page shows of its latest snapshot's detail: {"health": Health, "section":
     "support" | "moderation" | "search"} for a KPI the dashboard's health sections read,
@@ -419,7 +426,10 @@ def snapshot_series(
 ) -> Iterator[KpiSnapshot]:
     """Stored snapshots of `keys` from `first` to `last` (inclusive), by key, day and window,
     read in chunks so a long export never holds every row."""
-    rows = KpiSnapshot.objects.filter(key__in=list(keys), day__gte=first, day__lte=last)
+    # Read as the response streams, after this returns: the alias is fixed here.
+    rows = KpiSnapshot.objects.using(reporting_db()).filter(
+        key__in=list(keys), day__gte=first, day__lte=last
+    )
     if window is not None:
         rows = rows.filter(window=window)
     return rows.order_by("key", "day", "window").defer("detail").iterator(chunk_size=2000)
@@ -428,7 +438,7 @@ def snapshot_series(
 def snapshot_table(*, first: date, last: date) -> Iterator[KpiSnapshot]:
     """Every stored snapshot in the range, registered KPI or not (a retired KPI's history
     still belongs to the export), in chunks."""
-    rows = KpiSnapshot.objects.filter(day__gte=first, day__lte=last)
+    rows = KpiSnapshot.objects.using(reporting_db()).filter(day__gte=first, day__lte=last)
     return rows.order_by("day", "key", "window").defer("detail").iterator(chunk_size=2000)
 
 

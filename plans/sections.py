@@ -18,6 +18,7 @@ from django.db.models import Count, Exists, Max, Min, OuterRef, Q, Sum
 from django.db.models.functions import Lower
 from django.urls import reverse
 
+from community.db_routers import reporting_reads
 from community.links import absolute_url
 from community.timezones import community_timezone
 from forums.models import (
@@ -591,8 +592,10 @@ def last_quarter(start: date, review: list[dict], previous_objectives: list[dict
     return rows
 
 
+@reporting_reads()
 def report_data(start: date, end: date) -> dict:
-    """Every section of the report for the period: the stored numbers."""
+    """Every section of the report for the period: the stored numbers. Read from the
+    replica when one is in use (community.db_routers): nothing here was just written."""
     review = period_review(start, end)
     data = {
         "period": {

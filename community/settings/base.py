@@ -5,8 +5,10 @@ production.py and test.py change only what they must."""
 import hashlib
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -117,35 +119,65 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+# Behind PgBouncer in transaction mode a server connection serves another client between two
+# transactions: nothing may outlive a transaction on it. DATABASE_POOLER=pgbouncer turns off
+# what would (prepared statements, unless DATABASE_PREPARE_THRESHOLD is given for PgBouncer
+# 1.21+ with max_prepared_statements; server-side cursors, which .iterator() holds across
+# transactions) and the jit startup option, which PgBouncer refuses (docs/deployment.md).
+DATABASE_POOLER = env("DATABASE_POOLER", default="")
+if DATABASE_POOLER not in ("", "pgbouncer"):
+    raise ImproperlyConfigured(
+        f"DATABASE_POOLER={DATABASE_POOLER!r}: leave it empty, or set it to 'pgbouncer' when "
+        "the database URLs point at PgBouncer in transaction mode."
+    )
+
+
+def _postgres_options(database: dict) -> dict:
+    """The connection settings every PostgreSQL alias (the primary and its replica) shares."""
+    database["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     # Off, as Django ships it: the ping before each request's first query is a round trip on
     # every page. After a database restart each worker's first request fails instead (a 503
     # "back in a moment" page, community.views.server_error) and the next one reconnects.
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
+    database["CONN_HEALTH_CHECKS"] = env.bool("CONN_HEALTH_CHECKS", default=False)
     # Planning costs PostgreSQL more than running the topic page's few small queries. With
     # parameters sent apart from the SQL (psycopg 3's server-side binding), psycopg prepares a
     # statement the fifth time one connection runs it and PostgreSQL plans it once, not on
     # every request. Django leaves this off for connection poolers in transaction mode
     # (PgBouncer before 1.21 cannot keep prepared statements): DATABASE_PREPARE_THRESHOLD=
     # (empty) turns it off. docs/performance.md has the measurement.
-    _prepare_threshold = env("DATABASE_PREPARE_THRESHOLD", default="5")
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
+    prepare_threshold = env("DATABASE_PREPARE_THRESHOLD", default="" if DATABASE_POOLER else "5")
+    database.setdefault("OPTIONS", {}).update(
         server_side_binding=True,
-        prepare_threshold=int(_prepare_threshold) if _prepare_threshold else None,
+        prepare_threshold=int(prepare_threshold) if prepare_threshold else None,
     )
+    if DATABASE_POOLER:
+        database["DISABLE_SERVER_SIDE_CURSORS"] = True
     # PostgreSQL compiles a query it estimates as costly to machine code first (JIT). For
     # the nightly KPI aggregates that compilation took longer than the query itself (1.0 of
     # 1.6 s for one KPI; the night 48 s with it, 26 s without, docs/performance.md), and no
-    # page runs a query that gains from it. DATABASE_JIT=on gives it back.
-    if not env.bool("DATABASE_JIT", default=False):
-        _libpq_options = DATABASES["default"]["OPTIONS"].get("options", "")
-        DATABASES["default"]["OPTIONS"]["options"] = f"{_libpq_options} -c jit=off".strip()
+    # page runs a query that gains from it. DATABASE_JIT=on gives it back. Behind PgBouncer
+    # it is turned off on the role instead (ALTER ROLE … SET jit = off).
+    if not env.bool("DATABASE_JIT", default=bool(DATABASE_POOLER)):
+        libpq_options = database["OPTIONS"].get("options", "")
+        database["OPTIONS"]["options"] = f"{libpq_options} -c jit=off".strip()
+    return database
+
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    _postgres_options(DATABASES["default"])
 else:
     # The web server and the Celery worker beside it both write: each transaction takes the
     # write lock when it starts and waits up to 20 s for it, instead of failing with
     # "database is locked" when a read inside it turns into a write.
     DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+# A streaming read replica of the primary: the dashboards and the 90-day reports read from it
+# (community.db_routers), everything else, and every write, uses the primary.
+DATABASE_REPLICA_URL = env("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.sqlite3":
+        _postgres_options(DATABASES["replica"])
+    DATABASE_ROUTERS = ["community.db_routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # SQLite has no INCLUDE: the posts' covering index (forums_post_window_idx) is a plain
 # created_at index there, which is what SQLite needs; PostgreSQL gets the covering one.
@@ -227,6 +259,58 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Media and library files on S3-compatible object storage (django-storages), so that every
+# web node and worker sees the same files: MEDIA_STORAGE=s3, or a bucket named. Members'
+# uploads (avatars, images in posts) are public objects under media/, served by the bucket
+# or its CDN (AWS_S3_CUSTOM_DOMAIN) without signatures; library files stay private (no
+# public read on library/, or their own bucket) and still leave only through the library's
+# views. Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role.
+MEDIA_STORAGE = env(
+    "MEDIA_STORAGE", default="s3" if env("AWS_STORAGE_BUCKET_NAME", default="") else "filesystem"
+)
+if MEDIA_STORAGE == "s3":
+    _s3 = {
+        "bucket_name": env("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env("AWS_S3_ENDPOINT_URL", default=None),  # MinIO, R2, Spaces…
+        "region_name": env("AWS_S3_REGION_NAME", default=None),
+        "addressing_style": env("AWS_S3_ADDRESSING_STYLE", default=None),  # "path" for MinIO
+        "access_key": env("AWS_ACCESS_KEY_ID", default=None),
+        "secret_key": env("AWS_SECRET_ACCESS_KEY", default=None),
+        "file_overwrite": False,  # names are generated; never replace another file's bytes
+        "default_acl": None,  # the bucket's policy decides who reads, not per-object ACLs
+    }
+    _media_domain = env("AWS_S3_CUSTOM_DOMAIN", default=None)
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            **_s3,
+            "location": "media",
+            "custom_domain": _media_domain,
+            "querystring_auth": False,  # public objects: plain, cacheable URLs
+        },
+    }
+    STORAGES["library"] = {
+        "BACKEND": "community.settings.integrations.private_s3.PrivateS3Storage",
+        "OPTIONS": {
+            **_s3,
+            "bucket_name": env("AWS_LIBRARY_BUCKET_NAME", default=_s3["bucket_name"]),
+            "location": "library",
+            "querystring_auth": True,  # never public, even if a URL were ever made
+        },
+    }
+    # The address S3Storage gives uploads: forums.services.limits recognises images in posts
+    # as the community's own by it, and the content security policy allows it.
+    if _media_domain:
+        _default_media_url = f"https://{_media_domain}/media/"
+    elif _s3["endpoint_url"]:
+        _default_media_url = f"{_s3['endpoint_url'].rstrip('/')}/{_s3['bucket_name']}/media/"
+    else:
+        _default_media_url = f"https://{_s3['bucket_name']}.s3.amazonaws.com/media/"
+    MEDIA_URL = env("MEDIA_URL", default=_default_media_url)
+elif MEDIA_STORAGE != "filesystem":
+    raise ImproperlyConfigured(
+        f"MEDIA_STORAGE={MEDIA_STORAGE!r}: 'filesystem' (the default) or 's3'."
+    )
 # Request-size limits: form bodies stay small; uploads have their own caps.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
@@ -258,3 +342,11 @@ from community.settings.integrations.allauth import *  # noqa: E402
 from community.settings.integrations.celery import *  # noqa: E402
 from community.settings.integrations.guardian import *  # noqa: E402
 from community.settings.integrations.security import *  # noqa: E402
+
+if MEDIA_STORAGE == "s3":
+    # Members' images are served from the bucket's (or its CDN's) address.
+    _media = urlsplit(MEDIA_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"] = [
+        *CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"],
+        f"{_media.scheme}://{_media.netloc}",
+    ]

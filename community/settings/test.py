@@ -13,8 +13,27 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = tempfile.mkdtemp(prefix="hearth-test-media-")
 LIBRARY_FILES_ROOT = tempfile.mkdtemp(prefix="hearth-test-library-")
-STORAGES["library"]["OPTIONS"]["location"] = LIBRARY_FILES_ROOT
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Files stay on the disk in tests, whatever the environment says (no network).
+MEDIA_STORAGE = "filesystem"
+STORAGES = {
+    **STORAGES,
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "library": {
+        "BACKEND": "library.storage.PrivateFileSystemStorage",
+        "OPTIONS": {"location": LIBRARY_FILES_ROOT},
+    },
+}
+MEDIA_URL = "/media/"
+# The read replica's alias, as a mirror of the test database: the replica router's tests
+# (tests/community/test_multihost_settings.py) install the router and see which alias each
+# query goes to. Without the router, as everywhere else in the suite, nothing reads it.
+DATABASES["replica"] = {
+    **DATABASES["default"],
+    "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    "TEST": {"MIRROR": "default"},
+}
+DATABASE_ROUTERS: list[str] = []
 if not REDIS_URL:
     # Each test process keeps its own cache and never reaches a broker (tasks are eager; the
     # tests of the embedded worker start their own processes with their own EMBEDDED_DIR).

@@ -44,8 +44,22 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
-# A backlog of mail never delays other work (community.tasks.email_task names).
+# The KPI snapshots and the 90-day reports read for minutes on a large community. With
+# CELERY_REPORTS_QUEUE=reports they go to a queue of their own, for a worker started with
+# `-Q reports` (on its own machine, beside a read replica: docs/deployment.md), so they
+# never hold up the minute-by-minute jobs. Left unset they share `default`, and the one
+# worker `make run` starts (-Q default,email) runs them.
+CELERY_REPORTS_QUEUE = env("CELERY_REPORTS_QUEUE", default="default")
+_REPORT_TASKS = (
+    "metrics.snapshot_yesterday",
+    "plans.report_due",
+    "plans.generate_report",
+    "demo.metrics_history",
+)
+# A backlog of mail never delays other work (community.tasks.email_task names). Exact names
+# are matched before the patterns.
 CELERY_TASK_ROUTES = {
+    **{name: {"queue": CELERY_REPORTS_QUEUE} for name in _REPORT_TASKS},
     "*.send_*": {"queue": "email"},
     "*.notify_*": {"queue": "email"},
 }
