@@ -15,6 +15,7 @@ from forums.services.posts import post_create
 from forums.services.topics import topic_create
 from members import roles
 from members.models import TrustLevel
+from members.services import member_roles_set
 from tests.forums.factories import CategoryFactory, private_category_for
 from tests.html import parse_elements
 from tests.members.factories import UserFactory
@@ -161,3 +162,19 @@ def test_a_cached_results_page_costs_the_version_and_little_else(
         assert visitor.get(SEARCH, params).status_code == 200
     with django_assert_max_num_queries(6):
         assert member.get(SEARCH, params).status_code == 200
+
+
+def test_losing_the_directory_permission_takes_members_out_of_the_next_search(scene):
+    member = scene["outsider"]
+    client = client_for(member)
+    assert client.get(SEARCH, {"q": "zorblax", "kind": "members"}).status_code == 200
+    assert 'value="members"' in client.get(SEARCH, {"q": "zorblax"}).content.decode()
+
+    # Out of every role: no longer a community member's permissions (members.access moves
+    # their version, so the cached answer is not used again).
+    member_roles_set(user=member, role_names=[])
+
+    html = client.get(SEARCH, {"q": "zorblax"}).content.decode()
+    assert 'value="members"' not in html
+    refused = client.get(SEARCH, {"q": "zorblax", "kind": "members"}).content.decode()
+    assert "Searching for members is for signed-in community members." in refused
