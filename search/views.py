@@ -186,7 +186,9 @@ def _shared_results(request, form, criteria: SearchCriteria, context: dict) -> b
     shape = list_shape(request)
     query = request.GET.copy()
     query.pop("sq", None)
-    asked = hashlib.blake2b(query.urlencode().encode(), digest_size=12).hexdigest()
+    # In any order of its parameters: the page's links come out the same either way.
+    asked = json.dumps(sorted(query.lists())).encode()
+    asked = hashlib.blake2b(asked, digest_size=12).hexdigest()
     kinds = ",".join(kind.key for kind in form.kinds)
     key = page_key(
         "search-page", search_version(), shape.key, request.branding.version, kinds, asked

@@ -463,7 +463,8 @@ class _PostgresSearch(_Search):
                 ),
                 title_headline=search_headline(F("topic__title"), self.query, highlight_all=True),
             )
-            .select_related("author")
+            # The hit shows the post's own author_name: no member row rides along into the
+            # cache (forums.selectors.search caches hits for everyone of the same reach).
             .defer("body", "html")
         )
         return {post.topic_id: post for post in posts}
