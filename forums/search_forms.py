@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.functional import cached_property
 
 from forums.models import Category
 from forums.permissions import tags_visible_to, visible_categories
@@ -44,10 +45,22 @@ class ForumSearchForm(forms.Form):
 
     def __init__(self, *args, viewer, **kwargs):
         super().__init__(*args, **kwargs)
+        self.viewer = viewer
+        # Read only when used: checking an empty filter needs no choices, and a results page
+        # served from the cache renders no form.
+        self.fields["category"].choices = self._category_choices
+        self.fields["tag"].choices = self._tag_choices
+
+    @cached_property
+    def categories(self) -> dict[str, Category]:
         # Only categories the viewer can see are offered; any other slug is "not a valid
         # choice", the same answer for a private category as for a missing one.
-        categories = list(visible_categories(viewer).order_by("position", "name", "pk"))
-        self.categories = {category.slug: category for category in categories}
+        categories = visible_categories(self.viewer).order_by("position", "name", "pk")
+        return {category.slug: category for category in categories}
+
+    @cached_property
+    def _category_choice_list(self) -> list[tuple[str, str]]:
+        categories = list(self.categories.values())
         children: dict[int, list[Category]] = {}
         for category in categories:
             if category.parent_id is not None:
@@ -57,11 +70,20 @@ class ForumSearchForm(forms.Form):
             if category.parent_id is None:
                 choices.append((category.slug, category.name))
                 choices.extend((c.slug, f"— {c.name}") for c in children.get(category.pk, []))
-        self.fields["category"].choices = choices
+        return choices
+
+    def _category_choices(self) -> list[tuple[str, str]]:
+        return self._category_choice_list
+
+    @cached_property
+    def _tag_choice_list(self) -> list[tuple[str, str]]:
         # Tags as the forum lists them: one made only for a private category would name
         # what is inside it.
-        tags = tags_visible_to(viewer).order_by("name").values_list("slug", "name")
-        self.fields["tag"].choices = [("", "Any tag"), *tags]
+        tags = tags_visible_to(self.viewer).order_by("name").values_list("slug", "name")
+        return [("", "Any tag"), *tags]
+
+    def _tag_choices(self) -> list[tuple[str, str]]:
+        return self._tag_choice_list
 
     def clean_q(self) -> str:
         return search_text_normalize(self.cleaned_data["q"])
@@ -80,7 +102,7 @@ class ForumSearchForm(forms.Form):
         data = self.cleaned_data
         return SearchCriteria(
             text=data["q"],
-            category=self.categories.get(data.get("category", "")),
+            category=self.categories.get(data["category"]) if data.get("category") else None,
             author=data.get("author", ""),
             tag=data.get("tag", ""),
             after=data.get("after"),

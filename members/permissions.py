@@ -10,15 +10,19 @@ library collections too; the group helpers below are built from them."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
 from guardian.core import ObjectPermissionChecker
 from guardian.shortcuts import get_objects_for_user
 
+from community.per_request import cache_get_many_prefetched
 from community.selectors import branding_get
+from members.access import MEMBER_VERSION_SECONDS, access_version_keys, access_versions
 from members.models import ApprovalStatus, GroupProfile, GroupVisibility, User
 
 VIEW_GROUP = "members.view_groupprofile"
@@ -284,7 +288,31 @@ def can_browse_members(viewer) -> bool:
     made the directory public in the branding settings."""
     if branding_get().directory_public:
         return True
-    return is_community_member(viewer) and viewer.has_perm("members.view_member_directory")
+    return is_community_member(viewer) and _directory_granted(viewer)
+
+
+@dataclass(frozen=True)
+class _DirectoryAnswer:
+    versions: tuple[str, ...]
+    granted: bool
+
+
+def _directory_granted(user) -> bool:
+    """has_perm("members.view_member_directory") without its two permission queries on every
+    page that asks (the search form does, on each search): cached per member, stamped with
+    the access versions (members.access) that a role change or a role's new permissions
+    replace, as the header's dashboard link is."""
+    key = f"members:directory-granted:{user.pk}"
+    found = cache_get_many_prefetched([*access_version_keys(user.pk), key])
+    versions = access_versions(user.pk, found)
+    answer = found.get(key)
+    if isinstance(answer, _DirectoryAnswer) and answer.versions == versions:
+        return answer.granted
+    # The member as stored now, not the row loaded before the versions were read.
+    fresh = User._default_manager.filter(pk=user.pk).first()
+    granted = fresh is not None and fresh.has_perm("members.view_member_directory")
+    cache.set(key, _DirectoryAnswer(versions, granted), timeout=MEMBER_VERSION_SECONDS)
+    return granted
 
 
 def community_member_q(prefix: str = "") -> Q:

@@ -6,18 +6,25 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import NamedTuple
 
 from django.conf import settings
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_safe
 
+from community.per_request import cache_get_many_prefetched
 from community.ratelimit import RateLimit, RateLimited, client_key, rate_limit_hit
 from forums.models import Post
+from forums.page_cache.keys import page_key
+from forums.page_cache.lists import LIST_SECONDS, list_shape, shared_list_render, viewer_values
+from forums.page_cache.splice import Pieces, cut, filled, hole
 from forums.permissions import access_topic
-from forums.selectors.search import SearchCriteria, SearchTooBroad
+from forums.selectors.search import SearchCriteria, SearchTooBroad, search_version
 from forums.services.search import (
     search_click_record,
     search_query_record,
@@ -46,6 +53,10 @@ TOO_BROAD = (
 
 _ID = re.compile(r"[0-9]{1,18}")  # fits a bigint; anything else is ignored
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{16}")  # forums.services.search.search_token_new
+# What a shared results page may be asked with: anything else is rendered for the request.
+_SHARED_PARAMETERS = frozenset(
+    ("q", "kind", "page", "sq", "category", "author", "tag", "after", "before", "solved")
+)
 
 
 def _search_rate_limit(request) -> None:
@@ -114,6 +125,7 @@ def search(request):
     bad input comes back as form errors with a 200."""
     form = SiteSearchForm(request.GET or None, viewer=request.user)
     context = {"form": form, "sections": None, "criteria": None, "kind": form.selected_kind}
+    context["search_query"] = request.GET
     status, retry_after = 200, None
     if form.is_bound and form.is_valid() and form.cleaned_data["q"]:
         kind = form.cleaned_data["kind"]
@@ -125,18 +137,96 @@ def search(request):
             context["refusal"] = exc.message
             status, retry_after = 429, exc.retry_after
         else:
+            if kind == "forums" and _shareable(request):
+                shared = _shared_results(request, form, criteria, context)
+                if shared is not None:
+                    return HttpResponse(shared)
             sections = _sections(request, form, kind, criteria)
-            answered = [s["results"] for s in sections if s["results"] is not None]
-            # A search refused for taking too long searched nothing: it is not logged.
-            if answered:
-                total = sum(results.count for results in answered)
-                token, paging = _logged_search(request, kind, criteria, total)
-                context.update(search_id=token, search_ref=paging, total=total)
-            context["sections"] = sections
+            _answered(request, kind, criteria, sections, context)
     response = render(request, "search/search.html", context, status=status)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
     return response
+
+
+def _answered(request, kind: str, criteria: SearchCriteria, sections, context: dict) -> None:
+    answered = [s["results"] for s in sections if s["results"] is not None]
+    # A search refused for taking too long searched nothing: it is not logged.
+    if answered:
+        total = sum(results.count for results in answered)
+        token, paging = _logged_search(request, kind, criteria, total)
+        context.update(search_id=token, search_ref=paging, total=total)
+    context["sections"] = sections
+
+
+# The holes a shared results page keeps for each search: its token and paging reference.
+_SEARCH_HOLES = {"token": hole("token").encode(), "sq": hole("sq").encode()}
+
+
+class SharedResults(NamedTuple):
+    """A results page for everyone of one list shape (forums.page_cache.lists.ListShape:
+    who sees and moderates the same categories, with the same header links), with holes
+    for the search's token and paging reference, and, but for a visitor's, for the
+    viewer's CSRF token and account corner."""
+
+    pieces: Pieces
+    total: int
+
+
+def _shareable(request) -> bool:
+    return request.GET.keys() <= _SHARED_PARAMETERS and not len(get_messages(request))
+
+
+def _shared_results(request, form, criteria: SearchCriteria, context: dict) -> bytes | None:
+    """Topics and posts, as every searcher of the same shape and the same address got them
+    since the forum last changed (the forum version: a service that changes a topic moves
+    it): one cache read. The key carries the address as asked (but its `sq`), since the
+    form shows it back, and what the form offers (the kinds this viewer may search).
+    None when the search was refused (too broad): that page is not kept."""
+    shape = list_shape(request)
+    query = request.GET.copy()
+    query.pop("sq", None)
+    # In any order of its parameters: the page's links come out the same either way.
+    asked = json.dumps(sorted(query.lists())).encode()
+    asked = hashlib.blake2b(asked, digest_size=12).hexdigest()
+    kinds = ",".join(kind.key for kind in form.kinds)
+    key = page_key(
+        "search-page", search_version(), shape.key, request.branding.version, kinds, asked
+    )
+    found = cache_get_many_prefetched([key]).get(key)
+    if found is None:
+        sections = _sections(request, form, "forums", criteria)
+        if any(section["refusal"] for section in sections):
+            return None
+        total = sum(section["results"].count for section in sections)
+        shared_context = {
+            **context,
+            "sections": sections,
+            "search_query": query,
+            "search_id": hole("token"),
+            "search_ref": hole("sq"),
+            "total": total,
+        }
+        pieces = shared_list_render(
+            "search/search.html",
+            shared_context,
+            path=request.path,
+            query=query,
+            shape=shape,
+            branding=request.branding,
+            section="search",
+        ).pieces
+        if not request.user.is_authenticated:
+            # A visitor's frame is every visitor's: filled in once, only the search's own
+            # holes left open.
+            pieces = cut(filled(pieces, {**viewer_values(request), **_SEARCH_HOLES}).decode())
+        found = SharedResults(pieces, total)
+        cache.set(key, found, LIST_SECONDS)
+    token, paging = _logged_search(request, "forums", criteria, found.total)
+    values = {"token": token.encode(), "sq": paging.encode()}
+    if request.user.is_authenticated:
+        values.update(viewer_values(request))
+    return filled(found.pieces, values)
 
 
 def _click(request, ref: str, *, topic=None) -> None:

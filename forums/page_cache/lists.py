@@ -227,10 +227,8 @@ def shared_list_page(request, key: str, render, *, own=None, kept=()) -> bytes:
         cache.set(key, found, LIST_SECONDS)
     if type(found) is bytes:
         return found
-    from django.middleware.csrf import get_token
-
-    token = get_token(request).encode()
-    values = {"csrf": token, "account": member_account_corner(request, token)}
+    values = viewer_values(request)
+    token = values["csrf"]
     values.update({name: make(token) for name, make in own.items()})
     reading = cached.get(reading_key)
     if reading is None:
@@ -246,6 +244,17 @@ def shared_list_page(request, key: str, render, *, own=None, kept=()) -> bytes:
     out: list[bytes] = []
     fill(found.pieces, values, out)
     return b"".join(out)
+
+
+def viewer_values(request) -> dict[str, bytes]:
+    """What every shared page's frame leaves to the viewer: their CSRF token and the
+    header's account corner (a visitor's: no token, the sign-in links)."""
+    if not request.user.is_authenticated:
+        return {"csrf": b"", "account": signed_out_corner()}
+    from django.middleware.csrf import get_token
+
+    token = get_token(request).encode()
+    return {"csrf": token, "account": member_account_corner(request, token)}
 
 
 def _visitor_values(shared: SharedList, own) -> dict[str, bytes]:

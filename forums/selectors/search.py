@@ -12,14 +12,24 @@ title matches first, then recent activity; plain snippets.
 Snippets come from the rendered HTML as text (community.markdown.html_to_text): what the
 reader sees, never the Markdown syntax (** or code fences).
 
-Either way a page costs a fixed number of queries: the count, the page of topics, and one
-query for the 20 snippets.
+PostgreSQL ranks a bounded set of candidates, not every match: the RANKED_POSTS most recent
+matching posts and the RANKED_TITLES most recently active topics whose title matches, found
+through the indexes, ranked by ts_rank in the same statement. A word in half the posts then
+costs about what a rarer one does, at 200,000 posts as at 1,000,000 (docs/search.md says
+what a searcher notices). The ranked ids, and each page of hits, are cached per search,
+reach and forum version (forums.page_cache.lists.list_version), so every searcher who may
+see the same topics shares them until a service changes a topic.
+
+Either way a page costs a fixed number of queries: the ranking, the page of topics, and one
+query for the 20 snippets; none of them when the page is cached.
 
 What can match: visible topics (forums.permissions.visible_topics) and their visible posts;
 hidden posts only for the moderators of their category, who see them on the topic page too."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +43,7 @@ from django.contrib.postgres.search import (
     SearchVectorCombinable,
     SearchVectorField,
 )
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -56,9 +67,16 @@ from django.utils.safestring import SafeString, mark_safe
 
 from community.db import QueryTimedOut, time_limited
 from community.markdown import html_to_text
+from community.per_request import per_request
 from forums.models import Category, Post, Topic
 from forums.models import SearchQuery as SearchLog
-from forums.permissions import MODERATE_CATEGORY, moderated_categories, visible_topics
+from forums.page_cache.keys import page_key
+from forums.permissions import (
+    MODERATE_CATEGORY,
+    moderated_categories,
+    reach_fingerprint,
+    visible_topics,
+)
 
 # Must equal the configuration of the indexes in forums/migrations/0004_search_indexes.py.
 SEARCH_CONFIG = "english"
@@ -73,8 +91,18 @@ BODY_WEIGHTS = [0.4] * 4
 # SQLite: at most this many words are each looked for (each one is a LIKE over the posts).
 FALLBACK_MAX_WORDS = 8
 SNIPPET_CHARS = 240
-# Longest a search may run on PostgreSQL before the member is asked to narrow it.
+# Longest a search may run on PostgreSQL before the member is asked to narrow it: with the
+# candidates bounded, only a pathological query (a phrase of very common words) gets there.
 SEARCH_TIMEOUT_MS = 4000
+# What PostgreSQL ranks for one search: the most recent matching posts (newest first, by
+# id) and the most recently active topics whose title matches. Below these every match is
+# ranked, as before; a word found more often than that is ranked among its most recent
+# matches only, so its cost does not grow with the forum.
+RANKED_POSTS = 500
+RANKED_TITLES = 100
+# How long a search's ranks and hits are kept: the forum's version keys them, so this only
+# bounds what moves without touching a topic (a member's new display name on a hit).
+SEARCH_CACHE_SECONDS = 60
 
 # Sentinels ts_headline puts around matches; the snippet is escaped and only they become
 # <mark>. Private-use characters, and removed from the text first, so a post can't forge them.
@@ -127,6 +155,8 @@ class SearchHit:
 class SearchResults:
     page: Page
     hits: list[SearchHit] = field(default_factory=list)
+    # More matched than was ranked (RANKED_POSTS, RANKED_TITLES): `count` is a lower bound.
+    capped: bool = False
 
     @property
     def count(self) -> int:
@@ -155,19 +185,39 @@ def topic_search(
 ) -> SearchResults:
     """One page (`per_page`) of the topics matching `criteria` that `viewer` may see, best
     first, each with its best post and a highlighted snippet. An empty text finds nothing.
-    On PostgreSQL raises SearchTooBroad when the queries run past SEARCH_TIMEOUT_MS (a word
-    in nearly every post: ranking reads every matching post)."""
+    On PostgreSQL raises SearchTooBroad when the queries run past SEARCH_TIMEOUT_MS."""
     if not criteria.text:
         return SearchResults(page=Paginator(Topic.objects.none(), per_page).get_page(1))
     if not _uses_postgres():
         return _FallbackSearch(viewer, criteria).results(page, per_page)
     try:
-        return time_limited(
-            lambda: _PostgresSearch(viewer, criteria).results(page, per_page),
-            milliseconds=SEARCH_TIMEOUT_MS,
-        )
+        return _PostgresSearch(viewer, criteria).cached_results(page, per_page)
     except QueryTimedOut as exc:
         raise SearchTooBroad from exc
+
+
+def search_version() -> str:
+    """What a cached search is valid for: the forum's list version (the newest change to any
+    topic: services touch a topic's updated_at for a reply, an edit, hiding, a move, tags,
+    an answer), read once per request however many parts of the page ask."""
+    from forums.page_cache.lists import list_version
+
+    return per_request("forums:search-version", list_version)
+
+
+def search_cache_key(viewer, criteria: SearchCriteria, *parts) -> str:
+    """A cached search's key: the words (as PostgreSQL reads them: case does not matter),
+    the filters, the forum's version and who may see what (reach_fingerprint: the same for
+    everyone who sees and moderates the same categories, so a private topic never reaches
+    anyone outside its groups)."""
+    filters = {
+        **criteria.filters(),
+        "author": criteria.author.lower(),
+        "category": criteria.category.pk if criteria.category else "",
+    }
+    described = json.dumps([criteria.text.lower(), filters], sort_keys=True).encode()
+    digest = hashlib.blake2b(described, digest_size=12).hexdigest()
+    return page_key("search", search_version(), reach_fingerprint(viewer), digest, *parts)
 
 
 class _Search:
@@ -216,7 +266,11 @@ class _Search:
         if isinstance(topics, QuerySet):
             topics = topics.select_related("category")
         result_page = Paginator(topics, per_page).get_page(page)
-        topic_list = list(result_page.object_list)
+        hits = self.hits(list(result_page.object_list))
+        result_page.object_list = hits
+        return SearchResults(page=result_page, hits=hits)
+
+    def hits(self, topic_list: list[Topic]) -> list[SearchHit]:
         best = self.best_posts([topic.pk for topic in topic_list])
         hits = []
         for topic in topic_list:
@@ -229,8 +283,7 @@ class _Search:
                     snippet_html=self.snippet_html(post) if post else mark_safe(""),
                 )
             )
-        result_page.object_list = hits
-        return SearchResults(page=result_page, hits=hits)
+        return hits
 
     def ranked_topics(self) -> QuerySet[Topic]:
         raise NotImplementedError
@@ -249,8 +302,9 @@ class _RankedTopics(Sequence):
     """Topic ids in rank order that a Paginator pages through; a page's slice loads its
     topics (with their categories) in one query."""
 
-    def __init__(self, ids: list[int]):
+    def __init__(self, ids: list[int], capped: bool = False):
         self.ids = ids
+        self.capped = capped
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -306,33 +360,74 @@ class _PostgresSearch(_Search):
     def title_condition(self) -> Q:
         return Q(title_vector=self.query) & self.written()
 
+    def cached_results(self, page, per_page: int) -> SearchResults:
+        """results(), from the cache when anyone of the same reach ran this search since the
+        forum last changed: the ranked ids (shared by every page and by "All"), and each
+        page's hits with their snippets. Only what is computed runs under the time limit."""
+        ranks_key = search_cache_key(self.viewer, self.criteria, "ranks")
+        ranked = cache.get(ranks_key)
+        if ranked is None:
+            ranked = self.time_limited(self.ranked_topics)
+            cache.set(ranks_key, ranked, SEARCH_CACHE_SECONDS)
+        # Paged by id: a page whose hits are cached loads no topic.
+        result_page = Paginator(ranked.ids, per_page).get_page(page)
+        hits_key = search_cache_key(
+            self.viewer, self.criteria, "hits", result_page.number, per_page
+        )
+        hits = cache.get(hits_key)
+        if hits is None:
+            page_topics = _RankedTopics(list(result_page.object_list))
+            hits = self.time_limited(lambda: self.hits(page_topics[:]))
+            cache.set(hits_key, hits, SEARCH_CACHE_SECONDS)
+        result_page.object_list = hits
+        return SearchResults(page=result_page, hits=hits, capped=ranked.capped)
+
+    @staticmethod
+    def time_limited(function):
+        return time_limited(function, milliseconds=SEARCH_TIMEOUT_MS)
+
     def ranked_topics(self) -> _RankedTopics:
-        """Every matching topic's rank: its title's (when the title matches) plus its best
-        matching post's. Two grouped queries, each answered from its own GIN index, merged
-        and ordered here: ranking inside one statement took a correlated subquery per
-        candidate topic (it read every post of every matching topic)."""
+        """The candidates' ranks: a topic's title rank (when the title matches) plus the rank
+        of its best matching post among the candidates, ties to recent activity. One
+        statement: the RANKED_TITLES most recently active topics whose title matches and the
+        RANKED_POSTS most recent matching posts, each found through its GIN index (or, for a
+        word in a large share of the posts, by walking the newest posts until enough match:
+        PostgreSQL picks whichever reads less), ts_rank computed for those rows only."""
         topics = self.topics().alias(title_vector=SearchVector("title", config=SEARCH_CONFIG))
         title_rows = (
             topics.filter(self.title_condition())
-            .annotate(rank=SearchRank(F("title_vector"), self.query, weights=TITLE_WEIGHTS))
-            .values_list("pk", "last_post_at", "rank")
+            .annotate(
+                rank=SearchRank(F("title_vector"), self.query, weights=TITLE_WEIGHTS),
+                from_title=Value(True),
+            )
+            .order_by("-last_post_at", "-pk")
+            .values_list("pk", "last_post_at", "rank", "from_title")[:RANKED_TITLES]
         )
         post_rows = (
             self.matching_posts()
             .filter(topic__in=self.topics())
-            .values_list("topic_id", "topic__last_post_at")
-            .annotate(rank=Max(SearchRank(F("body_vector"), self.query, weights=BODY_WEIGHTS)))
-            .order_by()
+            .annotate(
+                rank=SearchRank(F("body_vector"), self.query, weights=BODY_WEIGHTS),
+                from_title=Value(False),
+            )
+            .order_by("-pk")
+            .values_list("topic_id", "topic__last_post_at", "rank", "from_title")[:RANKED_POSTS]
         )
-        ranks: dict[int, list] = {}
-        for rows in (title_rows, post_rows):
-            for pk, last_post_at, rank in rows:
-                entry = ranks.setdefault(pk, [0.0, last_post_at])
-                entry[0] += rank
+        ranks: dict[int, list] = {}  # pk: [title rank, best post rank, last_post_at]
+        counted = {True: 0, False: 0}
+        for pk, last_post_at, rank, from_title in title_rows.union(post_rows, all=True):
+            counted[from_title] += 1
+            entry = ranks.setdefault(pk, [0.0, 0.0, last_post_at])
+            if from_title:
+                entry[0] = rank
+            else:
+                entry[1] = max(entry[1], rank)
         ordered = sorted(
-            ranks.items(), key=lambda item: (-item[1][0], -item[1][1].timestamp(), -item[0])
+            ranks.items(),
+            key=lambda item: (-(item[1][0] + item[1][1]), -item[1][2].timestamp(), -item[0]),
         )
-        return _RankedTopics([pk for pk, _ in ordered])
+        capped = counted[True] >= RANKED_TITLES or counted[False] >= RANKED_POSTS
+        return _RankedTopics([pk for pk, _ in ordered], capped=capped)
 
     def best_posts(self, topic_ids: list[int]) -> dict[int, Post]:
         """Per topic the best-ranked matching post, else the opening post (a title-only
@@ -368,7 +463,8 @@ class _PostgresSearch(_Search):
                 ),
                 title_headline=search_headline(F("topic__title"), self.query, highlight_all=True),
             )
-            .select_related("author")
+            # The hit shows the post's own author_name: no member row rides along into the
+            # cache (forums.selectors.search caches hits for everyone of the same reach).
             .defer("body", "html")
         )
         return {post.topic_id: post for post in posts}

@@ -2,6 +2,8 @@
 limits, and the search log (one entry per search, clicks only by the searcher), which a
 search writes nothing for on the request: the periodic flush writes it."""
 
+from urllib.parse import parse_qs, urlsplit
+
 import pytest
 from django.db import connection
 from django.test import Client
@@ -9,6 +11,7 @@ from django.urls import reverse
 
 from forums.models import SearchQuery
 from forums.selectors import search as search_selectors
+from forums.selectors.search import SearchCriteria, search_text_normalize
 from search import views as search_views
 from tests.forums.factories import CategoryFactory, private_category_for
 from tests.forums.search.helpers import reply, topic_with
@@ -25,11 +28,29 @@ def _open_url(token: str, topic_id: int) -> str:
     return reverse("search:open-topic", args=[token, topic_id])
 
 
+def _token(html: str) -> str:
+    """The search's token, as its result links carry it."""
+    links = [attrs["href"] for tag, attrs in parse_elements(html) if tag == "a"]
+    return next(link.split("/")[2] for link in links if "/open/topic/" in link)
+
+
 def _searched(client, **params):
-    """Search as `client`; the search's token and its page links' ?sq=."""
+    """Search as `client`; the search's token and its page links' ?sq= (as the pager's links
+    carry it, or, for one page of results without filters, signed as the view signs it)."""
     response = client.get(SEARCH, params)
     assert response.status_code == 200
-    return response.context["search_id"], response.context["search_ref"]
+    html = response.content.decode()
+    token = _token(html)
+    pager = [
+        parse_qs(urlsplit(attrs["href"]).query)["sq"][0]
+        for tag, attrs in parse_elements(html)
+        if tag == "a" and "sq=" in attrs.get("href", "")
+    ]
+    if pager:
+        return token, pager[0]
+    criteria = SearchCriteria(text=search_text_normalize(params["q"]))
+    fingerprint = search_views._fingerprint(params["kind"], criteria)
+    return token, f"{token}.{search_views._paging_signature(token, fingerprint)}"
 
 
 def _logged() -> SearchQuery:
@@ -66,7 +87,8 @@ def test_visitor_sees_results_with_highlight_category_author_and_solved_badge(cl
     assert answer.author_name in html
     assert "Solved" in html
     links = [attrs["href"] for tag, attrs in parse_elements(html) if tag == "a"]
-    token = response.context["search_id"]
+    token = _token(html)
+    assert len(token) == 16
     assert f"{_open_url(token, topic.pk)}?post={answer.pk}" in links
     assert not SearchQuery.objects.exists()  # nothing written on the request
     assert "sessionid" not in response.cookies
@@ -368,12 +390,12 @@ def test_a_search_too_broad_to_rank_in_time_gets_a_message(client, category, mon
         pytest.skip("the time limit is PostgreSQL's statement_timeout")
     topic_with(title="Zorblax", category=category)
 
-    def slow_results(self, page, per_page):
+    def slow_ranking(self):
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_sleep(1)")
 
     monkeypatch.setattr(search_selectors, "SEARCH_TIMEOUT_MS", 50)
-    monkeypatch.setattr(search_selectors._PostgresSearch, "results", slow_results)
+    monkeypatch.setattr(search_selectors._PostgresSearch, "ranked_topics", slow_ranking)
 
     response = client.get(SEARCH, {"kind": "forums", "q": "zorblax"})
 
