@@ -62,7 +62,7 @@ class CommonReadsMiddleware:
         if session is not None and session.session_key and hasattr(session, "cache_key"):
             keys.append(session.cache_key)
         cache_prefetch(keys)
-        if len(keys) > 1:
+        if session is not None and session.session_key:
             # The member the session names (before authentication checks it: an entry read
             # for someone who turns out not to be signed in is simply not used).
             user_id = session.get(SESSION_KEY)

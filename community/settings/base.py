@@ -290,7 +290,7 @@ if MEDIA_STORAGE == "s3":
         },
     }
     STORAGES["library"] = {
-        "BACKEND": "community.settings.integrations.private_s3.PrivateS3Storage",
+        "BACKEND": "library.s3_storage.PrivateS3Storage",
         "OPTIONS": {
             **_s3,
             "bucket_name": env("AWS_LIBRARY_BUCKET_NAME", default=_s3["bucket_name"]),

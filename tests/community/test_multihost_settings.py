@@ -215,7 +215,7 @@ def test_s3_media_are_public_objects_and_library_files_stay_private():
     )
     assert found["storages"] == {
         "default": "storages.backends.s3.S3Storage",
-        "library": "community.settings.integrations.private_s3.PrivateS3Storage",
+        "library": "library.s3_storage.PrivateS3Storage",
     }
     s3 = found["s3"]
     assert s3["bucket"] == "acme-community"
