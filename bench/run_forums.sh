@@ -26,7 +26,8 @@
 #    measured (docs/performance.md): the ceiling (/bench/bare, a constant response
 #    through Hearth's middleware), the home page, the category page, latest, unanswered,
 #    the busiest tag's page, the hot topic's page 1 and last page, and search for a common
-#    and a rare word (measured only when it answers 200), each for a visitor and for maya;
+#    and a rare word, topics and posts and "All" (the header's box: no kind; measured only
+#    when it answers 200), each for a visitor and for maya;
 #    and three floors (bench/forums_urls.py): a 24 KB page from the cache, alone and after one
 #    ORM or one SQL query, what any topic page must at least do;
 # 4. stops Hearth and puts Spirit 0.14.3, the peer engine, through the same wrk runs: its
@@ -252,6 +253,8 @@ PAGES=(
   "topic last page|$TOPIC?page=$HOT_LAST"
   "search zeppelin|/search/?q=zeppelin&kind=forums"
   "search invoice (rare)|/search/?q=invoice&kind=forums"
+  "search all zeppelin|/search/?q=zeppelin"
+  "search all invoice (rare)|/search/?q=invoice"
 )
 
 [ "$FAST" = 1 ] || log "query counts (test Client + CaptureQueriesContext, second request of each page)"

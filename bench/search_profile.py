@@ -1,7 +1,7 @@
 """Search in-process, cold and warm, on a bench database (run inside `manage.py shell` with
 the bench's settings and environment, as bench/run_forums.sh sets them):
 
-    BENCH_WORDS=zeppelin,invoice BENCH_WHO=visitor,member [BENCH_N=10] [BENCH_KIND=forums] \
+    BENCH_WORDS=zeppelin,invoice BENCH_WHO=visitor,member [BENCH_N=10] [BENCH_KIND=forums|all] \
     python manage.py shell -c "exec(open('bench/search_profile.py').read())"
 
 For each word and viewer (a visitor; maya, the Beta Program member, signed in through a
@@ -9,8 +9,9 @@ session kept in the cache only, so nothing is written to the database): one sear
 unmatched word to warm the process, then the first search of the word after the search's
 cache entries are dropped (cold: ranking, snippets, rendering), then the median of BENCH_N
 more (warm), with their SQL time, the process's CPU time and the statements of the last
-one. The entries dropped are the keys holding "search" in the Redis database of REDIS_URL
-(use one of your own)."""
+one. BENCH_KIND=all searches "All" as the header's box does (`/search/?q=word`, no kind).
+The entries dropped are the keys holding "search" in the Redis database of REDIS_URL (use
+one of your own): the forums', the library's and the members' sections and the pages."""
 
 import os
 import re
@@ -73,20 +74,26 @@ kind = os.environ.get("BENCH_KIND", "forums")
 for word in os.environ.get("BENCH_WORDS", "zeppelin,invoice").split(","):
     for who in os.environ.get("BENCH_WHO", "visitor,member").split(","):
         client = client_for(who)
-        path = f"/search/?q={word}&kind={kind}"
+        # "All" as the header's search box sends it: no kind in the address.
+        asked = "" if kind == "all" else f"&kind={kind}"
+        path = f"/search/?q={word}{asked}"
         # The process's first search compiles templates and imports: not what a search costs.
-        client.get(f"/search/?q=unmatchedwarmup&kind={kind}")
+        client.get(f"/search/?q=unmatchedwarmup{asked}")
         forget_searches()
         _, cold, cold_sql, _, _ = timed(client, path)
         runs = [timed(client, path) for _ in range(n)]
         response, queries = runs[-1][0], runs[-1][4]
-        found = re.search(r'<h2 id="search-results"[^>]*>([^<]*)', response.content.decode())
+        # One heading, or one per section of "All" ("Library (24)").
+        headings = re.findall(
+            r'<h2 id="search-results[^"]*"[^>]*>(.*?)</h2>', response.content.decode(), re.S
+        )
+        found = "; ".join(" ".join(re.sub("<[^>]+>", "", h).split()) for h in headings)
         print(
             f"{word} ({who}): cold {cold * 1000:.1f} ms (SQL {cold_sql * 1000:.1f}); warm median "
             f"{statistics.median(r[1] for r in runs) * 1000:.1f} ms (SQL "
             f"{statistics.median(r[2] for r in runs) * 1000:.1f}, process CPU "
             f"{statistics.median(r[3] for r in runs) * 1000:.1f}, {len(queries)} statements): "
-            f"{found.group(1).strip() if found else '?'}"
+            f"{found or '?'}"
         )
         if os.environ.get("BENCH_SHOW_SQL"):
             for query in queries:

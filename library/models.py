@@ -119,7 +119,12 @@ class Resource(BaseModel):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["access", "-created_at"], name="library_res_access_new")]
+        indexes = [
+            models.Index(fields=["access", "-created_at"], name="library_res_access_new"),
+            # The library's version for its cached searches (library.selectors.library_version):
+            # the newest change, one index read.
+            models.Index(fields=["updated_at"], name="library_res_updated"),
+        ]
 
     def __str__(self) -> str:
         return self.title

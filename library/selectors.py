@@ -4,10 +4,15 @@ lists."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from django.conf import settings
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -16,6 +21,7 @@ from django.db.models import (
     Exists,
     F,
     Func,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -30,8 +36,14 @@ from django.utils.safestring import SafeString
 
 from community.db import QueryTimedOut, time_limited
 from community.markdown import html_to_text
+from community.per_request import per_request
 from forums.models import Post, ReactionKind, Tag, Topic
-from forums.permissions import can_view_topic, tags_visible_to, visible_topics
+from forums.permissions import (
+    can_view_topic,
+    reach_fingerprint,
+    tags_visible_to,
+    visible_topics,
+)
 from forums.selectors.search import (
     MARK_START,
     SEARCH_CONFIG,
@@ -60,7 +72,11 @@ from library.models import (
     Resource,
     ResourceReaction,
 )
-from library.permissions import visible_collections, visible_resources
+from library.permissions import (
+    resource_reach_fingerprint,
+    visible_collections,
+    visible_resources,
+)
 
 HOME_COLLECTIONS = 12
 HOME_RESOURCES = 30
@@ -267,6 +283,13 @@ def featured_collections(*, viewer) -> list[tuple[Collection, list[Resource]]]:
 
 RESOURCE_RESULTS_PER_PAGE = 20
 SNIPPET_WORDS = {"max_words": 35, "min_words": 15}
+# A word in more resources than this finds the best of its most recent matches (the count
+# shows "500+"), as the forums' search ranks a bounded set of posts: its cost stops growing
+# with the library.
+RANKED_RESOURCES = 500
+# The library's version keys a cached search; this bounds what moves without saving a
+# resource: a renamed or re-restricted tag, a resource deleted in the admin.
+LIBRARY_SEARCH_SECONDS = 60
 
 
 @dataclass
@@ -274,16 +297,63 @@ class ResourceHit:
     resource: Resource
     title_html: SafeString
     snippet_html: SafeString
+    tags: list[Tag] = field(default_factory=list)  # those the viewer may see
+
+
+def _hit_tags(resource: Resource) -> list[Tag]:
+    """The prefetched tags as a plain list, the prefetch dropped: a cached hit must pickle,
+    and the prefetch's queryset (its query names the tag's restriction table) does not."""
+    tags = list(resource.tags.all())
+    resource._prefetched_objects_cache = {}
+    return tags
 
 
 @dataclass
 class ResourceResults:
     page: Page
     hits: list[ResourceHit] = field(default_factory=list)
+    # More matched than RANKED_RESOURCES: `count` is a lower bound.
+    capped: bool = False
 
     @property
     def count(self) -> int:
         return self.page.paginator.count
+
+
+class _Ranked(NamedTuple):
+    ids: list[int]  # best first
+    capped: bool
+
+
+def library_version() -> str:
+    """What a cached library search is valid for: the newest change to any resource (one
+    index read, once per request). The services save a resource for every change a search
+    shows (its text, tags, access) and a new file version touches it."""
+    return per_request("library:version", _library_version)
+
+
+def _library_version() -> str:
+    newest = Resource.objects.order_by().aggregate(newest=Max("updated_at"))["newest"]
+    return str(newest.timestamp()) if newest else "-"
+
+
+def _search_key(viewer, text: str, *parts) -> str:
+    """A cached library search: the words (as PostgreSQL reads them: case does not matter),
+    the library's version, which resources the viewer may see
+    (library.permissions.resource_reach_fingerprint) and which tags (the forums' reach: a
+    tag restricted to categories decides whether it matches and shows)."""
+    digest = hashlib.blake2b(text.lower().encode(), digest_size=12).hexdigest()
+    return ":".join(
+        (
+            "library:search",
+            settings.RELEASE_ID,
+            library_version(),
+            resource_reach_fingerprint(viewer),
+            reach_fingerprint(viewer),
+            digest,
+            *map(str, parts),
+        )
+    )
 
 
 def resource_search(
@@ -291,17 +361,16 @@ def resource_search(
 ) -> ResourceResults:
     """One page of the resources matching `text` that `viewer` may see, best first, each
     with its title and a snippet highlighted (text from the rendered article or the summary,
-    never Markdown). A fixed number of queries: the count, the page with its visible tags,
-    and on PostgreSQL one for the snippets. Raises SearchTooBroad past the time limit."""
+    never Markdown). On PostgreSQL the ranked ids and each page of hits are cached for
+    everyone who sees the same resources and tags, until a resource changes (the library's
+    version): a page costs the version alone when cached, else the ranking (two queries)
+    and the page's hits (two). Raises SearchTooBroad past the time limit."""
     if not text:
         return ResourceResults(page=Paginator(Resource.objects.none(), per_page).get_page(1))
     if connection.vendor != "postgresql":
         return _resource_search_scan(viewer, text, page, per_page)
     try:
-        return time_limited(
-            lambda: _resource_search_ranked(viewer, text, page, per_page),
-            milliseconds=SEARCH_TIMEOUT_MS,
-        )
+        return _resource_search_cached(viewer, text, page, per_page)
     except QueryTimedOut as exc:
         raise SearchTooBroad from exc
 
@@ -310,44 +379,109 @@ def _visible_tag_names(viewer, **lookup):
     return tags_visible_to(viewer).filter(**lookup)
 
 
-def _resource_search_ranked(viewer, text, page, per_page) -> ResourceResults:
+def _resource_search_cached(viewer, text, page, per_page) -> ResourceResults:
     query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
+    ranks_key = _search_key(viewer, text, "ranks")
+    ranked = cache.get(ranks_key)
+    if ranked is None:
+        ranked = time_limited(
+            lambda: _resources_ranked(viewer, text, query), milliseconds=SEARCH_TIMEOUT_MS
+        )
+        cache.set(ranks_key, ranked, LIBRARY_SEARCH_SECONDS)
+    result_page = Paginator(ranked.ids, per_page).get_page(page)
+    hits_key = _search_key(viewer, text, "hits", result_page.number, per_page)
+    hits = cache.get(hits_key)
+    if hits is None:
+        ids = list(result_page.object_list)
+        hits = time_limited(
+            lambda: _resource_hits(viewer, ids, query), milliseconds=SEARCH_TIMEOUT_MS
+        )
+        cache.set(hits_key, hits, LIBRARY_SEARCH_SECONDS)
+    result_page.object_list = hits
+    return ResourceResults(page=result_page, hits=hits, capped=ranked.capped)
+
+
+def _lexemes(expression) -> Func:
+    return Func(
+        SearchVector(expression, config=SEARCH_CONFIG),
+        function="tsvector_to_array",
+        output_field=ArrayField(TextField()),
+    )
+
+
+def _tagged_resource_ids(viewer, text: str) -> list[int]:
+    """Resources carrying a tag the viewer may see whose name holds one of the searched
+    words (a superset of those whose tags help them match): one small query."""
+    tags = tags_visible_to(viewer).alias(words=_lexemes("name"))
+    tags = tags.filter(words__overlap=_lexemes(Value(text)))
+    return list(
+        Resource.tags.through.objects.filter(tag_id__in=tags.values("pk"))
+        .values_list("resource_id", flat=True)
+        .distinct()
+    )
+
+
+def _resources_ranked(viewer, text: str, query: SearchQuery) -> _Ranked:
+    """The matching resources' ids, best first, ties to the newest. A resource matches on
+    its stored vector (title A, summary B, body C) joined with the names of its tags the
+    viewer may see (B). Only candidates are joined and ranked: those whose stored vector
+    matches, through its GIN index (library/migrations/0007_resource_search_index.py), and
+    those carrying a visible tag that holds a searched word. Every resource whose joined
+    vector matches is one of them: without such a tag the tags add none of the query's
+    words. At most RANKED_RESOURCES + 1 of the most recent are ranked."""
+    tagged = _tagged_resource_ids(viewer, text)
+    candidates = Q(stored=query)
+    if tagged:
+        candidates |= Q(pk__in=tagged)
     tag_text = Func(
         ArraySubquery(_visible_tag_names(viewer, library_resources=OuterRef("pk")).values("name")),
         Value(" "),
         function="ARRAY_TO_STRING",
         output_field=TextField(),
     )
-    # The stored vector (title A, summary B, body C) and, per reader, their visible tags (B).
     document = StoredSearchVector("title") + SearchVector(
         tag_text, config=SEARCH_CONFIG, weight="B"
     )
-    resources = (
+    rows = list(
         visible_resources(viewer)
+        .alias(stored=StoredSearchVector("title"))
+        .filter(candidates)
         .alias(document=document)
         .filter(document=query)
         .annotate(rank=SearchRank(F("document"), query))
-        .order_by("-rank", "-created_at", "-pk")
-        .defer("body", "html")
-        .prefetch_related(_tags(viewer))
+        .order_by("-created_at", "-pk")
+        .values_list("pk", "rank", "created_at")[: RANKED_RESOURCES + 1]
     )
-    result_page = Paginator(resources, per_page).get_page(page)
-    found = list(result_page.object_list)
-    headlines = {
-        row["pk"]: row
-        for row in Resource.objects.filter(pk__in=[r.pk for r in found])
+    capped = len(rows) > RANKED_RESOURCES
+    rows = rows[:RANKED_RESOURCES]
+    rows.sort(key=lambda row: (-row[1], -row[2].timestamp(), -row[0]))
+    return _Ranked([pk for pk, _rank, _created in rows], capped)
+
+
+def _resource_hits(viewer, ids: list[int], query: SearchQuery) -> list[ResourceHit]:
+    """The hits for `ids`, in that order: the resources with their visible tags and
+    highlighted title and snippet, in two queries. No member row rides along into the
+    cache."""
+    if not ids:
+        return []
+    found = (
+        Resource.objects.filter(pk__in=ids)
         .annotate(
             title_headline=search_headline(F("title"), query, highlight_all=True),
             summary_headline=search_headline(F("summary"), query, **SNIPPET_WORDS),
             body_headline=search_headline(F("html"), query, html=True, **SNIPPET_WORDS),
         )
-        .values("pk", "title_headline", "summary_headline", "body_headline")
-    }
+        .defer("body", "html")
+        .prefetch_related(_tags(viewer))
+    )
+    by_pk = {resource.pk: resource for resource in found}
     hits = []
-    for resource in found:
-        row = headlines.get(resource.pk, {})
-        summary = row.get("summary_headline") or ""
-        body = html_to_text(row.get("body_headline") or "")
+    for pk in ids:
+        resource = by_pk.get(pk)
+        if resource is None:  # deleted since it was ranked
+            continue
+        summary = resource.summary_headline or ""
+        body = html_to_text(resource.body_headline or "")
         # The summary is the curated description: shown when it holds the words, else the
         # article's passage that does, else whichever text there is.
         if MARK_START in summary or not (MARK_START in body or not summary):
@@ -357,12 +491,12 @@ def _resource_search_ranked(viewer, text, page, per_page) -> ResourceResults:
         hits.append(
             ResourceHit(
                 resource=resource,
-                title_html=marked_html(row.get("title_headline") or resource.title),
+                title_html=marked_html(resource.title_headline or resource.title),
                 snippet_html=snippet,
+                tags=_hit_tags(resource),
             )
         )
-    result_page.object_list = hits
-    return ResourceResults(page=result_page, hits=hits)
+    return hits
 
 
 def _resource_search_scan(viewer, text, page, per_page) -> ResourceResults:
@@ -406,6 +540,7 @@ def _resource_search_scan(viewer, text, page, per_page) -> ResourceResults:
                 resource=resource,
                 title_html=words_marked_html(resource.title, words),
                 snippet_html=excerpt_html(source, words),
+                tags=_hit_tags(resource),
             )
         )
     result_page.object_list = hits

@@ -30,10 +30,19 @@ from forums.services.search import (
     search_query_record,
     search_token_new,
 )
-from library.permissions import access_resource
+from library.permissions import access_resource, resource_reach_fingerprint
+from library.selectors import library_version
 from members.permissions import can_browse_members, community_members
 from search.forms import SiteSearchForm
-from search.kinds import ALL, KINDS, RESULTS_PER_PAGE, TOP_PER_KIND
+from search.kinds import (
+    ALL,
+    KINDS,
+    MEMBERS_SECTION_SECONDS,
+    RESULTS_PER_PAGE,
+    member_searcher_kind,
+    own_levels_key,
+    sees_themself_differently,
+)
 
 # Each results page is a full-text query per kind: enough for a person paging and refining,
 # not for a scraper. Visitors are counted per IP address (an office behind one address
@@ -102,16 +111,21 @@ def _logged_search(request, kind: str, criteria: SearchCriteria, result_count: i
 def _sections(request, form: SiteSearchForm, kind: str, criteria: SearchCriteria) -> list[dict]:
     """One section per kind searched: the kind, its results, or why it has none."""
     if kind == ALL:
-        searched = form.kinds
-        page, per_page = 1, TOP_PER_KIND
+        searches = [
+            (each, lambda each=each: each.top_results(request.user, criteria))
+            for each in form.kinds
+        ]
     else:
-        searched = [KINDS[kind]]
-        page, per_page = request.GET.get("page"), RESULTS_PER_PAGE
+        page = request.GET.get("page")
+        searched = KINDS[kind]
+        searches = [
+            (searched, lambda: searched.search(request.user, criteria, page, RESULTS_PER_PAGE))
+        ]
     sections = []
-    for searched_kind in searched:
+    for searched_kind, run in searches:
         section = {"kind": searched_kind, "results": None, "refusal": ""}
         try:
-            section["results"] = searched_kind.search(request.user, criteria, page, per_page)
+            section["results"] = run()
         except SearchTooBroad:
             section["refusal"] = TOO_BROAD
         sections.append(section)
@@ -137,8 +151,8 @@ def search(request):
             context["refusal"] = exc.message
             status, retry_after = 429, exc.retry_after
         else:
-            if kind == "forums" and _shareable(request):
-                shared = _shared_results(request, form, criteria, context)
+            if _shareable(request):
+                shared = _shared_results(request, form, kind, criteria, context)
                 if shared is not None:
                     return HttpResponse(shared)
             sections = _sections(request, form, kind, criteria)
@@ -177,25 +191,44 @@ def _shareable(request) -> bool:
     return request.GET.keys() <= _SHARED_PARAMETERS and not len(get_messages(request))
 
 
-def _shared_results(request, form, criteria: SearchCriteria, context: dict) -> bytes | None:
-    """Topics and posts, as every searcher of the same shape and the same address got them
-    since the forum last changed (the forum version: a service that changes a topic moves
-    it): one cache read. The key carries the address as asked (but its `sq`), since the
-    form shows it back, and what the form offers (the kinds this viewer may search).
-    None when the search was refused (too broad): that page is not kept."""
+def _shared_results(
+    request, form, kind: str, criteria: SearchCriteria, context: dict
+) -> bytes | None:
+    """*Topics & posts* or "All", as every searcher of the same shape and the same address
+    got them since what they show last changed: one cache read. The key carries the forum's
+    version (a service that changes a topic moves it), the address as asked (but its `sq`),
+    since the form shows it back, and what the form offers (the kinds this viewer may
+    search). "All" adds the library's version and who sees which resources, and for its
+    members section who sees members' profiles alike (search.kinds: a searcher whose own
+    profile makes a difference gets the page rendered for them); it is kept no longer than
+    that section. None when the search was refused (too broad), or for another kind: that
+    page is not kept."""
+    if kind not in ("forums", ALL):
+        return None
+    user = request.user
     shape = list_shape(request)
     query = request.GET.copy()
     query.pop("sq", None)
     # In any order of its parameters: the page's links come out the same either way.
     asked = json.dumps(sorted(query.lists())).encode()
     asked = hashlib.blake2b(asked, digest_size=12).hexdigest()
-    kinds = ",".join(kind.key for kind in form.kinds)
-    key = page_key(
-        "search-page", search_version(), shape.key, request.branding.version, kinds, asked
-    )
-    found = cache_get_many_prefetched([key]).get(key)
+    kinds = ",".join(each.key for each in form.kinds)
+    parts = [search_version(), shape.key, request.branding.version, kinds, asked]
+    seconds, also = LIST_SECONDS, []
+    if kind == ALL:
+        parts += [library_version(), resource_reach_fingerprint(user)]
+        if KINDS["members"] in form.kinds:
+            parts.append(member_searcher_kind(user))
+            seconds = min(seconds, MEMBERS_SECTION_SECONDS)
+            if user.is_authenticated:
+                also.append(own_levels_key(user))
+    key = page_key("search-page", *parts)
+    cached = cache_get_many_prefetched([key, *also])
+    if also and sees_themself_differently(user, cached):
+        return None
+    found = cached.get(key)
     if found is None:
-        sections = _sections(request, form, "forums", criteria)
+        sections = _sections(request, form, kind, criteria)
         if any(section["refusal"] for section in sections):
             return None
         total = sum(section["results"].count for section in sections)
@@ -216,15 +249,15 @@ def _shared_results(request, form, criteria: SearchCriteria, context: dict) -> b
             branding=request.branding,
             section="search",
         ).pieces
-        if not request.user.is_authenticated:
+        if not user.is_authenticated:
             # A visitor's frame is every visitor's: filled in once, only the search's own
             # holes left open.
             pieces = cut(filled(pieces, {**viewer_values(request), **_SEARCH_HOLES}).decode())
         found = SharedResults(pieces, total)
-        cache.set(key, found, LIST_SECONDS)
-    token, paging = _logged_search(request, "forums", criteria, found.total)
+        cache.set(key, found, seconds)
+    token, paging = _logged_search(request, kind, criteria, found.total)
     values = {"token": token.encode(), "sq": paging.encode()}
-    if request.user.is_authenticated:
+    if user.is_authenticated:
         values.update(viewer_values(request))
     return filled(found.pieces, values)
 
