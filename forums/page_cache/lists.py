@@ -23,23 +23,17 @@ from datetime import datetime
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db.models import Max
 from django.http import QueryDict
 from django.template.loader import render_to_string
 
-from community.per_request import cache_get_many_prefetched
+from community.page_cache.shared import dashboard_link, shared_page
 from forums.models import Category, Topic
-from forums.page_cache.frame import (
-    SECTION,
-    dashboard_link,
-    member_account_corner,
-    signed_out_corner,
-)
+from forums.page_cache.frame import SECTION
 from forums.page_cache.holes import SHARED_CONTEXT_FLAG
 from forums.page_cache.keys import page_key
 from forums.page_cache.posts import neutral_viewer
-from forums.page_cache.splice import Pieces, cut, fill, filled, hole
+from forums.page_cache.splice import Pieces, cut, hole
 from forums.permissions import can_moderate_any_category, reach_fingerprint
 
 LIST_SECONDS = 60
@@ -175,35 +169,15 @@ def _reading_values(request, rows: tuple[RowFacts, ...]) -> dict[str, bytes]:
 
 
 def shared_list_page(request, key: str, render, *, own=None) -> bytes:
-    """The page for this request: the shared page under `key` (made by `render()`, a
-    SharedList, when missing), filled in with the viewer's own pieces: their account
-    corner, token and reading state, and `own`'s holes (name: a function of the token
-    returning the viewer's piece, e.g. their watch menu). A visitor's page is filled once,
-    for every visitor, when it is stored."""
-    own = own or {}
-    found = cache_get_many_prefetched([key]).get(key)
-    if found is None:
-        found = render()
-        if not request.user.is_authenticated:
-            found = filled(found.pieces, _visitor_values(found, own))
-        cache.set(key, found, LIST_SECONDS)
-    if type(found) is bytes:
-        return found
-    from django.middleware.csrf import get_token
+    """The page for this request (community.page_cache.shared.shared_page): the shared page
+    under `key` (made by `render()`, a SharedList, when missing), filled in with the viewer's
+    own pieces: their account corner, token and reading state, and `own`'s holes (name: a
+    function of the token returning the viewer's piece, e.g. their watch menu). A visitor's
+    page is filled once, for every visitor, when it is stored."""
 
-    token = get_token(request).encode()
-    values = {"csrf": token, "account": member_account_corner(request, token)}
-    values.update({name: make(token) for name, make in own.items()})
-    values.update(_reading_values(request, found.rows))
-    out: list[bytes] = []
-    fill(found.pieces, values, out)
-    return b"".join(out)
+    def reading(found: SharedList, token: bytes) -> dict[str, bytes]:
+        if not token:  # the visitors' copy
+            return {f"{part}:{row.pk}": b"" for row in found.rows for part in ("rc", "rb")}
+        return _reading_values(request, found.rows)
 
-
-def _visitor_values(shared: SharedList, own) -> dict[str, bytes]:
-    values = {"csrf": b"", "account": signed_out_corner()}
-    values.update({name: make(b"") for name, make in own.items()})
-    for row in shared.rows:
-        values[f"rc:{row.pk}"] = b""
-        values[f"rb:{row.pk}"] = b""
-    return values
+    return shared_page(request, key, render, seconds=LIST_SECONDS, own=own, extra=reading)
