@@ -22,6 +22,7 @@ from django.template import engines
 from django.template.loader import get_template
 
 from community.notifications import UnreadBadge, unread_count_for
+from community.page_cache.holes import SHARED_CONTEXT_FLAG
 from community.page_cache.splice import Pieces, cut, fill, filled, hole
 from community.per_request import cache_get_many_prefetched, per_request
 
@@ -51,6 +52,25 @@ class SomeoneElse:
 
 def neutral_viewer(signed_in: bool):
     return SomeoneElse() if signed_in else AnonymousUser()
+
+
+def neutral_context(
+    *, signed_in: bool, branding, path: str, query, section: str | None, dashboard: bool
+) -> dict:
+    """What base.html and the shell read, for nobody in particular of the kind: no request
+    (so no context processor runs), the neutral viewer, holes for the token and the account
+    corner ({% hole "account" %}), no messages (a page with one is never shared)."""
+    return {
+        SHARED_CONTEXT_FLAG: True,
+        "branding": branding,
+        "user": neutral_viewer(signed_in),
+        "show_dashboard_link": dashboard,
+        "request": SimpleNamespace(
+            path=path, GET=query, resolver_match=SimpleNamespace(namespace=section)
+        ),
+        "messages": (),
+        "csrf_token": hole("csrf"),
+    }
 
 
 def dashboard_link(request) -> bool:
@@ -109,12 +129,15 @@ def shared_page(
     seconds: int,
     own: Mapping[str, Callable[[bytes], bytes]] | None = None,
     extra: ExtraValues | None = None,
+    live: Callable[[str], bytes | None] | None = None,
 ) -> bytes:
     """The page for this request: the entry under `key` (made by `render()` when missing:
     anything with `pieces`, the page cut at its holes), filled in with the viewer's account
     corner and token, `own`'s holes (name: a function of the token returning the viewer's
-    piece) and `extra`'s. A visitor's page is filled once, for every visitor, when it is
-    stored for `seconds`."""
+    piece), `extra`'s and `live`'s. A visitor's page is filled once, for every visitor, when
+    it is stored for `seconds`, but for its live holes: what must not stay as it was rendered
+    for so long (a clock), filled in for every request, visitors' included (`live(name)`:
+    the hole's value, None when the hole is not a live one)."""
     own = own or {}
     found = cache_get_many_prefetched([key]).get(key)
     if found is None:
@@ -124,10 +147,16 @@ def shared_page(
             values.update({name: make(b"") for name, make in own.items()})
             if extra is not None:
                 values.update(extra(found, b""))
+            live_names = _live_names(found.pieces, live)
+            values.update({name: hole(name).encode() for name in live_names})  # left open
             found = filled(found.pieces, values)
+            if live_names:
+                found = cut(found.decode())
         cache.set(key, found, seconds)
     if type(found) is bytes:
         return found
+    if type(found) is tuple:  # a visitor's page with live holes
+        return filled(found, {name: live(name) for name in found[1::2]})
     from django.middleware.csrf import get_token
 
     token = get_token(request).encode()
@@ -135,6 +164,14 @@ def shared_page(
     values.update({name: make(token) for name, make in own.items()})
     if extra is not None:
         values.update(extra(found, token))
+    for name in _live_names(found.pieces, live):
+        values[name] = live(name)
     out: list[bytes] = []
     fill(found.pieces, values, out)
     return b"".join(out)
+
+
+def _live_names(pieces: Pieces, live) -> set[str]:
+    if live is None:
+        return set()
+    return {name for name in pieces[1::2] if live(name) is not None}

@@ -27,12 +27,10 @@ from django.db.models import Max
 from django.http import QueryDict
 from django.template.loader import render_to_string
 
-from community.page_cache.shared import dashboard_link, shared_page
+from community.page_cache.shared import dashboard_link, neutral_context, shared_page
 from forums.models import Category, Topic
 from forums.page_cache.frame import SECTION
-from forums.page_cache.holes import SHARED_CONTEXT_FLAG
 from forums.page_cache.keys import page_key
-from forums.page_cache.posts import neutral_viewer
 from forums.page_cache.splice import Pieces, cut, hole
 from forums.permissions import can_moderate_any_category, reach_fingerprint
 
@@ -126,18 +124,15 @@ def shared_list_render(
     `topics` (their reading state unset) and `rows_html` rendered with row holes open."""
     neutral = {
         **context,
-        SHARED_CONTEXT_FLAG: True,
-        "branding": branding,
-        "user": neutral_viewer(SimpleNamespace(signed_in=shape.signed_in)),
-        "moderation_queue": shape.moderates,
-        "show_dashboard_link": shape.dashboard,
-        "request": SimpleNamespace(
+        **neutral_context(
+            signed_in=shape.signed_in,
+            branding=branding,
             path=path,
-            GET=query,
-            resolver_match=SimpleNamespace(namespace=section),
+            query=query,
+            section=section,
+            dashboard=shape.dashboard,
         ),
-        "messages": (),
-        "csrf_token": hole("csrf"),
+        "moderation_queue": shape.moderates,
         "can_post": shape.can_post,
         "watch_hole": hole("watch"),  # filled in through shared_list_page's `own`
     }

@@ -20,6 +20,7 @@ from community.links import absolute_url
 from community.notifications import notification_create
 from community.ratelimit import RateLimit, rate_limit_hit
 from community.selectors import branding_get
+from members.access import member_pages_changed
 from members.models import ShoutOut, SupportAct, SupportKind, User
 from members.permissions import is_community_member
 from members.tasks import shout_out_notify_task
@@ -110,6 +111,7 @@ def shout_out_create(*, author: User, recipient: User, message: str) -> ShoutOut
         target=shout_out,
         occurred_at=shout_out.created_at,
     )
+    member_pages_changed(user_ids=[recipient.pk], directory=False)  # their shout-outs
     transaction.on_commit(
         lambda: notification_create(
             recipient=recipient,
