@@ -6,7 +6,8 @@
 # 1. drops and recreates the scratch PostgreSQL database hearth_bench, migrates, seeds the demo
 #    community with N generated members (default 100,000) and prints the seed time;
 # 2. turns on the branding switch that makes the directory public and logs maya in (a session
-#    cookie for wrk), counts the SQL queries of every page (bench/members_queries.py);
+#    cookie for wrk), counts the SQL queries of every page (bench/members_queries.py), as
+#    served from the shared copy and on a miss (BENCH_COLD=1: rendered afresh);
 # 3. serves Hearth with gunicorn (4 sync workers, production settings, 127.0.0.1 only) and
 #    loads each page with wrk -t2 -c16 for 15 s after a 5 s warm-up, the way the peer forums
 #    were measured (docs/performance.md): first the bare page the forum bench compares with
@@ -58,7 +59,7 @@ BASE=http://127.0.0.1:$PORT
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-15s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/members-$MEMBERS}
 mkdir -p "$OUT/wrk"
-rm -f "$OUT"/{machine.txt,seed.log,queries.json,queries.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
+rm -f "$OUT"/{machine.txt,seed.log,queries.json,queries.md,queries-cold.json,queries-cold.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
 # Temporary files (collected static files, the session cookie) stay out of the results folder.
 TMP=$(mktemp -d /tmp/hearth-bench.XXXXXX)
 STATIC_TMP=$TMP/static
@@ -191,6 +192,9 @@ PY
 log "query counts (test Client + CaptureQueriesContext, second request of each page)"
 BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries.json \
   shell_run members_queries.py | tee "$OUT/queries.md"
+log "the same on a miss: every page rendered afresh (BENCH_COLD=1, the pages' versions replaced)"
+BENCH_COLD=1 BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries-cold.json \
+  shell_run members_queries.py | tee "$OUT/queries-cold.md"
 
 # --- gunicorn + wrk ---------------------------------------------------------------------------
 log "starting gunicorn (4 workers) on $BASE"
