@@ -138,12 +138,18 @@ def viewer_may_browse(request, facets: ViewerFacets) -> bool:
     return can_browse_members(request.user, directory_perm=facets.directory_perm)
 
 
-def prefetch_for(request, *keys: str) -> None:
+def prefetch_for(request, *keys: str, own_card: bool = False) -> None:
     """One round trip for the entries a member page reads: `keys` and, for a member, their
-    access versions and facets."""
+    access versions and facets (and with `own_card`, their card and its versions)."""
     user = request.user
     if user.is_authenticated:
         keys = (*keys, *access_version_keys(user.pk), _facets_key(user.pk))
+        if own_card:
+            keys += (
+                EVERY_PROFILE_VERSION_KEY,
+                profile_version_key(user.pk),
+                _own_card_key(user.pk),
+            )
     cache_prefetch(list(keys))
 
 
@@ -212,15 +218,32 @@ def directory_shareable(request, query, facets: ViewerFacets) -> bool:
     return _shell_shareable(request)
 
 
+def _own_card_key(user_id: int) -> str:
+    return f"members:own-card:{user_id}"
+
+
 def _own_card(user) -> bytes:
-    """The member's own card as they see it (their "only me" fields): two queries."""
+    """The member's own card as they see it (their "only me" fields), kept for them under
+    their profile's versions: two queries when it is not."""
     from members.models import User
     from members.selectors.directory import member_card_queryset, member_cards
 
+    timeouts = {
+        EVERY_PROFILE_VERSION_KEY: None,
+        profile_version_key(user.pk): MEMBER_VERSION_SECONDS,
+    }
+    key = _own_card_key(user.pk)
+    found = cache_get_many_prefetched([*timeouts, key])
+    versions = versions_read(timeouts, found)
+    stored = found.get(key)
+    if stored is not None and stored[0] == versions:
+        return stored[1]
     select, prefetch = member_card_queryset()
     users = User.objects.filter(pk=user.pk).select_related(*select).prefetch_related(*prefetch)
     (card,) = member_cards(users, viewer=user)
-    return render_to_string("members/_member_card.html", {"card": card}).encode()
+    html = render_to_string("members/_member_card.html", {"card": card}).encode()
+    cache.set(key, (versions, html), DIRECTORY_SECONDS)
+    return html
 
 
 def shared_directory_page(request, *, query, facets: ViewerFacets, render_page) -> bytes:

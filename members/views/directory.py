@@ -45,7 +45,7 @@ def member_list(request):
     """The directory. An htmx "Load more" request gets only the next cards and the next
     button; without JavaScript the same link opens the next page. Pages are shared between
     viewers of the same kind (members.page_cache)."""
-    prefetch_for(request, DIRECTORY_VERSION_KEY)
+    prefetch_for(request, DIRECTORY_VERSION_KEY, own_card=True)
     facets = viewer_facets(request)
     if not viewer_may_browse(request, facets):
         if request.user.is_authenticated:

@@ -3,6 +3,8 @@
 groups they may see, their own card as they see it, and a change made by a service shows on
 the next request."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -272,3 +274,18 @@ def test_a_page_with_the_members_own_card_is_bounded_too(
 
     with django_assert_max_num_queries(4):  # + their own card and its tags
         assert _listed(_page(client), member)
+
+
+def test_most_active_puts_a_hidden_last_seen_last_for_its_owner_too(public_directory):
+    # The order is the same for every member, so the pages they share and the page with
+    # their own card on it fit together: their own hidden date does not move them up.
+    now = timezone.now()
+    hidden, shown = UserFactory(), UserFactory()
+    User.objects.filter(pk=hidden.pk).update(last_seen_at=now)
+    User.objects.filter(pk=shown.pk).update(last_seen_at=now - timedelta(days=5))
+    profile_update(user=hidden, actor=hidden, last_seen_visibility=Visibility.PRIVATE)
+    profile_update(user=shown, actor=shown, last_seen_visibility=Visibility.MEMBERS)
+
+    for viewer in (hidden, shown, UserFactory()):
+        page = _page(_client(viewer), {"sort": "active"})
+        assert page.index(f'"member-{shown.pk}"') < page.index(f'"member-{hidden.pk}"')
