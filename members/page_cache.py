@@ -62,9 +62,16 @@ from members.access import (
     profile_version_key,
     versions_read,
 )
-from members.models import ApprovalStatus, Follow, Profile, Visibility
+from members.models import ApprovalStatus, Follow, Profile, User, Visibility
 from members.permissions import can_browse_members, is_community_member
 from members.profile_activity import activity_cache_key
+from members.selectors.directory import (
+    DIRECTORY_SEARCH_FIELDS,
+    directory_group_choices,
+    member_card_queryset,
+    member_cards,
+)
+from members.selectors.profiles import profile_user_access
 
 DIRECTORY_SECONDS = 5 * 60
 PROFILE_SECONDS = 60
@@ -109,8 +116,6 @@ def _facets_key(user_id: int) -> str:
 def viewer_facets(request) -> ViewerFacets:
     """The viewer's facets: a visitor's at no cost, a member's from the cache while their
     access versions hold (their groups, roles and grants are what decide them)."""
-    from members.selectors.directory import directory_group_choices
-
     user = request.user
     if not user.is_authenticated:
         return ViewerFacets(member=False, groups=(), directory_perm=False)
@@ -120,9 +125,10 @@ def viewer_facets(request) -> ViewerFacets:
         found = cache_get_many_prefetched([*access_version_keys(user.pk), key])
         versions = access_versions(user.pk, found)
         stored = found.get(key)
-        if stored is not None and stored[0] == versions:
-            return stored[1]
+        # Membership itself is read from the account row, never from the cache.
         member = is_community_member(user)
+        if stored is not None and stored[0] == versions:
+            return stored[1]._replace(member=member)
         facets = ViewerFacets(
             member=member,
             groups=tuple(directory_group_choices(user)),
@@ -200,8 +206,6 @@ def directory_self_dependent(request, query) -> bool:
 def _self_dependent(user_id: int, query) -> bool:
     fields = set()
     if query.q:
-        from members.selectors.directory import DIRECTORY_SEARCH_FIELDS
-
         fields |= {*DIRECTORY_SEARCH_FIELDS, "expertise"}
     if query.company:
         fields.add("company")
@@ -225,9 +229,6 @@ def _own_card_key(user_id: int) -> str:
 def _own_card(user) -> bytes:
     """The member's own card as they see it (their "only me" fields), kept for them under
     their profile's versions: two queries when it is not."""
-    from members.models import User
-    from members.selectors.directory import member_card_queryset, member_cards
-
     timeouts = {
         EVERY_PROFILE_VERSION_KEY: None,
         profile_version_key(user.pk): MEMBER_VERSION_SECONDS,
@@ -380,8 +381,6 @@ def shared_profile_page(request, username: str, *, render_page) -> bytes | None:
     a member). `render_page(user)` returns the template
     context of the page as this viewer sees it (the caller's profile_page_get and parts),
     or raises Http404."""
-    from members.selectors.profiles import profile_user_access
-
     user = request.user
     pk_key = _profile_pk_key(username)
     prefetch_for(request, pk_key, COMMUNITY_VERSION_KEY, EVERY_PROFILE_VERSION_KEY)
