@@ -10,7 +10,12 @@ session, the member's daily-visit write), then once more inside CaptureQueriesCo
 statements are the steady-state count. Three further requests give an in-process time (median,
 one request at a time, no HTTP server): the part of the wrk latency that is Django and SQL.
 Prints a markdown table; writes the details (with the slowest statement of each page) to
-BENCH_QUERIES_OUT."""
+BENCH_QUERIES_OUT.
+
+BENCH_COLD=1: before the counted request and each timed one, replace the member pages'
+versions (members.access.member_pages_changed; the kept counts go with the directory's
+version), so that every request renders its page afresh, as after a profile edit: what a
+miss costs on the pages that are kept and shared (members.page_cache)."""
 
 import json
 import os
@@ -42,9 +47,20 @@ def first_word(sql: str) -> str:
 
 results = []
 clients = {}
+COLD = os.environ.get("BENCH_COLD") == "1"
+
+
+def make_cold() -> None:
+    if COLD:
+        from members.access import member_pages_changed
+
+        member_pages_changed(every_profile=True)
+
+
 for label, who, path in json.loads(os.environ["BENCH_PAGES"]):
     client = clients.setdefault(who, bench_client(who))
     client.get(path)
+    make_cold()
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(path)
     statements = ctx.captured_queries
@@ -52,6 +68,7 @@ for label, who, path in json.loads(os.environ["BENCH_PAGES"]):
     slowest = max(queries, key=lambda q: float(q["time"]), default=None)
     wall = []
     for _ in range(TIMED_REQUESTS):
+        make_cold()
         started = time.perf_counter()
         client.get(path)
         wall.append((time.perf_counter() - started) * 1000)

@@ -6,12 +6,17 @@
 # 1. drops and recreates the scratch PostgreSQL database hearth_bench, migrates, seeds the demo
 #    community with N generated members (default 100,000) and prints the seed time;
 # 2. turns on the branding switch that makes the directory public and logs maya in (a session
-#    cookie for wrk), counts the SQL queries of every page (bench/members_queries.py);
+#    cookie for wrk), counts the SQL queries of every page (bench/members_queries.py), as
+#    served from the shared copy and on a miss (BENCH_COLD=1: rendered afresh);
 # 3. serves Hearth with gunicorn (4 sync workers, production settings, 127.0.0.1 only) and
 #    loads each page with wrk -t2 -c16 for 15 s after a 5 s warm-up, the way the peer forums
-#    were measured (docs/performance.md);
-# 4. prints a markdown table and stops gunicorn, drops the database (unless --keep-db) and
-#    removes the temporary static files whatever happens.
+#    were measured (docs/performance.md): first the bare page the forum bench compares with
+#    (/bench/bare from bench/forums_urls.py, a constant response through Hearth's middleware),
+#    then the directory (sorts, filters, search) and a profile, each for a visitor and for
+#    maya, and /healthz;
+# 4. prints a markdown table with each page's share of the bare page in the same run, and
+#    stops gunicorn, drops the database (unless --keep-db) and removes the temporary static
+#    files whatever happens.
 # --keep-db leaves hearth_bench for EXPLAIN ANALYZE; --reuse-db measures again on a kept
 # database without re-seeding (a second run, as the peers were measured twice).
 #
@@ -38,7 +43,7 @@ while [ $# -gt 0 ]; do
     --members=*) MEMBERS=${1#*=}; shift ;;
     --keep-db) KEEP_DB=1; shift ;;
     --reuse-db) REUSE_DB=1; KEEP_DB=1; shift ;;
-    -h|--help) sed -n '2,25p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { print; next } NR > 1 { exit }' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -54,14 +59,15 @@ BASE=http://127.0.0.1:$PORT
 T=${WRK_THREADS:-2}; C=${WRK_CONN:-16}; D=${WRK_DURATION:-15s}; W=${WRK_WARMUP:-5s}; TO=${WRK_TIMEOUT:-10s}
 OUT=${BENCH_OUT:-$ROOT/bench/results/members-$MEMBERS}
 mkdir -p "$OUT/wrk"
-rm -f "$OUT"/{machine.txt,seed.log,queries.json,queries.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
+rm -f "$OUT"/{machine.txt,seed.log,queries.json,queries.md,queries-cold.json,queries-cold.md,wrk.tsv,summary.md,gunicorn.log} "$OUT"/wrk/*.txt
 # Temporary files (collected static files, the session cookie) stay out of the results folder.
 TMP=$(mktemp -d /tmp/hearth-bench.XXXXXX)
 STATIC_TMP=$TMP/static
 COOKIE_FILE=$TMP/cookie
 
-# Production settings (bench/settings.py only moves STATIC_ROOT to the temporary folder).
-export DJANGO_SETTINGS_MODULE=bench.settings
+# Production settings (bench/settings.py only moves STATIC_ROOT to the temporary folder), with
+# the forum bench's reference pages beside Hearth's URLs (bench/forums_settings.py).
+export DJANGO_SETTINGS_MODULE=bench.forums_settings
 SECRET_KEY=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
 export SECRET_KEY
 export ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=false
@@ -154,13 +160,21 @@ COOKIE=$(cat "$COOKIE_FILE")
 # --- pages ----------------------------------------------------------------------------------
 # label|user|path: the wrk runs, in order. Query counts also cover the other user on each page.
 PAGES=(
+  "bare page|visitor|/bench/bare"
   "directory (name)|visitor|/members/"
-  "directory search q=smith|visitor|/members/?q=smith"
-  "directory newest, trust=basic|visitor|/members/?sort=newest&trust=1"
-  "profile maya|visitor|/members/maya/"
   "directory (name)|member|/members/"
+  "directory search q=smith|visitor|/members/?q=smith"
+  "directory search q=smith|member|/members/?q=smith"
+  "directory newest, trust=basic|visitor|/members/?sort=newest&trust=1"
+  "directory newest, trust=basic|member|/members/?sort=newest&trust=1"
+  "directory most active|visitor|/members/?sort=active"
+  "directory most active|member|/members/?sort=active"
+  "directory most helpful|visitor|/members/?sort=helpful"
   "directory most helpful|member|/members/?sort=helpful"
-  "healthz (bare Django baseline)|visitor|/healthz"
+  "profile maya|visitor|/members/maya/"
+  "profile maya|member|/members/maya/"
+  "profile omar|member|/members/omar/"
+  "healthz|visitor|/healthz"
 )
 QUERY_PAGES=$("$PY" - "${PAGES[@]}" <<'PY'
 import json, sys
@@ -168,10 +182,9 @@ rows, seen = [], set()
 for spec in sys.argv[1:]:
     label, who, path = spec.split("|")
     for user in ("visitor", "member"):
-        if (user, path) not in seen and (path != "/healthz" or user == who):
+        if (user, path) not in seen and (path not in ("/healthz", "/bench/bare") or user == who):
             seen.add((user, path))
             rows.append([label, user, path])
-rows.append(["directory most active", "member", "/members/?sort=active"])
 print(json.dumps(rows))
 PY
 )
@@ -179,6 +192,9 @@ PY
 log "query counts (test Client + CaptureQueriesContext, second request of each page)"
 BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries.json \
   shell_run members_queries.py | tee "$OUT/queries.md"
+log "the same on a miss: every page rendered afresh (BENCH_COLD=1, the pages' versions replaced)"
+BENCH_COLD=1 BENCH_PAGES=$QUERY_PAGES BENCH_COOKIE_FILE=$COOKIE_FILE BENCH_QUERIES_OUT=$OUT/queries-cold.json \
+  shell_run members_queries.py | tee "$OUT/queries-cold.md"
 
 # --- gunicorn + wrk ---------------------------------------------------------------------------
 log "starting gunicorn (4 workers) on $BASE"
@@ -248,16 +264,21 @@ for spec in "${PAGES[@]}"; do
 done
 
 # --- report ---------------------------------------------------------------------------------
-{
-  echo
-  echo "## Hearth member pages, $n_users users (wrk -t$T -c$C -d$D, gunicorn 4 workers)"
-  echo
-  echo "| page | user | path | requests/s | p50 ms | p99 ms | non-2xx | others' CPU before / during |"
-  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
-  tail -n +2 "$TSV" | while IFS=$'\t' read -r label who path code rps p50 p99 non2xx errs busy others; do
-    extra=""; [ "$errs" != none ] && extra=" (socket errors: $errs)"
-    echo "| $label | $who | \`$path\` | $rps | $p50 | $p99 | $non2xx$extra | $busy% / $others% |"
-  done
-  echo
-  echo "Seed: $seed_s for $MEMBERS members (+ VACUUM ANALYZE $analyze_s). Raw output: ${OUT#"$ROOT"/}/"
-} | tee "$OUT/summary.md"
+"$PY" - "$TSV" "$n_users" "$T" "$C" "$D" <<'PY' | tee "$OUT/summary.md"
+import csv, sys
+tsv, users, t, c, d = sys.argv[1:]
+rows = list(csv.DictReader(open(tsv), delimiter="\t"))
+bare = next((float(r["req_per_s"]) for r in rows if r["path"] == "/bench/bare"), None)
+print(f"\n## Hearth member pages, {users} users (wrk -t{t} -c{c} -d{d}, gunicorn 4 workers)\n")
+print("| page | user | path | req/s | % of bare page | p50 ms | p99 ms | non-2xx | others' CPU before / during |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+for r in rows:
+    share = f"{100 * float(r['req_per_s']) / bare:.1f} %" if bare else "?"
+    extra = "" if r["socket_errors"] == "none" else f" (socket errors: {r['socket_errors']})"
+    print(
+        f"| {r['page']} | {r['user']} | `{r['path']}` | {r['req_per_s']} | {share} | {r['p50_ms']} "
+        f"| {r['p99_ms']} | {r['non2xx']}{extra} | {r['others_cpu_before']}% / {r['others_cpu_during']}% |"
+    )
+print("\nTarget: every member page >= 20 % of the bare page (/bench/bare, bench/forums_urls.py).")
+PY
+echo "Seed: $seed_s for $MEMBERS members (+ VACUUM ANALYZE $analyze_s). Raw output: ${OUT#"$ROOT"/}/" | tee -a "$OUT/summary.md"

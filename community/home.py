@@ -17,10 +17,11 @@ from django.shortcuts import render
 from django.template.loader import get_template
 from django.views.decorators.http import require_safe
 
+from community.page_cache.shared import KeptPart
+from community.page_cache.splice import Pieces, cut, filled, hole
 from community.per_request import cache_get_many_prefetched
 from forums.page_cache.keys import page_key
 from forums.page_cache.lists import (
-    KeptPart,
     list_key,
     list_shape,
     list_version,
@@ -28,7 +29,6 @@ from forums.page_cache.lists import (
     shared_list_page,
     shared_list_render,
 )
-from forums.page_cache.splice import Pieces, cut, filled, hole
 from forums.selectors.highlights import (
     pinned_topics_for,
     recent_topics_for,
@@ -175,7 +175,7 @@ def home(request):
             section=None,
         )
 
-    def kept_parts() -> dict[str, Pieces]:
+    def kept_parts(_shared) -> dict[str, Pieces]:
         return {
             name: _kept_piece(template, own_context())
             for name, (template, own_context) in own_parts.items()

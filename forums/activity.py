@@ -2,9 +2,10 @@
 started and their latest replies, each only where the viewer may see it."""
 
 from forums.models import Post
-from forums.permissions import visible_topics
+from forums.page_cache.lists import list_version
+from forums.permissions import reach_fingerprint, visible_topics
 from members.models import User
-from members.profile_activity import ActivitySection, activity_provider
+from members.profile_activity import ActivitySection, activity_key, activity_provider
 
 PROFILE_ITEMS = 5
 
@@ -43,3 +44,11 @@ def forum_activity(member: User, viewer) -> list[ActivitySection]:
             empty_text="No replies you can see yet.",
         ),
     ]
+
+
+@activity_key
+def forum_activity_key(viewer) -> str:
+    """The sections depend on the categories the viewer sees and on the topics: services
+    touch a topic's updated_at whenever it is hidden, moved or retitled, and a new topic or
+    reply moves it too (one indexed MAX, as the shared lists read it)."""
+    return f"{reach_fingerprint(viewer)}:{list_version()}"

@@ -23,6 +23,11 @@ Guardian's grant tables for categories and groups carry `GrantQuerySet`, so a gr
 revoke replaces the community's version however it is made: `assign_perm`/`remove_perm`,
 their bulk forms, the admin's object-permission pages, or a queryset update.
 
+The member pages (members.page_cache) follow the same contract with versions of their own:
+the directory's, each member's profile's and every profile's (`member_pages_changed`,
+called by the services that change what those pages show; `access_changed` calls it too,
+since joining, leaving, approval, suspension and erasure change who is listed and where).
+
 A version that is missing from the cache (evicted, expired, never written) is created
 afresh with a random value, so an entry stamped with an older one can never pass."""
 
@@ -47,6 +52,8 @@ def member_version_key(user_id: int) -> str:
 
 
 def _replace(keys: list[str], timeout: int | None) -> None:
+    if not keys:
+        return
     cache.set_many({key: uuid4().hex for key in keys}, timeout=timeout)
     per_request_forget()
 
@@ -61,15 +68,46 @@ def versions_replace(keys: list[str], timeout: int | None) -> None:
 
 
 def access_changed(*, user_ids: Iterable[int]) -> None:
-    """What these members may see or do has changed: their cached access is out of date."""
-    keys = sorted({member_version_key(user_id) for user_id in user_ids})
-    if keys:
-        versions_replace(keys, MEMBER_VERSION_SECONDS)
+    """What these members may see or do has changed: their cached access is out of date,
+    and so are the member pages that show them (who is listed, their groups)."""
+    user_ids = sorted(set(user_ids))
+    if user_ids:
+        versions_replace(
+            [member_version_key(user_id) for user_id in user_ids], MEMBER_VERSION_SECONDS
+        )
+        member_pages_changed(user_ids=user_ids)
 
 
 def access_changed_for_everyone() -> None:
-    """What anyone may see or do may have changed: everyone's cached access is out of date."""
+    """What anyone may see or do may have changed: everyone's cached access is out of date.
+    The member pages key on the community's version too (a group hidden, renamed)."""
     versions_replace([COMMUNITY_VERSION_KEY], None)
+
+
+# --- Member pages (members.page_cache) ----------------------------------------------------
+# The directory's version: replaced whenever what it lists or shows may have changed (someone
+# joined, left, was erased, edited their profile, moved trust level; a group's membership).
+DIRECTORY_VERSION_KEY = "members:version:directory"
+# Every profile at once: changes made in bulk (the nightly trust levels).
+EVERY_PROFILE_VERSION_KEY = "members:version:profiles"
+
+
+def profile_version_key(user_id: int) -> str:
+    return f"members:version:profile:{user_id}"
+
+
+def member_pages_changed(
+    *, user_ids: Iterable[int] = (), directory: bool = True, every_profile: bool = False
+) -> None:
+    """What the member pages show about these members changed: their profiles, and (with
+    `directory`) the directory's pages; `every_profile` for a change made to many at once.
+    Called by the services that make the change, like access_changed."""
+    keys = sorted({profile_version_key(user_id) for user_id in user_ids})
+    if every_profile:
+        keys.append(EVERY_PROFILE_VERSION_KEY)
+    versions_replace(keys, MEMBER_VERSION_SECONDS)
+    if directory:
+        versions_replace([DIRECTORY_VERSION_KEY], None)
 
 
 def access_version_keys(user_id: int | None) -> list[str]:
@@ -85,11 +123,22 @@ def access_versions(user_id: int | None, found: dict) -> tuple[str, ...]:
     """The current versions for `user_id`, taken from `found` (a cache.get_many of
     `access_version_keys(user_id)`); a missing one is created. Read them before computing
     what they stamp: a change committed after the read then makes the stamp stale."""
+    return versions_read(
+        {
+            key: None if key == COMMUNITY_VERSION_KEY else MEMBER_VERSION_SECONDS
+            for key in access_version_keys(user_id)
+        },
+        found,
+    )
+
+
+def versions_read(timeouts: dict[str, int | None], found: dict) -> tuple[str, ...]:
+    """The current versions under `timeouts`' keys (in its order), taken from `found` (a
+    cache.get_many of them); a missing one is created, to last its timeout."""
     versions = []
-    for key in access_version_keys(user_id):
+    for key, timeout in timeouts.items():
         version = found.get(key)
         if version is None:
-            timeout = None if key == COMMUNITY_VERSION_KEY else MEMBER_VERSION_SECONDS
             cache.add(key, uuid4().hex, timeout=timeout)
             version = cache.get(key)
         versions.append(version)

@@ -283,12 +283,17 @@ def check_manage_member_data(*, actor: User, member: User) -> None:
         raise PermissionDenied("Only a superuser can manage a superuser's data.")
 
 
-def can_browse_members(viewer) -> bool:
+def can_browse_members(viewer, *, directory_perm: bool | None = None) -> bool:
     """The directory (and follower lists) are for members, unless the community manager
-    made the directory public in the branding settings."""
+    made the directory public in the branding settings. `directory_perm`: the viewer's
+    members.view_member_directory already looked up (members.page_cache keeps it)."""
     if branding_get().directory_public:
         return True
-    return is_community_member(viewer) and _directory_granted(viewer)
+    if not is_community_member(viewer):
+        return False
+    if directory_perm is None:
+        directory_perm = _directory_granted(viewer)
+    return directory_perm
 
 
 @dataclass(frozen=True)

@@ -33,3 +33,23 @@ def activity_provider(func: ActivityProvider) -> ActivityProvider:
 
 def activity_sections_for(*, member: User, viewer) -> list[ActivitySection]:
     return [section for provider in ACTIVITY_PROVIDERS for section in provider(member, viewer)]
+
+
+# What decides a provider's sections for a viewer, beyond the member: a function of the
+# viewer returning a cache key part (the forums: the categories they see and the topics'
+# version). Profiles shared between viewers (members.page_cache) carry every one in their
+# key, so a section is never shown to someone its provider would have shown otherwise.
+ActivityKey = Callable[[Any], str]
+
+ACTIVITY_KEYS: list[ActivityKey] = []
+
+
+def activity_key(func: ActivityKey) -> ActivityKey:
+    """Register what decides a provider's sections for a viewer (idempotent)."""
+    if func not in ACTIVITY_KEYS:
+        ACTIVITY_KEYS.append(func)
+    return func
+
+
+def activity_cache_key(viewer) -> str:
+    return ":".join(key(viewer) for key in ACTIVITY_KEYS) or "-"

@@ -38,14 +38,18 @@ def visible_fields(viewer, profile: Profile) -> frozenset[str]:
     )
 
 
-def field_visible_q(viewer, field: str, *, profile_prefix: str = "profile__") -> Q:
+def field_visible_q(
+    viewer, field: str, *, profile_prefix: str = "profile__", own: bool = True
+) -> Q:
     """A filter that keeps only rows whose `field` the viewer may see, for searching and
-    filtering in SQL: searching by a hidden company must not find the member."""
+    filtering in SQL: searching by a hidden company must not find the member. `own=False`
+    leaves out the viewer's own row's "only me" value (an order that is the same for every
+    member, the viewer included)."""
     if field not in VISIBLE_FIELDS:
         raise ValueError(f"{field!r} has no visibility setting")
     levels = MEMBER_LEVELS if is_community_member(viewer) else PUBLIC_LEVELS
     condition = Q(**{f"{profile_prefix}{field}_visibility__in": sorted(levels)})
-    if viewer.is_authenticated:
+    if own and viewer.is_authenticated:
         owner_lookup = profile_prefix.removesuffix("profile__") + "pk"
         condition |= Q(**{owner_lookup: viewer.pk})
     return condition

@@ -112,8 +112,8 @@ TEMPLATES = [
                 "community.context_processors.notifications",
                 "metrics.context_processors.dashboard",
             ],
-            # {% hole %}, for pages rendered once and shared (forums.page_cache).
-            "libraries": {"page_holes": "forums.page_cache.holes"},
+            # {% hole %}, for pages rendered once and shared (community.page_cache).
+            "libraries": {"page_holes": "community.page_cache.holes"},
         },
     },
 ]

@@ -21,18 +21,15 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-from functools import cache as memoize
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
-from django.template import engines
 from django.template.loader import get_template, render_to_string
 
-from community.notifications import UnreadBadge, unread_count_for
-from community.per_request import cache_get_many_prefetched, per_request
+from community.page_cache.shared import dashboard_link, member_account_corner, signed_out_corner
+from community.per_request import cache_get_many_prefetched
 from forums.forms import ReplyForm
 from forums.page_cache.holes import SHARED_CONTEXT_FLAG
 from forums.page_cache.keys import page_key, topic_version
@@ -72,21 +69,6 @@ def frame_cache_key(
         branding.version,
         int(dashboard),
     )
-
-
-def dashboard_link(request) -> bool:
-    """Whether the header shows this viewer the dashboard link, as the template context
-    processors decide it for every page (the dashboard belongs to an app above the forums)."""
-    if not request.user.is_authenticated:
-        return False
-
-    def compute() -> bool:
-        values = {}
-        for processor in engines["django"].engine.template_context_processors:
-            values.update(processor(request))  # lazy values: only the one read costs anything
-        return bool(values.get("show_dashboard_link"))
-
-    return per_request(f"forums:dashboard-link:{request.user.pk}", compute)
 
 
 def visitor_page_key(topic, page_number: int, branding) -> str:
@@ -192,34 +174,6 @@ class WatchMenu(NamedTuple):
         }
 
 
-@lru_cache(maxsize=4096)
-def _account_corner(
-    username: str, public_name: str, is_staff: bool, unread: UnreadBadge, section: str | None
-) -> Pieces:
-    """The header's account corner, a function of these alone: each process renders it once
-    per member and unread count (the token is a hole)."""
-    member = SimpleNamespace(
-        is_authenticated=True, username=username, public_name=public_name, is_staff=is_staff
-    )
-    html = get_template("community/_account_nav.html").render(
-        {
-            "user": member,
-            "notification_badge": unread,
-            "request": SimpleNamespace(resolver_match=SimpleNamespace(namespace=section)),
-            "csrf_token": hole("csrf"),
-        }
-    )
-    return cut(html)
-
-
-def member_account_corner(request, token: bytes, section: str | None = SECTION) -> bytes:
-    """The signed-in member's account corner, their unread count in it, `token` in its form."""
-    user = request.user
-    badge = UnreadBadge(count=unread_count_for(user_id=user.pk))
-    corner = _account_corner(user.username, user.public_name, user.is_staff, badge, section)
-    return filled(corner, {"csrf": token})
-
-
 def watch_menu_html(request, target, token: bytes, rows=None) -> bytes:
     """The member's watch menu for a topic, category or tag (`rows`: their relevant watches
     when the page has them; else one query)."""
@@ -233,11 +187,6 @@ def watch_menu_of(user, target, rows=None) -> WatchMenu:
 
 def watch_menu_filled(menu: WatchMenu, request, token: bytes) -> bytes:
     return filled(_watch_menu(menu, request.get_full_path()), {"csrf": token})
-
-
-@memoize
-def signed_out_corner() -> bytes:
-    return get_template("community/_account_nav.html").render({"user": AnonymousUser()}).encode()
 
 
 @lru_cache(maxsize=4096)

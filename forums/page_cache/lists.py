@@ -19,29 +19,27 @@ counters move when a topic leaves it; an admin edit moves its updated_at).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from datetime import datetime
 from types import SimpleNamespace
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db import connection
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 
-from community.per_request import cache_get_many_prefetched
-from forums.models import Category, Topic
-from forums.page_cache.frame import (
-    SECTION,
+from community.page_cache.shared import (
+    KeptPart,
     dashboard_link,
     member_account_corner,
+    neutral_context,
+    shared_page,
     signed_out_corner,
 )
-from forums.page_cache.holes import SHARED_CONTEXT_FLAG
+from forums.models import Category, Topic
+from forums.page_cache.frame import SECTION
 from forums.page_cache.keys import page_key
-from forums.page_cache.posts import neutral_viewer
-from forums.page_cache.splice import Pieces, cut, fill, filled, hole
+from forums.page_cache.splice import Pieces, cut, hole
 from forums.permissions import can_moderate_any_category, reach_fingerprint
 from forums.services.reading import read_version
 
@@ -148,18 +146,15 @@ def shared_list_render(
     `topics` (their reading state unset) and `rows_html` rendered with row holes open."""
     neutral = {
         **context,
-        SHARED_CONTEXT_FLAG: True,
-        "branding": branding,
-        "user": neutral_viewer(SimpleNamespace(signed_in=shape.signed_in)),
-        "moderation_queue": shape.moderates,
-        "show_dashboard_link": shape.dashboard,
-        "request": SimpleNamespace(
+        **neutral_context(
+            signed_in=shape.signed_in,
+            branding=branding,
             path=path,
-            GET=query,
-            resolver_match=SimpleNamespace(namespace=section),
+            query=query,
+            section=section,
+            dashboard=shape.dashboard,
         ),
-        "messages": (),
-        "csrf_token": hole("csrf"),
+        "moderation_queue": shape.moderates,
         "can_post": shape.can_post,
         "watch_hole": hole("watch"),  # filled in through shared_list_page's `own`
     }
@@ -190,60 +185,21 @@ def _reading_values(request, rows: tuple[RowFacts, ...]) -> dict[str, bytes]:
     return values
 
 
-class KeptPart(NamedTuple):
-    """Something of the viewer's own that a page keeps between their requests: `make()`
-    works it out (a picklable value), kept under `key` (which must change with what it
-    shows) and fetched with the page; `fill(value, token)` turns it into hole pieces."""
-
-    key: str
-    make: Callable[[], object]
-    fill: Callable[[object, bytes], dict[str, bytes]]
-
-
 def shared_list_page(request, key: str, render, *, own=None, kept=()) -> bytes:
-    """The page for this request: the shared page under `key` (made by `render()`, a
-    SharedList, when missing), filled in with the viewer's own pieces: their account
-    corner, token and reading state, `own`'s holes (name: a function of the token returning
-    the viewer's piece) and the `kept` parts' (KeptPart). A visitor's page is filled once,
-    for every visitor, when it is stored."""
-    own = own or {}
+    """The page for this request (community.page_cache.shared.shared_page): the shared page
+    under `key` (made by `render()`, a SharedList, when missing), filled in with the viewer's
+    own pieces: their account corner, token and reading state, `own`'s holes (name: a
+    function of the token returning the viewer's piece) and the `kept` parts' (KeptPart). A
+    visitor's page is filled once, for every visitor, when it is stored."""
     user = request.user
-    keys = [key]
     # A member's reading state of this page's rows, kept until the list or their reading
-    # changes: fetched with the page, in the same round trip as their kept parts.
-    reading_key = None
-    if user.is_authenticated:
-        reading_key = f"{key}:reading:{user.pk}:{read_version(user.pk)}"
-        keys += [reading_key, *(part.key for part in kept)]
-    cached = cache_get_many_prefetched(keys)
-    found = cached.get(key)
-    if found is None:
-        found = render()
-        if not user.is_authenticated:
-            values = _visitor_values(found, own)
-            for part in kept:
-                values.update(part.fill(part.make(), b""))
-            found = filled(found.pieces, values)
-        cache.set(key, found, LIST_SECONDS)
-    if type(found) is bytes:
-        return found
-    values = viewer_values(request)
-    token = values["csrf"]
-    values.update({name: make(token) for name, make in own.items()})
-    reading = cached.get(reading_key)
-    if reading is None:
-        reading = _reading_values(request, found.rows)
-        cache.set(reading_key, reading, LIST_SECONDS)
-    values.update(reading)
-    for part in kept:
-        value = cached.get(part.key)
-        if value is None:
-            value = part.make()
-            cache.set(part.key, value, LIST_SECONDS)
-        values.update(part.fill(value, token))
-    out: list[bytes] = []
-    fill(found.pieces, values, out)
-    return b"".join(out)
+    # changes: fetched with the page, in the same round trip as their other kept parts.
+    reading = KeptPart(
+        f"{key}:reading:{user.pk}:{read_version(user.pk)}" if user.is_authenticated else "-",
+        lambda found: _reading_values(request, found.rows),
+        lambda values, token: values,
+    )
+    return shared_page(request, key, render, seconds=LIST_SECONDS, own=own, kept=[reading, *kept])
 
 
 def viewer_values(request) -> dict[str, bytes]:
@@ -255,12 +211,3 @@ def viewer_values(request) -> dict[str, bytes]:
 
     token = get_token(request).encode()
     return {"csrf": token, "account": member_account_corner(request, token)}
-
-
-def _visitor_values(shared: SharedList, own) -> dict[str, bytes]:
-    values = {"csrf": b"", "account": signed_out_corner()}
-    values.update({name: make(b"") for name, make in own.items()})
-    for row in shared.rows:
-        values[f"rc:{row.pk}"] = b""
-        values[f"rb:{row.pk}"] = b""
-    return values

@@ -21,13 +21,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import NamedTuple
 
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.middleware.csrf import get_token
 from django.template.loader import get_template
 from django.utils.safestring import SafeString, mark_safe
 
+from community.page_cache.shared import neutral_viewer as community_neutral_viewer
 from community.per_request import cache_get_many_prefetched
 from forums.models import Post, Topic
 from forums.page_cache.keys import page_key, requested_page, topic_version
@@ -81,21 +81,8 @@ def viewer_shape(user, view: TopicPage) -> Shape:
     )
 
 
-class _SomeoneElse:
-    """The signed-in viewer shared HTML is rendered for: nobody in particular, and the author
-    of no post (not even of an erased member's, whose author is None)."""
-
-    is_authenticated = True
-    is_anonymous = False
-    pk = -1
-    username = ""
-    public_name = ""
-    email = ""
-    is_staff = False
-
-
 def neutral_viewer(shape: Shape):
-    return _SomeoneElse() if shape.signed_in else AnonymousUser()
+    return community_neutral_viewer(shape.signed_in)
 
 
 class SharedPost(NamedTuple):

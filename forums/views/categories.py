@@ -4,11 +4,11 @@ from django.utils.cache import patch_vary_headers
 from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_safe
 
+from community.page_cache.shared import KeptPart
 from community.per_request import cache_get_many_prefetched
 from forums.page_cache.frame import watch_menu_filled, watch_menu_of
 from forums.page_cache.keys import page_key, requested_page
 from forums.page_cache.lists import (
-    KeptPart,
     list_key,
     list_shape,
     list_version,
@@ -78,7 +78,7 @@ def _watch_menu_kept(request, target) -> KeptPart:
         )
     return KeptPart(
         key,
-        lambda: watch_menu_of(user, target),
+        lambda _shared: watch_menu_of(user, target),
         lambda menu, token: {"watch": watch_menu_filled(menu, request, token)},
     )
 

@@ -186,12 +186,12 @@ class DirectoryFilterForm(forms.Form):
         error_messages={"invalid_choice": "Choose a sort order from the list."},
     )
 
-    def __init__(self, *args, viewer, **kwargs):
+    def __init__(self, *args, viewer, group_choices=None, **kwargs):
+        """`group_choices`: directory_group_choices(viewer) when the caller has them."""
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [
-            ("", "Any group"),
-            *directory_group_choices(viewer),
-        ]
+        if group_choices is None:
+            group_choices = directory_group_choices(viewer)
+        self.fields["group"].choices = [("", "Any group"), *group_choices]
         self.fields["sort"].choices = [(s.key, s.label) for s in DIRECTORY_SORTS.values()]
         self.fields["sort"].help_text = " ".join(
             s.help_text for s in DIRECTORY_SORTS.values() if s.help_text

@@ -10,7 +10,7 @@ from django.utils import timezone
 from community.links import absolute_url
 from community.selectors import branding_get
 from members import roles
-from members.access import access_changed
+from members.access import access_changed, member_pages_changed
 from members.models import ApprovalStatus, MemberApplication, Profile, User
 from members.tasks import member_welcome_email_send_task
 
@@ -30,6 +30,7 @@ def member_onboard(*, user: User, application: dict | None = None) -> None:
     if user.approval_status != ApprovalStatus.APPROVED:
         return
     user.groups.add(Group.objects.get(name=roles.MEMBERS))
+    member_pages_changed(user_ids=[user.pk])  # listed from now on
     transaction.on_commit(lambda: member_welcome_email_send_task.delay(user_id=user.pk))
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from community.ratelimit import RateLimit, rate_limit_hit
+from members.access import member_pages_changed
 from members.models import Follow, SupportAct, SupportKind, User
 from members.permissions import is_community_member
 from members.services.reciprocity import ledger_changed
@@ -60,6 +61,7 @@ def follow_create(*, follower: User, followed: User) -> Follow:
         defaults={"occurred_at": follow.created_at},
     )
     ledger_changed(user_ids=[follower.pk, followed.pk])
+    member_pages_changed(user_ids=[follower.pk, followed.pk], directory=False)  # the counts
     return follow
 
 
@@ -69,4 +71,6 @@ def follow_delete(*, follower: User, followed: User) -> bool:
     if not follower.is_authenticated:
         raise PermissionDenied("Sign in to manage whom you follow.")
     deleted, _ = Follow.objects.filter(follower=follower, followed=followed).delete()
+    if deleted:
+        member_pages_changed(user_ids=[follower.pk, followed.pk], directory=False)
     return bool(deleted)

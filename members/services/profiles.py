@@ -14,6 +14,7 @@ from django.utils.text import slugify
 
 from community.images import image_normalize
 from community.markdown import render_markdown
+from members.access import member_pages_changed
 from members.models import VISIBLE_FIELDS, ExpertiseTag, Profile, User
 from members.permissions import check_edit_profile
 
@@ -262,4 +263,6 @@ def profile_update(*, user: User, actor: User, **fields: Any) -> Profile:
         user.save(update_fields=["display_name", "updated_at"])
     if expertise_names is not None:
         profile.expertise.set(expertise_tags_resolve(expertise_names))
+    # Their card in the directory and their profile page, for everyone at once.
+    member_pages_changed(user_ids=[user.pk])
     return profile

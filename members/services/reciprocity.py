@@ -20,7 +20,7 @@ from community.links import absolute_url
 from community.notifications import notification_create
 from community.ratelimit import RateLimit, rate_limit_hit
 from community.selectors import branding_get
-from members.access import versions_replace
+from members.access import member_pages_changed, versions_replace
 from members.models import ShoutOut, SupportAct, SupportKind, User
 from members.permissions import is_community_member
 from members.selectors.reciprocity import LEDGER_VERSION_SECONDS, ledger_version_key
@@ -121,6 +121,7 @@ def shout_out_create(*, author: User, recipient: User, message: str) -> ShoutOut
         target=shout_out,
         occurred_at=shout_out.created_at,
     )
+    member_pages_changed(user_ids=[recipient.pk], directory=False)  # their shout-outs
     transaction.on_commit(
         lambda: notification_create(
             recipient=recipient,

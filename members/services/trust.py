@@ -17,6 +17,7 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from django.db.models.lookups import GreaterThanOrEqual, LessThanOrEqual
 from django.utils import timezone
 
+from members.access import member_pages_changed
 from members.models import (
     ApprovalStatus,
     MemberVisit,
@@ -120,6 +121,8 @@ def trust_levels_recompute(*, now: datetime | None = None, rules: TrustRules = R
             User.objects.filter(
                 pk__in=TrustLevelChange.objects.filter(changed_at=now).values("user")
             ).update(trust_level=Subquery(latest.values("to_level")[:1]))
+            # Levels show on every card and profile: a night's promotions, all at once.
+            member_pages_changed(every_profile=True)
     return evaluated.count()
 
 
@@ -142,6 +145,7 @@ def trust_level_change_record(*, user: User, from_level: int, actor: User | None
     `from_level` to the level it has now; nothing when it did not move."""
     if user.trust_level != from_level:
         _changes_record([(user.pk, from_level, user.trust_level)], at=timezone.now(), by=actor)
+        member_pages_changed(user_ids=[user.pk])
 
 
 # "Most helpful" means help that others acknowledged: reactions to a member's posts and
@@ -165,7 +169,10 @@ def helpfulness_recompute(*, now: datetime | None = None) -> int:
         SupportAct.objects.filter(kind__in=HELPFUL_KINDS, occurred_at__gte=now - HELPFUL_WINDOW),
         owner_field="receiver",
     )
-    return User.objects.exclude(helpful_score=score).update(helpful_score=score)
+    changed = User.objects.exclude(helpful_score=score).update(helpful_score=score)
+    if changed:
+        member_pages_changed()  # the "most helpful" order
+    return changed
 
 
 def member_standing_recompute(*, now: datetime | None = None) -> int:

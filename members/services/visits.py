@@ -3,6 +3,7 @@ from datetime import date, datetime, timedelta
 from django.core.cache import cache
 from django.utils import timezone
 
+from members.access import member_pages_changed
 from members.models import MemberVisit, User
 
 LAST_SEEN_RESOLUTION_SECONDS = 15 * 60
@@ -43,5 +44,8 @@ def member_visit_record(*, user_id: int, now: datetime | None = None) -> bool:
         wrote = True
     if cache.add(f"members:seen:{user_id}", 1, timeout=LAST_SEEN_RESOLUTION_SECONDS):
         User.objects.filter(pk=user_id).update(last_seen_at=now)
+        # Their profile's "last seen"; the directory's "most active" order may lag by the
+        # directory pages' lifetime (members.page_cache) rather than be redrawn each time.
+        member_pages_changed(user_ids=[user_id], directory=False)
         wrote = True
     return wrote

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -14,6 +15,7 @@ from community.exceptions import ApplicationError
 from community.ratelimit import RateLimited
 from members.forms.profiles import ProfileForm
 from members.models import Profile
+from members.page_cache import profile_shareable, shared_profile_page
 from members.permissions import can_browse_members, is_community_member
 from members.profile_activity import activity_sections_for
 from members.selectors.directory import DIRECTORY_PAGE_SIZE, DirectoryPaginator, member_cards
@@ -38,7 +40,7 @@ def _signed_in_for_profile(view):
     return wrapper
 
 
-def _profile_response(request, page, *, status: int = 200):
+def _profile_context(request, page) -> dict:
     context = {
         "page": page,
         "profile_user": page.user,
@@ -50,15 +52,32 @@ def _profile_response(request, page, *, status: int = 200):
         context["profile_groups"] = groups_for_profile(profile_user=page.user, viewer=request.user)
         context["shout_outs"] = shout_outs_for_profile(profile_user=page.user, viewer=request.user)
         context["activity_sections"] = activity_sections_for(member=page.user, viewer=request.user)
+    return context
+
+
+def _profile_response(request, page, *, status: int = 200):
+    context = _profile_context(request, page)
     return render(request, "members/profile_detail.html", context, status=status)
 
 
 @require_safe
 def profile_detail(request, username):
+    """Shared between viewers of the same kind (members.page_cache), but for the member's
+    own view of their profile."""
     if username == "me":  # a reserved username: your own profile, once signed in
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         return redirect("members:profile", username=request.user.username)
+    if profile_shareable(request):
+        html = shared_profile_page(
+            request,
+            username,
+            render_page=lambda name: _profile_context(
+                request, profile_page_get(username=name, viewer=request.user)
+            ),
+        )
+        if html is not None:
+            return HttpResponse(html)
     page = profile_page_get(username=username, viewer=request.user)
     if page.user.username != username:  # /members/Maya/ → /members/maya/
         return redirect("members:profile", username=page.user.username, permanent=True)

@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from members.access import member_pages_changed
 from members.models import (
     VISIBLE_FIELDS,
     ApprovalStatus,
@@ -251,6 +252,8 @@ def test_profile_page_query_count_does_not_grow_with_tags_and_followers(client):
     client.get(profile_url(owner))  # the day's visit is recorded on the first request
 
     def run() -> int:
+        # Rendered afresh each time (the shared copy is tested in test_shared_profiles.py).
+        member_pages_changed(user_ids=[owner.pk])
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(profile_url(owner)).status_code == 200
         return len(ctx.captured_queries)
