@@ -49,6 +49,8 @@
 #    BENCH_ROUNDS (2) interleaved rounds; the table goes to bench/results/forums-fast-paths/.
 #    BENCH_VARIANTS="a,b" keeps only the variants whose label starts with one of these (and
 #    "as is", the reference), e.g. BENCH_VARIANTS="KeyLookup".
+#    BENCH_PAGES_ONLY="category,tag" measures only the pages whose label starts with one of
+#    these (and the ceiling), e.g. after a change to them; with --no-spirit, BENCH_OUT elsewhere.
 #    BENCH_COMPARE_WITH=<dir> adds the code in <dir> (e.g. `git archive <commit>` unpacked,
 #    same migrations) as one more variant: a change's cost in the same run.
 #
@@ -256,6 +258,18 @@ PAGES=(
   "search all zeppelin|/search/?q=zeppelin"
   "search all invoice (rare)|/search/?q=invoice"
 )
+# BENCH_PAGES_ONLY="a,b": only the pages whose label starts with one of these (the ceiling
+# always), to measure a change to a few pages again without the rest.
+if [ -n "${BENCH_PAGES_ONLY:-}" ]; then
+  kept=()
+  for spec in "${PAGES[@]}"; do
+    IFS=',' read -ra prefixes <<<"$BENCH_PAGES_ONLY"
+    for prefix in ceiling "${prefixes[@]}"; do
+      case "${spec%%|*}" in "$prefix"*) kept+=("$spec"); break ;; esac
+    done
+  done
+  PAGES=("${kept[@]}")
+fi
 
 [ "$FAST" = 1 ] || log "query counts (test Client + CaptureQueriesContext, second request of each page)"
 QUERY_PAGES=$("$PY" - "${PAGES[@]}" <<'PY'

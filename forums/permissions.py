@@ -278,10 +278,12 @@ def can_view_topic(user, topic: Topic) -> bool:
     return not topic.is_hidden or can_moderate_category(user, topic.category)
 
 
-def access_category(user, **lookup) -> Category:
+def access_category(user, *, queryset: QuerySet[Category] | None = None, **lookup) -> Category:
     """The category if `user` may see it; the same Http404 as for a missing one otherwise.
-    Judged against the viewer's cached reach, so the query is the plain lookup."""
-    category = Category.objects.select_related("parent").filter(**lookup).first()
+    Judged against the viewer's cached reach, so the query is the plain lookup (in
+    `queryset` when the caller wants more of the row in the same query)."""
+    queryset = Category.objects.all() if queryset is None else queryset
+    category = queryset.select_related("parent").filter(**lookup).first()
     if category is None or not can_view_category(user, category):
         raise Http404(CATEGORY_NOT_FOUND)
     return category

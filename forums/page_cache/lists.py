@@ -24,6 +24,7 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 from django.db import connection
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
@@ -89,21 +90,32 @@ class SharedList(NamedTuple):
     rows: tuple[RowFacts, ...]
 
 
+def with_topics_changed(categories: QuerySet[Category]) -> QuerySet[Category]:
+    """Categories with the newest change to their topics (`topics_changed`), which
+    list_version reads instead of asking again: a category page's lookup and its version in
+    one query, from the (category, updated_at) index."""
+    newest = Topic.objects.filter(category=OuterRef("pk")).order_by("-updated_at")
+    return categories.annotate(topics_changed=Subquery(newest.values("updated_at")[:1]))
+
+
 def list_version(category: Category | None = None) -> str:
     """The newest change to the topics of `category` (all topics: None), as a key part.
     Asked in plain SQL: the same index-only MAX as the ORM's aggregate, without building the
     query on every request of every list page (docs/performance.md)."""
-    # Identifiers from the model's metadata, quoted; the category is a parameter.
-    quote = connection.ops.quote_name
-    table, changed = quote(Topic._meta.db_table), quote("updated_at")
-    sql = f"SELECT MAX({changed}) FROM {table}"  # noqa: S608
-    params = []
-    if category is not None:
-        sql += f" WHERE {quote(Topic._meta.get_field('category').column)} = %s"
-        params.append(category.pk)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        (newest,) = cursor.fetchone()
+    if category is not None and hasattr(category, "topics_changed"):
+        newest = category.topics_changed
+    else:
+        # Identifiers from the model's metadata, quoted; the category is a parameter.
+        quote = connection.ops.quote_name
+        table, changed = quote(Topic._meta.db_table), quote("updated_at")
+        sql = f"SELECT MAX({changed}) FROM {table}"  # noqa: S608
+        params = []
+        if category is not None:
+            sql += f" WHERE {quote(Topic._meta.get_field('category').column)} = %s"
+            params.append(category.pk)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            (newest,) = cursor.fetchone()
     if isinstance(newest, str):  # SQLite's cursor gives the text
         newest = parse_datetime(newest)
     version = str(newest.timestamp()) if newest else "-"

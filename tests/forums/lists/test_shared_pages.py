@@ -180,13 +180,13 @@ def test_a_cached_list_costs_a_visitor_one_query_and_a_member_a_few(
     for client in (visitor, member):
         client.get(path)
         client.get(LATEST)
-    with django_assert_max_num_queries(2):  # the category; the list's version
+    with django_assert_max_num_queries(1):  # the category with its list's version
         visitor.get(path)
     with django_assert_max_num_queries(1):  # the list's version
         visitor.get(LATEST)
-    # Their row, the category, the version: their reading state of the rows and their
+    # Their row, the category with its version: their reading state of the rows and their
     # watch menu are kept until the list, their reading or their watches change.
-    with django_assert_max_num_queries(3 + session_queries()):
+    with django_assert_max_num_queries(2 + session_queries()):
         member.get(path)
     with django_assert_max_num_queries(2 + session_queries()):  # their row, the version
         member.get(LATEST)
