@@ -215,9 +215,9 @@ echo "uptime after: $(uptime)" | tee -a "$OUT/machine.txt" >&2
 if [ -n "$PROFILER_PID" ]; then
   wait "$PROFILER_PID" || { echo "py-spy failed:" >&2; cat "$TMP/py-spy.log" >&2; }
   if [ -s "$OUT/profile.txt" ]; then
-    "$PY" bench/profile_top.py "$OUT/profile.txt" >"$OUT/profile-top.md"
+    "$PY" bench/profile_top.py "$OUT/profile.txt" --top 40 >"$OUT/profile-top.md"
     log "where the workers' time went (py-spy, $OUT/profile-top.md)"
-    head -32 "$OUT/profile-top.md" >&2
+    cat "$OUT/profile-top.md" >&2
   fi
 fi
 stop_pid "$GUNICORN_PID" gunicorn; GUNICORN_PID=""
