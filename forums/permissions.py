@@ -278,12 +278,29 @@ def can_view_topic(user, topic: Topic) -> bool:
     return not topic.is_hidden or can_moderate_category(user, topic.category)
 
 
-def access_category(user, *, queryset: QuerySet[Category] | None = None, **lookup) -> Category:
+def access_category(user, **lookup) -> Category:
     """The category if `user` may see it; the same Http404 as for a missing one otherwise.
-    Judged against the viewer's cached reach, so the query is the plain lookup (in
-    `queryset` when the caller wants more of the row in the same query)."""
-    queryset = Category.objects.all() if queryset is None else queryset
-    category = queryset.select_related("parent").filter(**lookup).first()
+    Judged against the viewer's cached reach, so the query is the plain lookup."""
+    category = Category.objects.select_related("parent").filter(**lookup).first()
+    if category is None or not can_view_category(user, category):
+        raise Http404(CATEGORY_NOT_FOUND)
+    return category
+
+
+def _category_page_queryset():
+    from forums.page_cache.lists import with_topics_changed
+
+    return with_topics_changed(Category.objects.select_related("parent"))
+
+
+_category_for_page = KeyLookup(_category_page_queryset, field="slug")
+
+
+def access_category_page(user, *, slug: str) -> Category:
+    """access_category for the category's own page: by its slug, with the newest change of
+    its topics (`topics_changed`, the page's version) in the same statement, whose SQL is
+    compiled once (community.db.KeyLookup): building it took longer than running it."""
+    category = _category_for_page.get(slug)
     if category is None or not can_view_category(user, category):
         raise Http404(CATEGORY_NOT_FOUND)
     return category

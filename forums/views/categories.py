@@ -6,7 +6,6 @@ from django.views.decorators.http import require_safe
 
 from community.page_cache.shared import KeptPart
 from community.per_request import cache_get_many_prefetched
-from forums.models import Category
 from forums.page_cache.frame import watch_menu_filled, watch_menu_of
 from forums.page_cache.keys import page_key, requested_page
 from forums.page_cache.lists import (
@@ -17,10 +16,9 @@ from forums.page_cache.lists import (
     shareable,
     shared_list_page,
     shared_list_render,
-    with_topics_changed,
 )
 from forums.page_cache.rows import topic_rows_html
-from forums.permissions import access_category
+from forums.permissions import access_category_page
 from forums.selectors.lists import (
     category_list_for,
     category_page_can_post,
@@ -156,9 +154,7 @@ def latest(request):
 @require_safe
 def category_detail(request, slug: str):
     # 404 if not visible; its topics' newest change (the page's version) in the same query.
-    category = access_category(
-        request.user, queryset=with_topics_changed(Category.objects.all()), slug=slug
-    )
+    category = access_category_page(request.user, slug=slug)
     tag, tag_error = tag_for_filter(request.user, request.GET.get("tag"))
 
     def topics():

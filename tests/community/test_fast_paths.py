@@ -17,7 +17,7 @@ from community.per_request import (
     per_request,
     per_request_forget,
 )
-from forums.models import Topic
+from forums.models import Category, Topic
 from tests.forums.factories import CategoryFactory, TopicFactory
 from tests.members.factories import UserFactory
 
@@ -47,6 +47,31 @@ def test_a_key_lookup_gives_what_the_orm_gives_in_one_query():
 def test_a_key_lookup_of_a_missing_or_malformed_key_is_none(key):
     TopicFactory()
     assert topic_by_key.get(key) is None
+
+
+def test_a_category_page_lookup_by_slug_gives_the_orm_row_and_its_newest_topic_change():
+    """The category page's lookup (forums.permissions.access_category_page): by slug, with
+    its parent and the newest change of its topics, in one statement."""
+    from forums.page_cache.lists import with_topics_changed
+    from forums.permissions import _category_for_page
+
+    parent = CategoryFactory(name="Product")
+    category = CategoryFactory(name="Exports", parent=parent)
+    TopicFactory(category=category)
+    newest = TopicFactory(category=category)
+    expected = with_topics_changed(Category.objects.select_related("parent")).get(pk=category.pk)
+    _category_for_page.get(category.slug)  # compiled on first use
+    with CaptureQueriesContext(connection) as ctx:
+        found = _category_for_page.get(category.slug)
+        parent_name = found.parent.name
+    assert len(ctx.captured_queries) == 1, ctx.captured_queries
+    assert parent_name == "Product"
+    assert found.topics_changed == expected.topics_changed
+    assert found.topics_changed == Topic.objects.get(pk=newest.pk).updated_at
+    for field in Category._meta.concrete_fields:
+        assert getattr(found, field.attname) == getattr(expected, field.attname), field.name
+    for missing in ("nope", "", "x" * 500, "'; DROP TABLE forums_category; --"):
+        assert _category_for_page.get(missing) is None
 
 
 def _in_request(function):
