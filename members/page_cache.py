@@ -178,6 +178,24 @@ def _has_private(user_id: int, fields: set[str]) -> bool:
 # --- The directory -------------------------------------------------------------------------
 
 
+def _render_neutral(request, template: str, context: dict, *, signed_in: bool, dashboard: bool):
+    """`template` rendered for nobody in particular of the viewer's kind (shared pages)."""
+    return render_to_string(
+        template,
+        {
+            **context,
+            **neutral_context(
+                signed_in=signed_in,
+                branding=request.branding,
+                path=request.path,
+                query=request.GET,
+                section=SECTION,
+                dashboard=dashboard,
+            ),
+        },
+    )
+
+
 class SharedDirectory(NamedTuple):
     pieces: Pieces  # the page, a "card:<pk>" hole for each card
     cards: dict[str, bytes]  # each card as the kind of viewer sees it, by hole
@@ -285,19 +303,8 @@ def shared_directory_page(request, *, query, facets: ViewerFacets, render_page) 
         neutral = NeutralMember() if signed_in else user
         viewer = user if own_copy else neutral
         context = render_page(viewer, count_key)
-        html = render_to_string(
-            "members/directory.html",
-            {
-                **context,
-                **neutral_context(
-                    signed_in=signed_in,
-                    branding=request.branding,
-                    path=request.path,
-                    query=request.GET,
-                    section=SECTION,
-                    dashboard=dashboard,
-                ),
-            },
+        html = _render_neutral(
+            request, "members/directory.html", context, signed_in=signed_in, dashboard=dashboard
         )
         cards = {
             f"card:{card.user.pk}": render_to_string(
@@ -427,19 +434,12 @@ def shared_profile_page(request, username: str, *, render_page) -> bytes | None:
                 can_browse_follows=page.can_browse_follows,
                 can_follow=page.can_follow,
             )
-        html = render_to_string(
+        html = _render_neutral(
+            request,
             "members/profile_detail.html",
-            {
-                **context,
-                **neutral_context(
-                    signed_in=signed_in,
-                    branding=request.branding,
-                    path=request.path,
-                    query=request.GET,
-                    section=SECTION,
-                    dashboard=dashboard,
-                ),
-            },
+            context,
+            signed_in=signed_in,
+            dashboard=dashboard,
         )
         return SharedProfile(cut(html), follow)
 

@@ -17,11 +17,12 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.http import require_safe
 
+from community.page_cache.shared import viewer_values
 from community.per_request import cache_get_many_prefetched
 from community.ratelimit import RateLimit, RateLimited, client_key, rate_limit_hit
 from forums.models import Post
 from forums.page_cache.keys import page_key
-from forums.page_cache.lists import LIST_SECONDS, list_shape, shared_list_render, viewer_values
+from forums.page_cache.lists import LIST_SECONDS, list_shape, shared_list_render
 from forums.page_cache.splice import Pieces, cut, filled, hole
 from forums.permissions import access_topic
 from forums.selectors.search import SearchCriteria, SearchTooBroad, search_version

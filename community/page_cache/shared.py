@@ -122,6 +122,17 @@ def signed_out_corner() -> bytes:
     return get_template("community/_account_nav.html").render({"user": AnonymousUser()}).encode()
 
 
+def viewer_values(request) -> dict[str, bytes]:
+    """What every shared page's frame leaves to the viewer: their CSRF token and the
+    header's account corner (a visitor's: no token, the sign-in links)."""
+    if not request.user.is_authenticated:
+        return {"csrf": b"", "account": signed_out_corner()}
+    from django.middleware.csrf import get_token
+
+    token = get_token(request).encode()
+    return {"csrf": token, "account": member_account_corner(request, token)}
+
+
 class KeptPart(NamedTuple):
     """Something of the viewer's own that a page keeps between their requests (their reading
     state of a list's rows, their watch menu): `make(entry)` works it out from the shared
@@ -159,7 +170,7 @@ def shared_page(
     if found is None:
         found = render()
         if not signed_in:
-            values = {"csrf": b"", "account": signed_out_corner()}
+            values = viewer_values(request)
             values.update({name: make(b"") for name, make in own.items()})
             if extra is not None:
                 values.update(extra(found, b""))
@@ -175,10 +186,8 @@ def shared_page(
         return found
     if type(found) is tuple:  # a visitor's page with live holes
         return filled(found, {name: live(name) for name in found[1::2]})
-    from django.middleware.csrf import get_token
-
-    token = get_token(request).encode()
-    values = {"csrf": token, "account": member_account_corner(request, token)}
+    values = viewer_values(request)
+    token = values["csrf"]
     values.update({name: make(token) for name, make in own.items()})
     if extra is not None:
         values.update(extra(found, token))

@@ -32,10 +32,8 @@ from django.utils.dateparse import parse_datetime
 from community.page_cache.shared import (
     KeptPart,
     dashboard_link,
-    member_account_corner,
     neutral_context,
     shared_page,
-    signed_out_corner,
 )
 from forums.models import Category, Topic
 from forums.page_cache.frame import SECTION
@@ -168,7 +166,7 @@ def shared_list_render(
         ),
         "moderation_queue": shape.moderates,
         "can_post": shape.can_post,
-        "watch_hole": hole("watch"),  # filled in through shared_list_page's `own`
+        "watch_hole": hole("watch"),  # the viewer's watch menu: a KeptPart of the view
     }
     pieces = cut(render_to_string(template, neutral))
     rows = tuple(
@@ -212,14 +210,3 @@ def shared_list_page(request, key: str, render, *, own=None, kept=()) -> bytes:
         lambda values, token: values,
     )
     return shared_page(request, key, render, seconds=LIST_SECONDS, own=own, kept=[reading, *kept])
-
-
-def viewer_values(request) -> dict[str, bytes]:
-    """What every shared page's frame leaves to the viewer: their CSRF token and the
-    header's account corner (a visitor's: no token, the sign-in links)."""
-    if not request.user.is_authenticated:
-        return {"csrf": b"", "account": signed_out_corner()}
-    from django.middleware.csrf import get_token
-
-    token = get_token(request).encode()
-    return {"csrf": token, "account": member_account_corner(request, token)}
